@@ -1,0 +1,262 @@
+"""Typed, frozen handoffs between the agents, the supervisor and the run directory.
+
+Every value that crosses an actor boundary is one of these models, never a dict: Ray
+pickles them, the run directory stores them as JSON, and a resumed run loads them back.
+Money is integer micro-USD everywhere; ``usd()`` turns it into a Decimal for people.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+
+MICRO = 1_000_000
+EPISODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+STAGES: tuple[str, ...] = ("research", "script", "audio", "quality")
+
+EpisodeStatus = Literal["pending", "running", "completed", "failed", "over_budget", "rejected"]
+StageStatus = Literal["pending", "running", "completed", "failed", "skipped"]
+
+
+def usd(micro_usd: int) -> Decimal:
+    """Integer micro-USD as an exact Decimal of dollars."""
+    return (Decimal(micro_usd) / MICRO).quantize(Decimal("0.000001"))
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Host(_Frozen):
+    """One of the two hosts."""
+
+    name: str
+    """Spoken name, used in the script ("ALEX: ...")."""
+    voice: str = ""
+    """Provider voice: an espeak-ng voice name (``en-us+m3``) or an ElevenLabs voice id.
+    Empty means the provider's default for this host's position."""
+
+
+class Show(_Frozen):
+    """The show an episode belongs to: its hosts and its voice."""
+
+    name: str
+    hosts: tuple[Host, Host]
+    tagline: str = ""
+    tone: str = "curious and friendly"
+    intro: str = ""
+    """Spoken at the start of every episode; ``{topic}`` and ``{show}`` are filled in."""
+    outro: str = ""
+    """Spoken at the end of every episode."""
+
+
+class EpisodeSpec(_Frozen):
+    """What to make: one episode of a show."""
+
+    episode_id: str
+    topic: str
+    sources: tuple[str, ...]
+    """Local paths (absolute after loading) or http(s) URLs."""
+    minutes: float = 3.0
+    """Target length of the spoken episode."""
+    show: Show
+
+    @field_validator("episode_id")
+    @classmethod
+    def _safe_id(cls, value: str) -> str:
+        if not EPISODE_ID_RE.match(value) or value in {".", ".."}:
+            raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', not starting with '.'")
+        return value
+
+
+class BatchSpec(_Frozen):
+    """A whole batch as the user asked for it."""
+
+    show: Show
+    episodes: tuple[EpisodeSpec, ...]
+    budget_micro_usd: int | None = None
+    """Batch budget; None means no limit."""
+    episode_cap_micro_usd: int | None = None
+    """Optional per-episode cap."""
+    concurrency: int = Field(default=4, ge=1, le=1000)
+
+
+class SourceInfo(_Frozen):
+    """A source as the research agent saw it."""
+
+    source: str
+    title: str = ""
+    chars: int = 0
+    error: str | None = None
+    """Why the source could not be used, if it could not."""
+
+
+class Fact(_Frozen):
+    """One key fact and where it came from."""
+
+    text: str
+    source: str
+    source_title: str = ""
+    score: float = 0.0
+    """Relevance to the topic (BM25); higher is more relevant."""
+
+
+class ResearchDoc(_Frozen):
+    episode_id: str
+    topic: str
+    facts: tuple[Fact, ...]
+    sources: tuple[SourceInfo, ...]
+
+
+class Turn(_Frozen):
+    """One line of the dialogue."""
+
+    speaker: str
+    text: str
+    """Spoken text only: no markup, no URLs."""
+    fact_refs: tuple[int, ...] = ()
+    """Indexes into ``ResearchDoc.facts`` that this line states."""
+
+
+class Script(_Frozen):
+    episode_id: str
+    title: str
+    turns: tuple[Turn, ...]
+    target_words: int
+
+    @property
+    def words(self) -> int:
+        return sum(len(t.text.split()) for t in self.turns)
+
+
+class Segment(_Frozen):
+    """Where one turn sits in the audio."""
+
+    turn_index: int
+    speaker: str
+    start_s: float
+    end_s: float
+
+
+class AudioAsset(_Frozen):
+    path: str
+    """File name inside the episode directory."""
+    duration_s: float
+    sample_rate: int
+    segments: tuple[Segment, ...]
+    provider: str = ""
+
+
+class Synthesis(_Frozen):
+    """What the audio agent returns: the asset description and the WAV bytes.
+
+    The bytes travel back to the supervisor, which writes them, so artifacts end up on
+    the supervisor's node whatever node synthesized them."""
+
+    asset: AudioAsset
+    wav: bytes
+
+
+class Check(_Frozen):
+    """One objective quality check."""
+
+    name: str
+    value: float
+    threshold: str
+    """Human-readable bound, e.g. ``<= 0.35``."""
+    passed: bool
+
+
+class QualityReport(_Frozen):
+    passed: bool
+    scores: dict[str, float]
+    checks: tuple[Check, ...]
+    suggestions: tuple[str, ...]
+
+
+CostOp = Literal["reserve", "commit", "release"]
+
+
+class CostEntry(_Frozen):
+    """One line of ``ledger.jsonl``."""
+
+    ts: float
+    op: CostOp
+    call_id: str
+    episode_id: str
+    stage: str
+    provider: str
+    micro_usd: int
+    units: dict[str, int] = {}
+    """Usage units: characters, tokens, seconds of audio. Recorded even when free."""
+
+
+class ErrorInfo(_Frozen):
+    """A failure as the manifest records it: the type is kept, not just the text."""
+
+    type: str
+    message: str
+    stage: str = ""
+    attempt: int = 0
+
+
+class StageRecord(_Frozen):
+    """One stage of one episode, as ``manifest.json`` records it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # computed cost_usd on reload
+
+    status: StageStatus = "pending"
+    attempts: int = 0
+    duration_s: float = 0.0
+    cost_micro_usd: int = 0
+    error: ErrorInfo | None = None
+    artifacts: dict[str, str] = {}
+    """File name -> sha256 of every artifact the stage wrote."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_usd(self) -> Decimal:
+        return usd(self.cost_micro_usd)
+
+
+class EpisodeState(_Frozen):
+    """Progress of one episode; written as ``manifest.json``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # computed total_cost_usd on reload
+
+    episode_id: str
+    topic: str
+    status: EpisodeStatus = "pending"
+    current_stage: str | None = None
+    stages: dict[str, StageRecord] = {}
+    errors: tuple[ErrorInfo, ...] = ()
+    total_cost_micro_usd: int = 0
+    started_at: float | None = None
+    ended_at: float | None = None
+    quality_passed: bool | None = None
+    duration_audio_s: float | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_cost_usd(self) -> Decimal:
+        return usd(self.total_cost_micro_usd)
+
+    @property
+    def stages_completed(self) -> tuple[str, ...]:
+        return tuple(n for n, r in self.stages.items() if r.status == "completed")
+
+
+class BatchResult(_Frozen):
+    """What the Python API returns for a batch."""
+
+    out_dir: str
+    episodes: tuple[EpisodeState, ...]
+    total_cost_micro_usd: int
+    wall_s: float
+
+    @property
+    def ok(self) -> bool:
+        return all(e.status == "completed" for e in self.episodes)

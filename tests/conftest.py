@@ -1,0 +1,49 @@
+"""Test suite guard rails: no API keys, no remote addresses, one Ray instance a session.
+
+Keys are stripped from the environment before any test runs, and provider base URLs
+point at a closed loopback port, so no test can reach a paid API or the internet even
+by mistake.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+for _key in [k for k in os.environ if k.endswith(("_API_KEY", "_AUTH_TOKEN"))]:
+    del os.environ[_key]
+os.environ.pop("RAY_ADDRESS", None)
+os.environ["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9"
+os.environ["ELEVENLABS_BASE_URL"] = "http://127.0.0.1:9"
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def ray_session() -> Iterator[None]:
+    """One small local Ray instance for every test that needs it."""
+    import ray
+
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=200 * 1024 * 1024,
+        logging_level=logging.WARNING,
+    )
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture
+def example_dir(tmp_path: Path) -> Path:
+    """A private copy of examples/ so a test may edit the batch file."""
+    target = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, target)
+    return target
