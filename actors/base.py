@@ -1,0 +1,81 @@
+"""What every agent shares: its own counters and the simulated provider latency.
+
+Each agent is a plain class (tested without Ray); the supervisor makes it a Ray actor.
+An agent's state is what it has served, what failed and what it cached; ``stats()``
+reports it. That state is in memory only: a restarted agent starts counting again,
+which is fine because nothing the batch needs lives there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from podcast_factory.config import RunSettings
+from podcast_factory.metering import LedgerClient, Meter, StageContext
+
+T = TypeVar("T")
+
+
+class AgentStats(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    agent: str
+    pid: int
+    node_id: str
+    calls: int
+    failures: int
+    cache_hits: int
+
+
+class Agent:
+    """Base of the agents: counts calls and failures, paces simulated latency."""
+
+    name = "agent"
+
+    def __init__(self, settings: RunSettings, ledger: LedgerClient) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.calls = 0
+        self.failures = 0
+        self.cache_hits = 0
+
+    def meter(self, ctx: StageContext) -> Meter:
+        return Meter(self.ledger, ctx)
+
+    async def served(self, work: Awaitable[T]) -> T:
+        """Run one request, counting it, after the configured provider latency."""
+        self.calls += 1
+        try:
+            if self.settings.provider_latency_s:
+                await asyncio.sleep(self.settings.provider_latency_s)
+            return await work
+        except BaseException:
+            self.failures += 1
+            raise
+
+    def stats(self) -> AgentStats:
+        return AgentStats(
+            agent=self.name,
+            pid=os.getpid(),
+            node_id=_node_id(),
+            calls=self.calls,
+            failures=self.failures,
+            cache_hits=self.cache_hits,
+        )
+
+
+def _node_id() -> str:
+    """The Ray node this agent runs on, or "local" outside Ray."""
+    try:
+        import ray
+
+        if ray.is_initialized():
+            return str(ray.get_runtime_context().get_node_id())
+    except Exception:  # outside a worker the runtime context may not exist
+        pass
+    return "local"

@@ -1,0 +1,156 @@
+"""Quality evaluator: objective checks that catch an episode that sounds wrong.
+
+Each check has a bound from ``QualityThresholds``; a failed check comes with a concrete
+suggestion. The checks listen (duration, silence, clipping, loudness of the WAV) and
+read (facts of the research actually said, repeated sentences, markup that a speech
+engine would read aloud).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from actors.base import Agent
+from podcast_factory.config import QualityThresholds
+from podcast_factory.metering import StageContext
+from podcast_factory.models import Check, QualityReport, ResearchDoc, Script
+from providers.text import split_sentences, tokenize
+from providers.wav import AudioStats, analyze_pcm, decode_wav
+
+MARKUP = re.compile(r"https?://|www\.|[*_#`<>\[\]{}|~^\\]|&[a-z]+;")
+COVERED = 0.8
+"""Share of a fact's words a single turn must contain for the fact to count as said."""
+
+
+def fact_coverage(doc: ResearchDoc, script: Script) -> float:
+    """Share of research facts whose words are (almost all) in one turn of the script.
+
+    Measured on the text, not on the script's fact references, so a script that cites
+    a fact without saying it does not pass."""
+    if not doc.facts:
+        return 0.0
+    turns = [set(tokenize(t.text)) for t in script.turns]
+    said = 0
+    for fact in doc.facts:
+        words = set(tokenize(fact.text))
+        if words and any(len(words & t) / len(words) >= COVERED for t in turns):
+            said += 1
+    return said / len(doc.facts)
+
+
+def repeated_sentences(script: Script) -> int:
+    """Sentences of four words or more spoken more than once."""
+    counts = Counter(
+        " ".join(re.findall(r"[a-z0-9']+", s.lower()))  # every word: stopwords count here
+        for t in script.turns
+        for s in split_sentences(t.text)
+        if len(s.split()) >= 4
+    )
+    return sum(n - 1 for n in counts.values() if n > 1)
+
+
+def markup_leaks(script: Script) -> int:
+    return sum(len(MARKUP.findall(t.text)) for t in script.turns)
+
+
+def evaluate(
+    doc: ResearchDoc, script: Script, stats: AudioStats, target_s: float, q: QualityThresholds
+) -> QualityReport:
+    """The checks and their verdict; pure, so it is tested without audio or Ray."""
+    off = stats.duration_s / target_s - 1 if target_s else 0.0
+    coverage = fact_coverage(doc, script)
+    repeats = repeated_sentences(script)
+    leaks = markup_leaks(script)
+    lo, hi = q.min_loudness_dbfs, q.max_loudness_dbfs
+    checks = (
+        Check(
+            name="duration",
+            value=round(off, 3),
+            threshold=f"|x| <= {q.duration_tolerance}",
+            passed=abs(off) <= q.duration_tolerance,
+        ),
+        Check(
+            name="silence_share",
+            value=round(stats.silence_share, 3),
+            threshold=f"<= {q.max_silence_share}",
+            passed=stats.silence_share <= q.max_silence_share,
+        ),
+        Check(
+            name="clipping_share",
+            value=round(stats.clipping_share, 5),
+            threshold=f"<= {q.max_clipping_share}",
+            passed=stats.clipping_share <= q.max_clipping_share,
+        ),
+        Check(
+            name="loudness_dbfs",
+            value=round(stats.rms_dbfs, 1),
+            threshold=f"{lo}..{hi}",
+            passed=lo <= stats.rms_dbfs <= hi,
+        ),
+        Check(
+            name="fact_coverage",
+            value=round(coverage, 3),
+            threshold=f">= {q.min_fact_coverage}",
+            passed=coverage >= q.min_fact_coverage,
+        ),
+        Check(
+            name="repeated_sentences",
+            value=repeats,
+            threshold=f"<= {q.max_repeated_sentences}",
+            passed=repeats <= q.max_repeated_sentences,
+        ),
+        Check(
+            name="markup_leaks",
+            value=leaks,
+            threshold=f"<= {q.max_markup_leaks}",
+            passed=leaks <= q.max_markup_leaks,
+        ),
+    )
+    advice = {
+        "duration": (
+            f"The audio runs {stats.duration_s / 60:.1f} min against a {target_s / 60:.1f} min "
+            + (
+                "target: give more sources or lower 'minutes'."
+                if off < 0
+                else "target: raise 'minutes' or trim the script."
+            )
+        ),
+        "silence_share": f"{stats.silence_share:.0%} of the audio is silence: shorten pauses.",
+        "clipping_share": "The audio clips: lower the speech volume before mixing.",
+        "loudness_dbfs": f"Loudness {stats.rms_dbfs:.1f} dBFS is outside {lo}..{hi}: "
+        "normalize the audio.",
+        "fact_coverage": f"Only {coverage:.0%} of the research facts are said: lengthen the "
+        "episode or keep fewer facts.",
+        "repeated_sentences": f"{repeats} sentence(s) are said twice: rewrite the repeats.",
+        "markup_leaks": f"{leaks} markup character(s) or URL(s) would be read aloud: strip them.",
+    }
+    scores = {c.name: 1.0 if c.passed else 0.0 for c in checks}
+    scores["overall"] = round(sum(scores.values()) / len(checks), 3)
+    return QualityReport(
+        passed=all(c.passed for c in checks),
+        scores=scores,
+        checks=checks,
+        suggestions=tuple(advice[c.name] for c in checks if not c.passed),
+    )
+
+
+class QualityEvaluator(Agent):
+    name = "quality"
+
+    async def evaluate(
+        self,
+        doc: ResearchDoc,
+        script: Script,
+        wav: bytes,
+        target_s: float,
+        ctx: StageContext,
+    ) -> QualityReport:
+        """Listen to the WAV and read the script; return the verdict."""
+        return await self.served(self._evaluate(doc, script, wav, target_s))
+
+    async def _evaluate(
+        self, doc: ResearchDoc, script: Script, wav: bytes, target_s: float
+    ) -> QualityReport:
+        pcm, rate = decode_wav(wav)
+        return evaluate(doc, script, analyze_pcm(pcm, rate), target_s, self.settings.quality)

@@ -1,0 +1,108 @@
+"""Research coordinator: the episode's sources in, the key facts with their sources out.
+
+Sources are read (local files) or fetched (http(s) URLs, bounded in time and size),
+split into sentences, and ranked against the topic with BM25. One failed source does
+not stop the episode while another is usable; none usable is a SourceError that says
+how to give one. Source texts are cached per agent, so a batch whose episodes share
+notes reads each file once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from actors.base import Agent
+from podcast_factory.config import WORDS_PER_MINUTE
+from podcast_factory.errors import SourceError
+from podcast_factory.metering import StageContext
+from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, SourceInfo
+from providers.sources import SourceText, fetch_url, is_url, read_local
+from providers.text import rank_sentences, split_sentences
+
+
+class ResearchAgent(Agent):
+    name = "research"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._cache: dict[tuple[str, float], SourceText] = {}
+
+    async def _load(self, source: str) -> SourceText:
+        key = (source, 0.0 if is_url(source) else os.stat(source).st_mtime)
+        if key in self._cache:
+            self.cache_hits += 1
+            return self._cache[key]
+        if is_url(source):
+            text = await fetch_url(source)
+        else:
+            text = await asyncio.to_thread(read_local, source)
+        self._cache[key] = text
+        return text
+
+    async def _try_load(self, source: str) -> SourceText | SourceInfo:
+        try:
+            return await self._load(source)
+        except (SourceError, OSError) as exc:
+            return SourceInfo(source=source, error=str(exc))
+
+    async def research(self, spec: EpisodeSpec, ctx: StageContext) -> ResearchDoc:
+        """The key facts of the episode's sources, most relevant to its topic."""
+        return await self.served(self._research(spec))
+
+    async def _research(self, spec: EpisodeSpec) -> ResearchDoc:
+        loaded = await asyncio.gather(*(self._try_load(s) for s in spec.sources))
+        infos: list[SourceInfo] = []
+        sentences: list[tuple[str, int]] = []
+        for item in loaded:
+            if isinstance(item, SourceInfo):
+                infos.append(item)
+                continue
+            sentences.extend((s, len(infos)) for s in split_sentences(item.text))
+            infos.append(SourceInfo(source=item.source, title=item.title, chars=len(item.text)))
+        if not sentences:
+            problems = "; ".join(i.error or f"{i.source}: no sentences" for i in infos)
+            raise SourceError(
+                "sources",
+                f"no usable text in the {len(infos)} source(s) of episode {spec.episode_id} "
+                f"({problems}). Give a .md, .txt or .html file or an http(s) URL with prose.",
+            )
+        budget = spec.minutes * WORDS_PER_MINUTE * self.settings.fact_share
+        ranked = _interleave(
+            rank_sentences(spec.topic, [s for s, _ in sentences], len(sentences)),
+            [src for _, src in sentences],
+        )
+        kept: list[tuple[int, float]] = []
+        words = 0
+        for i, score in ranked:  # best first, until the episode's share of words is full
+            n = len(sentences[i][0].split())
+            if kept and words + n > budget:
+                break
+            kept.append((i, score))
+            words += n
+        chosen = sorted(i for i, _ in kept)  # the sources' own order reads best aloud
+        scores = dict(kept)
+        facts = tuple(
+            Fact(
+                text=sentences[i][0],
+                source=infos[sentences[i][1]].source,
+                source_title=infos[sentences[i][1]].title,
+                score=round(scores[i], 4),
+            )
+            for i in chosen
+        )
+        return ResearchDoc(
+            episode_id=spec.episode_id, topic=spec.topic, facts=facts, sources=tuple(infos)
+        )
+
+
+def _interleave(ranked: list[tuple[int, float]], source_of: list[int]) -> list[tuple[int, float]]:
+    """Ranked sentences taken from each source in turn (its best, then the next best of
+    another source...), so an episode with two sources hears from both."""
+    seen: dict[int, int] = {}
+    keyed = []
+    for position, (i, score) in enumerate(ranked):
+        src = source_of[i]
+        seen[src] = seen.get(src, 0) + 1
+        keyed.append(((seen[src], position), (i, score)))
+    return [item for _, item in sorted(keyed)]

@@ -1,0 +1,24 @@
+"""Script writer: research facts in, a two-host dialogue sized to the episode out."""
+
+from __future__ import annotations
+
+from actors.base import Agent
+from podcast_factory.metering import StageContext
+from podcast_factory.models import EpisodeSpec, ResearchDoc, Script
+from providers.offline_writer import OfflineWriter
+
+
+class ScriptWriter(Agent):
+    name = "script"
+    provider = "offline-writer"
+
+    async def write(self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext) -> Script:
+        """A script whose factual lines keep their fact references."""
+        return await self.served(self._write(spec, doc, ctx))
+
+    async def _write(self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext) -> Script:
+        facts_words = sum(len(f.text.split()) for f in doc.facts)
+        async with self.meter(ctx).call(self.provider, 0, {"input_words": facts_words}) as charge:
+            script = OfflineWriter().write(spec, doc)
+            charge.units["output_words"] = script.words
+        return script

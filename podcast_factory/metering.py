@@ -1,0 +1,152 @@
+"""How an agent spends money: reserve, call, commit (or release), one call at a time.
+
+Agents hold a ``LedgerClient``: in Ray it forwards to the ledger actor, in unit tests it
+wraps a plain ``CostLedger``. ``Meter.call`` is the only way an agent makes a provider
+call, so no call can skip the reservation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StageContext(BaseModel):
+    """Which episode, stage and attempt a call belongs to; makes call ids deterministic."""
+
+    model_config = ConfigDict(frozen=True)
+
+    episode_id: str
+    stage: str
+    attempt: int = 1
+
+
+class LedgerClient(Protocol):
+    async def reserve(
+        self,
+        call_id: str,
+        episode_id: str,
+        stage: str,
+        provider: str,
+        micro_usd: int,
+        units: dict[str, int] | None = None,
+    ) -> Any: ...
+
+    async def commit(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> Any: ...
+
+    async def release(self, call_id: str) -> Any: ...
+
+
+class ActorLedger:
+    """A LedgerClient that forwards to the ledger actor; awaits refs, never blocks.
+
+    It holds the ledger's actor *name*, not its handle: an actor handle among an actor's
+    constructor arguments stops Ray from restarting that actor reliably
+    (ray-project/ray#53727), and agents must restart."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._resolved: Any = None
+
+    @property
+    def _handle(self) -> Any:
+        if self._resolved is None:
+            import ray
+
+            self._resolved = ray.get_actor(self._name)
+        return self._resolved
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_name": self._name, "_resolved": None}
+
+    async def reserve(
+        self,
+        call_id: str,
+        episode_id: str,
+        stage: str,
+        provider: str,
+        micro_usd: int,
+        units: dict[str, int] | None = None,
+    ) -> Any:
+        return await self._handle.reserve.remote(
+            call_id, episode_id, stage, provider, micro_usd, units
+        )
+
+    async def commit(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> Any:
+        return await self._handle.commit.remote(call_id, micro_usd, units)
+
+    async def release(self, call_id: str) -> Any:
+        return await self._handle.release.remote(call_id)
+
+
+class LocalLedger:
+    """A LedgerClient over a plain ``CostLedger`` in this process (tests, one-process use)."""
+
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+
+    async def reserve(
+        self,
+        call_id: str,
+        episode_id: str,
+        stage: str,
+        provider: str,
+        micro_usd: int,
+        units: dict[str, int] | None = None,
+    ) -> Any:
+        return self.ledger.reserve(call_id, episode_id, stage, provider, micro_usd, units)
+
+    async def commit(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> Any:
+        return self.ledger.commit(call_id, micro_usd, units)
+
+    async def release(self, call_id: str) -> Any:
+        return self.ledger.release(call_id)
+
+
+@dataclass
+class Charge:
+    """Filled in by the caller inside ``Meter.call`` with what the provider reported."""
+
+    micro_usd: int = 0
+    units: dict[str, int] = field(default_factory=dict)
+
+
+class Meter:
+    """Numbers the calls of one stage attempt and brackets each with the ledger."""
+
+    def __init__(self, ledger: LedgerClient, ctx: StageContext) -> None:
+        self._ledger = ledger
+        self._ctx = ctx
+        self._seq = 0
+
+    @asynccontextmanager
+    async def call(
+        self, provider: str, estimate_micro_usd: int, units: dict[str, int] | None = None
+    ) -> AsyncIterator[Charge]:
+        """Reserve ``estimate_micro_usd``; commit the charge on success, release on error.
+
+        Raises BudgetExceeded (from the ledger) before the call is made if the
+        reservation is refused."""
+        self._seq += 1
+        ctx = self._ctx
+        call_id = f"{ctx.episode_id}/{ctx.stage}/a{ctx.attempt}/c{self._seq}"
+        await self._ledger.reserve(
+            call_id, ctx.episode_id, ctx.stage, provider, estimate_micro_usd, units
+        )
+        charge = Charge(units=dict(units or {}))
+        try:
+            yield charge
+        except BaseException:
+            await self._ledger.release(call_id)
+            raise
+        await self._ledger.commit(call_id, charge.micro_usd, charge.units)

@@ -1,0 +1,153 @@
+"""Each agent as a plain class, without Ray: what it returns is what a listener gets."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from actors.audio import AudioSynthesizer
+from actors.ledger import CostLedger
+from actors.quality import QualityEvaluator, fact_coverage
+from actors.research import ResearchAgent
+from actors.script import ScriptWriter
+from podcast_factory.batchfile import load_batch_file
+from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
+from podcast_factory.errors import SourceError
+from podcast_factory.metering import LocalLedger, StageContext
+from podcast_factory.models import EpisodeSpec, Script, Turn
+from providers.wav import analyze_pcm, decode_wav, estimate_pitch_hz
+
+SETTINGS = RunSettings()
+
+
+def _agents(tmp_path: Path) -> tuple[CostLedger, LocalLedger]:
+    ledger = CostLedger(str(tmp_path / "ledger.jsonl"))
+    return ledger, LocalLedger(ledger)
+
+
+def _ctx(ep: EpisodeSpec, stage: str) -> StageContext:
+    return StageContext(episode_id=ep.episode_id, stage=stage)
+
+
+@pytest.fixture(scope="module")
+def produced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One example episode through every agent, in this process."""
+    tmp = tmp_path_factory.mktemp("agents")
+    spec = load_batch_file(Path(__file__).parent.parent / "examples" / "batch.yaml")
+    ep = spec.episodes[0]
+    ledger, client = _agents(tmp)
+
+    async def go() -> dict[str, object]:
+        doc = await ResearchAgent(SETTINGS, client).research(ep, _ctx(ep, "research"))
+        script = await ScriptWriter(SETTINGS, client).write(ep, doc, _ctx(ep, "script"))
+        audio = AudioSynthesizer(SETTINGS, client)
+        synth = await audio.synthesize(script, ep.show, _ctx(ep, "audio"))
+        report = await QualityEvaluator(SETTINGS, client).evaluate(
+            doc, script, synth.wav, ep.minutes * 60, _ctx(ep, "quality")
+        )
+        return {
+            "ep": ep,
+            "doc": doc,
+            "script": script,
+            "synth": synth,
+            "report": report,
+            "ledger": ledger,
+            "audio": audio,
+        }
+
+    return asyncio.run(go())
+
+
+def test_research_keeps_sourced_facts_sized_to_the_episode(produced: dict) -> None:
+    """Research keeps enough facts to fill its share of the episode, each with its source."""
+    ep, doc = produced["ep"], produced["doc"]
+    fact_words = sum(len(f.text.split()) for f in doc.facts)
+    assert 0.4 <= fact_words / (ep.minutes * WORDS_PER_MINUTE) <= SETTINGS.fact_share
+    assert {f.source for f in doc.facts} <= set(ep.sources)
+    assert all(f.text.endswith((".", "!", "?")) for f in doc.facts)
+    assert any("tide" in f.text.lower() for f in doc.facts)
+
+
+def test_script_alternates_hosts_and_fits_the_minutes(produced: dict) -> None:
+    """Two hosts take turns; word count is near minutes x 150; facts keep references."""
+    ep, script = produced["ep"], produced["script"]
+    hosts = [h.name for h in ep.show.hosts]
+    assert {t.speaker for t in script.turns} == set(hosts)
+    target = ep.minutes * WORDS_PER_MINUTE
+    assert 0.7 * target <= script.words <= 1.1 * target
+    refs = [i for t in script.turns for i in t.fact_refs]
+    assert refs and len(refs) == len(set(refs))
+    assert not any(re.search(r"[*#`\[\]<>]|https?://", t.text) for t in script.turns)
+
+
+def test_audio_is_real_two_voice_speech_with_segment_timings(produced: dict) -> None:
+    """The WAV is speech of about the target length; the two hosts differ in pitch."""
+    ep, synth = produced["ep"], produced["synth"]
+    pcm, rate = decode_wav(synth.wav)
+    stats = analyze_pcm(pcm, rate)
+    assert abs(stats.duration_s - synth.asset.duration_s) < 0.05
+    assert 0.65 * ep.minutes * 60 <= stats.duration_s <= 1.35 * ep.minutes * 60
+    assert stats.silence_share < 0.4 and stats.clipping_share < 0.001
+    segs = synth.asset.segments
+    assert all(a.end_s <= b.start_s for a, b in itertools.pairwise(segs))
+    pitches = {}
+    for host in (h.name for h in ep.show.hosts):
+        seg = next(s for s in segs if s.speaker == host and s.end_s - s.start_s > 2)
+        part = pcm[int(seg.start_s * rate) * 2 : int(seg.end_s * rate) * 2]
+        pitches[host] = estimate_pitch_hz(part, rate)
+    low, high = sorted(pitches.values())
+    assert low > 60 and high / low > 1.25, pitches
+
+
+def test_quality_passes_the_example_and_ledger_records_units(produced: dict) -> None:
+    """The example episode passes every check; free providers still record usage units."""
+    report, ledger = produced["report"], produced["ledger"]
+    assert report.passed, report.suggestions
+    spend = ledger.spend()
+    assert spend.committed_micro_usd == 0
+    assert spend.units["characters"] > 500 and spend.units["output_words"] > 100
+
+
+def test_quality_fails_a_script_that_skips_facts_with_a_suggestion(produced: dict) -> None:
+    """A script that says none of the research fails fact coverage and says what to do."""
+    doc, script, synth = produced["doc"], produced["script"], produced["synth"]
+    hollow = Script(
+        episode_id=script.episode_id,
+        title=script.title,
+        turns=(Turn(speaker="Nora", text="Hello there."),),
+        target_words=100,
+    )
+    assert fact_coverage(doc, hollow) == 0.0
+    report = asyncio.run(
+        QualityEvaluator(SETTINGS, None).evaluate(  # type: ignore[arg-type]
+            doc, hollow, synth.wav, 30.0, StageContext(episode_id="x", stage="quality")
+        )
+    )
+    assert not report.passed
+    failed = {c.name for c in report.checks if not c.passed}
+    assert {"fact_coverage", "duration"} <= failed
+    assert any("research facts" in s for s in report.suggestions)
+
+
+def test_audio_agent_caches_repeated_turns(produced: dict) -> None:
+    """The outro every episode shares is synthesized once per agent."""
+    audio, script, ep = produced["audio"], produced["script"], produced["ep"]
+    before = audio.cache_hits
+    asyncio.run(audio.synthesize(script, ep.show, StageContext(episode_id="again", stage="audio")))
+    assert audio.cache_hits - before == len(script.turns)
+    assert audio.stats().calls == 2
+
+
+def test_research_without_usable_source_says_how_to_give_one(tmp_path: Path) -> None:
+    """Sources with no prose give a SourceError that says what to provide."""
+    empty = tmp_path / "empty.md"
+    empty.write_text("# Just a heading\n")
+    spec = load_batch_file(Path(__file__).parent.parent / "examples" / "batch.yaml")
+    ep = spec.episodes[0].model_copy(update={"sources": (str(empty),)})
+    _, client = _agents(tmp_path)
+    with pytest.raises(SourceError, match=r"\.md, \.txt or \.html file or an http"):
+        asyncio.run(ResearchAgent(SETTINGS, client).research(ep, _ctx(ep, "research")))
