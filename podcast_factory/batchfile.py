@@ -1,0 +1,235 @@
+"""Reading and checking a batch: a YAML file or the ``run`` verb's arguments.
+
+Everything a user can get wrong is caught here, before Ray starts or a file is written,
+and reported as ``UserInputError(field, problem)`` with the field's path in the file
+(``episodes[2].minutes``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from podcast_factory.errors import SourceError, UserInputError
+from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
+from providers.sources import is_url, read_local
+
+MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
+MAX_TOPIC_CHARS = 300
+DEFAULT_HOSTS = (Host(name="Alex"), Host(name="Sam"))
+TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency"}
+SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro"}
+EPISODE_KEYS = {"id", "topic", "sources", "minutes"}
+
+
+def default_show() -> Show:
+    return Show(name="Podcast Factory", hosts=DEFAULT_HOSTS, tagline="notes, read aloud")
+
+
+def parse_usd(field: str, value: Any) -> int | None:
+    """A positive dollar amount as integer micro-USD (None stays None)."""
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise UserInputError(field, f"{value!r} is not an amount of dollars") from None
+    if not amount.is_finite() or amount <= 0:
+        raise UserInputError(field, f"must be more than 0 dollars, got {value}")
+    return int(amount * MICRO)
+
+
+def check_concurrency(field: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise UserInputError(field, f"must be a whole number from 1 to 1000, got {value!r}")
+    return value
+
+
+def _unknown(field: str, data: Mapping[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(data) - allowed)
+    if extra:
+        raise UserInputError(
+            f"{field}.{extra[0]}" if field else extra[0],
+            f"unknown key; allowed keys are {', '.join(sorted(allowed))}",
+        )
+
+
+def _text(field: str, value: Any, *, required: bool = False, limit: int = 2000) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise UserInputError(field, "must be a non-empty text" if required else "must be text")
+    if len(value) > limit:
+        raise UserInputError(field, f"is {len(value)} characters long; at most {limit}")
+    return value.strip()
+
+
+def build_show(data: Any) -> Show:
+    if not isinstance(data, Mapping):
+        raise UserInputError("show", "must be a mapping with name and hosts")
+    _unknown("show", data, SHOW_KEYS)
+    hosts_raw = data.get("hosts")
+    if not isinstance(hosts_raw, list) or len(hosts_raw) != 2:
+        raise UserInputError("show.hosts", "must list exactly two hosts")
+    hosts = []
+    for i, raw in enumerate(hosts_raw):
+        field = f"show.hosts[{i}]"
+        if isinstance(raw, str):
+            raw = {"name": raw}
+        if not isinstance(raw, Mapping):
+            raise UserInputError(field, "must be a name or a mapping with name and voice")
+        _unknown(field, raw, {"name", "voice"})
+        hosts.append(
+            Host(
+                name=_text(f"{field}.name", raw.get("name"), required=True, limit=40),
+                voice=_text(f"{field}.voice", raw.get("voice"), limit=100),
+            )
+        )
+    if hosts[0].name == hosts[1].name:
+        raise UserInputError("show.hosts", "the two hosts need different names")
+    return Show(
+        name=_text("show.name", data.get("name"), required=True, limit=100),
+        hosts=(hosts[0], hosts[1]),
+        tagline=_text("show.tagline", data.get("tagline"), limit=200),
+        tone=_text("show.tone", data.get("tone"), limit=200) or "curious and friendly",
+        intro=_text("show.intro", data.get("intro")),
+        outro=_text("show.outro", data.get("outro")),
+    )
+
+
+def check_source(field: str, source: Any, base: Path) -> str:
+    """A source as the agents will get it: a URL, or an absolute path to a readable file."""
+    if not isinstance(source, str) or not source.strip():
+        raise UserInputError(field, "must be a file path or an http(s) URL")
+    text: str = source.strip()
+    if is_url(text):
+        if not re.match(r"^https?://[^/\s]+", text, re.IGNORECASE):
+            raise UserInputError(field, f"{text}: only http and https URLs or local files")
+        return text
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    try:
+        read_local(str(path))  # the same checks the research agent will make
+    except SourceError as exc:
+        where = text if text == str(path) else f"{text} (read as {path})"
+        raise SourceError(field, f"{where}: {exc.problem}") from None
+    return str(path.resolve())
+
+
+def slug(topic: str) -> str:
+    words = re.findall(r"[a-z0-9]+", topic.lower())
+    return "-".join(words)[:48].strip("-") or "episode"
+
+
+def build_episode(field: str, data: Any, show: Show, base: Path, index: int) -> EpisodeSpec:
+    if not isinstance(data, Mapping):
+        raise UserInputError(field, "must be a mapping with topic and sources")
+    _unknown(field, data, EPISODE_KEYS)
+    topic = _text(f"{field}.topic", data.get("topic"), required=True, limit=MAX_TOPIC_CHARS)
+    episode_id = data.get("id")
+    if episode_id is None:
+        episode_id = f"{index + 1:02d}-{slug(topic)}"
+    if not isinstance(episode_id, str) or not EPISODE_ID_RE.match(episode_id):
+        raise UserInputError(
+            f"{field}.id",
+            f"{episode_id!r} is not a safe directory name: use 1-64 letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit",
+        )
+    sources = data.get("sources")
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list) or not sources:
+        raise UserInputError(
+            f"{field}.sources", "list at least one source: a .md/.txt/.html file or a URL"
+        )
+    minutes = data.get("minutes", 3)
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)):
+        raise UserInputError(f"{field}.minutes", f"must be a number, got {minutes!r}")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise UserInputError(
+            f"{field}.minutes", f"must be between {MIN_MINUTES} and {MAX_MINUTES}, got {minutes}"
+        )
+    return EpisodeSpec(
+        episode_id=episode_id,
+        topic=topic,
+        sources=tuple(
+            check_source(f"{field}.sources[{i}]", s, base) for i, s in enumerate(sources)
+        ),
+        minutes=float(minutes),
+        show=show,
+    )
+
+
+def build_batch(data: Any, base: Path, where: str = "batch file") -> BatchSpec:
+    """A BatchSpec from the parsed YAML of a batch file."""
+    if not isinstance(data, Mapping):
+        raise UserInputError(where, "must be a mapping with 'show' and 'episodes'")
+    _unknown("", data, TOP_KEYS)
+    if "show" not in data:
+        raise UserInputError("show", "missing: the batch file needs a show block")
+    show = build_show(data["show"])
+    raw_episodes = data.get("episodes")
+    if not isinstance(raw_episodes, list) or not raw_episodes:
+        raise UserInputError("episodes", "must be a non-empty list of episodes")
+    episodes = [
+        build_episode(f"episodes[{i}]", e, show, base, i) for i, e in enumerate(raw_episodes)
+    ]
+    seen: dict[str, int] = {}
+    for i, ep in enumerate(episodes):
+        if ep.episode_id in seen:
+            raise UserInputError(
+                f"episodes[{i}].id",
+                f"{ep.episode_id!r} is already the id of episodes[{seen[ep.episode_id]}]",
+            )
+        seen[ep.episode_id] = i
+    return BatchSpec(
+        show=show,
+        episodes=tuple(episodes),
+        budget_micro_usd=parse_usd("budget_usd", data.get("budget_usd")),
+        episode_cap_micro_usd=parse_usd("episode_cap_usd", data.get("episode_cap_usd")),
+        concurrency=check_concurrency("concurrency", data.get("concurrency", 4)),
+    )
+
+
+def load_batch_file(path: str | Path) -> BatchSpec:
+    """Read and check a YAML batch file; sources are resolved against its folder."""
+    file = Path(path)
+    if not file.is_file():
+        raise UserInputError(
+            str(path), "batch file not found" if not file.exists() else "is not a file"
+        )
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UserInputError(str(path), "batch file is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise UserInputError(str(path), f"not valid YAML{where}: {problem}") from None
+    return build_batch(data, file.parent.resolve(), str(path))
+
+
+def single_episode(
+    topic: str, sources: list[str], minutes: float, episode_id: str | None = None
+) -> BatchSpec:
+    """The batch of the ``run`` verb: one episode of the default show."""
+    episode: dict[str, Any] = {"topic": topic, "sources": sources, "minutes": minutes}
+    if episode_id:
+        episode["id"] = episode_id
+    show = default_show()
+    data = {
+        "show": {"name": show.name, "hosts": [h.name for h in show.hosts], "tagline": show.tagline},
+        "episodes": [episode],
+    }
+    try:
+        return build_batch(data, Path.cwd())
+    except UserInputError as exc:  # name the argument the user typed, not the YAML path
+        field = re.sub(r"^episodes\[0\]\.", "", exc.field)
+        raise UserInputError(field, exc.problem) from None

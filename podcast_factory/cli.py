@@ -1,0 +1,172 @@
+"""``podcast-factory``: the command line.
+
+Exit codes: 0 every episode completed; 1 some episode did not; 2 bad input or usage,
+in which case nothing ran and nothing was written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from podcast_factory.batchfile import (
+    check_concurrency,
+    load_batch_file,
+    parse_usd,
+    single_episode,
+)
+from podcast_factory.config import RunSettings
+from podcast_factory.errors import UserInputError
+from podcast_factory.models import BatchResult, BatchSpec
+from podcast_factory.rundir import RunDir
+from podcast_factory.views import ProgressView, result_table
+
+OK, SOME_FAILED, BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with our message format on usage errors (its default is 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(BAD_INPUT, f"error: {message}\n")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="run directory (created; reruns resume)")
+    p.add_argument("--budget", metavar="USD", help="batch budget in dollars (default: none)")
+    p.add_argument("--episode-cap", metavar="USD", help="most one episode may cost")
+    p.add_argument("--address", help="Ray cluster address (default: a local Ray instance)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="podcast-factory", description="Topics and sources in, finished two-host episodes out."
+    )
+    sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+
+    run = sub.add_parser(
+        "run",
+        help="make one episode",
+        description="Make one episode of TOPIC from the given sources.",
+    )
+    run.add_argument("topic", metavar="TOPIC")
+    run.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="P",
+        help="a .md/.txt/.html file or http(s) URL; repeat for more",
+    )
+    run.add_argument("--minutes", type=float, default=3.0, help="target length (default 3)")
+    run.add_argument("--id", dest="episode_id", help="episode id (default: from the topic)")
+    _add_run_options(run)
+
+    batch = sub.add_parser(
+        "batch",
+        help="make many episodes from a YAML batch file",
+        description="Make every episode of a YAML batch file.",
+    )
+    batch.add_argument("file", metavar="FILE")
+    batch.add_argument("--concurrency", type=int, help="episodes at once (default 4)")
+    _add_run_options(batch)
+
+    report = sub.add_parser(
+        "report",
+        help="status, quality and cost of a run directory",
+        description="Show what a run directory holds.",
+    )
+    report.add_argument("dir", metavar="DIR")
+    report.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _spec_from_args(args: argparse.Namespace) -> BatchSpec:
+    if args.verb == "run":
+        if not args.source:
+            raise UserInputError("--source", "give at least one source file or URL")
+        spec = single_episode(args.topic, args.source, args.minutes, args.episode_id)
+    else:
+        spec = load_batch_file(args.file)
+    update: dict[str, object] = {}
+    if args.budget is not None:
+        update["budget_micro_usd"] = parse_usd("--budget", args.budget)
+    if args.episode_cap is not None:
+        update["episode_cap_micro_usd"] = parse_usd("--episode-cap", args.episode_cap)
+    if getattr(args, "concurrency", None) is not None:
+        update["concurrency"] = check_concurrency("--concurrency", args.concurrency)
+    return spec.model_copy(update=update)
+
+
+def _produce(args: argparse.Namespace, err: Console) -> int:
+    from podcast_factory.api import check_out_dir, run_batch
+
+    spec = _spec_from_args(args)
+    out = check_out_dir(args.out)
+    err.print(
+        "Providers: offline (extractive writing, espeak-ng speech); no API is called "
+        "and nothing is spent.",
+        style="yellow",
+    )
+    with ProgressView(err, len(spec.episodes)) as view:
+        result = run_batch(spec, out, RunSettings(), on_progress=view.update, address=args.address)
+    _show_result(result, out, args.json, err)
+    return OK if result.ok else SOME_FAILED
+
+
+def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) -> None:
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    console = Console()
+    console.print(result_table(result.episodes, out))
+    for e in result.episodes:
+        wav = out / e.episode_id / "audio.wav"
+        if wav.is_file():
+            console.print(f"audio: {wav}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{sum(e.status == 'completed' for e in result.episodes)}/"
+        f"{len(result.episodes)} completed in {result.wall_s:.1f} s",
+        highlight=False,
+    )
+
+
+def _report(args: argparse.Namespace) -> int:
+    rundir = RunDir(args.dir)
+    if not rundir.root.is_dir():
+        raise UserInputError(args.dir, "no such run directory")
+    states = rundir.manifests()
+    if not states:
+        raise UserInputError(args.dir, "holds no episode manifests; is it a run directory?")
+    if args.json:
+        batch = rundir.load_batch() or {}
+        print(
+            json.dumps(
+                {"batch": batch, "episodes": [s.model_dump(mode="json") for s in states]}, indent=2
+            )
+        )
+    else:
+        Console().print(result_table(states, rundir.root.resolve()))
+    return OK if all(s.status == "completed" for s in states) else SOME_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    err = Console(stderr=True)
+    try:
+        if args.verb == "report":
+            return _report(args)
+        return _produce(args, err)
+    except UserInputError as exc:
+        err.print(f"error: {exc}", style="red", highlight=False)
+        return BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""What a person sees: the live progress of a batch and the closing table."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from podcast_factory.models import STAGES, EpisodeState, usd
+
+COLUMNS = ("queued", *STAGES, "completed", "rejected", "failed", "over_budget")
+
+
+def stage_counts(states: Iterable[EpisodeState]) -> Counter[str]:
+    """Episodes per column: waiting, in a stage, or finished with a status."""
+    counts: Counter[str] = Counter()
+    for s in states:
+        if s.status == "running" and s.current_stage:
+            counts[s.current_stage] += 1
+        elif s.status in ("pending", "running"):
+            counts["queued"] += 1
+        else:
+            counts[s.status] += 1
+    return counts
+
+
+class ProgressView:
+    """Episodes per stage, live on a terminal; one line per change elsewhere (CI, logs)."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.console = console
+        self.total = total
+        self.started = time.monotonic()
+        self._live: Live | None = None
+        self._last = ""
+
+    def __enter__(self) -> ProgressView:
+        if self.console.is_terminal:
+            self._live = Live(
+                self._table(Counter()), console=self.console, transient=True, refresh_per_second=4
+            )
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._live is not None:
+            self._live.__exit__(*exc)
+
+    def _table(self, counts: Counter[str]) -> Table:
+        done = sum(counts[c] for c in COLUMNS[len(STAGES) + 1 :])
+        table = Table(
+            title=f"{done}/{self.total} episodes done, {time.monotonic() - self.started:.0f} s"
+        )
+        for col in COLUMNS:
+            table.add_column(col, justify="right")
+        table.add_row(*(str(counts[c]) for c in COLUMNS))
+        return table
+
+    def update(self, states: list[EpisodeState]) -> None:
+        counts = stage_counts(states)
+        if self._live is not None:
+            self._live.update(self._table(counts))
+            return
+        line = " ".join(f"{c}={counts[c]}" for c in COLUMNS if counts[c])
+        if line != self._last:
+            self._last = line
+            self.console.print(f"[{time.monotonic() - self.started:6.1f}s] {line}", highlight=False)
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{int(seconds // 60)}:{round(seconds % 60):02d}"
+
+
+def _quality(state: EpisodeState, out: Path) -> str:
+    path = out / state.episode_id / "quality.json"
+    if not path.is_file():
+        return "-"
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    mark = "pass" if data.get("passed") else "FAIL"
+    return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}"
+
+
+def result_table(states: Iterable[EpisodeState], out: Path) -> Table:
+    """The closing table: episode, status, audio length, quality, cost, wall time."""
+    table = Table(title=f"Run directory: {out}")
+    for name, justify in (
+        ("episode", "left"),
+        ("status", "left"),
+        ("audio", "right"),
+        ("quality", "left"),
+        ("cost USD", "right"),
+        ("time s", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    total = 0
+    for s in states:
+        total += s.total_cost_micro_usd
+        took = (s.ended_at - s.started_at) if s.ended_at and s.started_at else None
+        table.add_row(
+            s.episode_id,
+            s.status,
+            _minutes(s.duration_audio_s),
+            _quality(s, out),
+            f"{usd(s.total_cost_micro_usd)}",
+            f"{took:.1f}" if took else "-",
+        )
+    table.add_section()
+    table.add_row("total", "", "", "", f"{usd(total)}", "")
+    return table

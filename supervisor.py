@@ -1,0 +1,356 @@
+"""The supervisor actor: hands each episode from stage to stage and keeps the run dir.
+
+Per episode: research -> script -> audio -> quality. Many episodes run at once under a
+semaphore (asyncio inside the actor; refs are awaited, never ``ray.get``). A stage is
+retried with exponential backoff and jitter when its failure is retryable (a provider
+fault, an agent that crashed or is restarting); an agent that is dead for good is
+recreated. After each stage its artifacts and the episode's manifest are written
+atomically, so a rerun into the same directory skips every stage already done and a
+crash loses at most the stage in flight.
+
+The supervisor coordinates and nothing else: agents do the work, the ledger keeps the
+money, ``RunDir`` knows the file layout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import ray
+from ray.exceptions import ActorDiedError, ActorUnavailableError, RayTaskError
+
+from actors.audio import AudioSynthesizer
+from actors.ledger import CostLedger
+from actors.quality import QualityEvaluator
+from actors.research import ResearchAgent
+from actors.script import ScriptWriter
+from podcast_factory.config import RunSettings
+from podcast_factory.errors import BudgetExceeded, StageFailed, is_retryable
+from podcast_factory.metering import ActorLedger, StageContext
+from podcast_factory.models import (
+    AudioAsset,
+    BatchResult,
+    BatchSpec,
+    EpisodeSpec,
+    EpisodeState,
+    ErrorInfo,
+    QualityReport,
+    ResearchDoc,
+    Script,
+    StageRecord,
+)
+from podcast_factory.render import script_markdown
+from podcast_factory.rundir import RunDir, to_json_bytes
+
+T = TypeVar("T")
+
+AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
+    # I/O-bound agents are async actors with bounded concurrency; speech is CPU-bound.
+    "research": (ResearchAgent, {"max_concurrency": 32}),
+    "script": (ScriptWriter, {"max_concurrency": 32}),
+    "audio": (AudioSynthesizer, {"num_cpus": 1, "max_concurrency": 4}),
+    "quality": (QualityEvaluator, {"max_concurrency": 8}),
+}
+
+
+class Supervisor:
+    """Runs one batch into one run directory. Made remote by ``podcast_factory.api``."""
+
+    def __init__(self, batch: BatchSpec, out_dir: str, settings: RunSettings) -> None:
+        self.batch = batch
+        self.settings = settings
+        self.rundir = RunDir(out_dir)
+        self.rundir.root.mkdir(parents=True, exist_ok=True)
+        self.states: dict[str, EpisodeState] = {
+            ep.episode_id: EpisodeState(episode_id=ep.episode_id, topic=ep.topic)
+            for ep in batch.episodes
+        }
+        self.ledger_name = f"podcast-factory-ledger-{uuid.uuid4().hex[:12]}"
+        self.ledger: Any = (
+            ray.remote(CostLedger)
+            .options(name=self.ledger_name, max_restarts=-1)
+            .remote(
+                str(self.rundir.ledger_path), batch.budget_micro_usd, batch.episode_cap_micro_usd
+            )
+        )
+        self.agents = {name: self._spawn(name) for name in AGENTS}
+        self.recreated = dict.fromkeys(AGENTS, 0)
+
+    def _spawn(self, name: str) -> Any:
+        cls, options = AGENTS[name]
+        return (
+            ray.remote(cls)
+            .options(max_restarts=self.settings.max_actor_restarts, **options)
+            .remote(self.settings, ActorLedger(self.ledger_name))
+        )
+
+    # -- what callers can ask ---------------------------------------------------------
+
+    def progress(self) -> list[EpisodeState]:
+        """A snapshot of every episode's state, for a live progress view."""
+        return list(self.states.values())
+
+    def agent_handles(self) -> dict[str, Any]:
+        """The current agent actors (tests kill one to prove the batch survives)."""
+        return dict(self.agents)
+
+    async def agent_stats(self) -> list[Any]:
+        return list(await asyncio.gather(*(a.stats.remote() for a in self.agents.values())))
+
+    async def run(self) -> BatchResult:
+        started = time.time()
+        info: dict[str, Any] = {
+            "spec": self.batch.model_dump(mode="json"),
+            "settings": self.settings.model_dump(mode="json"),
+            "started_at": started,
+        }
+        await asyncio.to_thread(self.rundir.write_batch, info)
+        gate = asyncio.Semaphore(self.batch.concurrency)
+        await asyncio.gather(*(self._episode(ep, gate) for ep in self.batch.episodes))
+        spend = await self.ledger.spend.remote()
+        ended = time.time()
+        states = tuple(self.states[ep.episode_id] for ep in self.batch.episodes)
+        statuses = Counter(s.status for s in states)
+        info |= {
+            "ended_at": ended,
+            "wall_s": round(ended - started, 3),
+            "totals": {
+                "episodes": len(states),
+                **{str(k): n for k, n in sorted(statuses.items())},
+                "cost_micro_usd": spend.committed_micro_usd,
+                "units": spend.units,
+            },
+        }
+        await asyncio.to_thread(self.rundir.write_batch, info)
+        return BatchResult(
+            out_dir=str(self.rundir.root),
+            episodes=states,
+            total_cost_micro_usd=spend.committed_micro_usd,
+            wall_s=round(ended - started, 3),
+        )
+
+    # -- one episode --------------------------------------------------------------------
+
+    async def _episode(self, ep: EpisodeSpec, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            eid = ep.episode_id
+            previous = self.rundir.load_manifest(eid)
+            state = (previous or self.states[eid]).model_copy(
+                update={
+                    "status": "running",
+                    "started_at": time.time(),
+                    "ended_at": None,
+                    "topic": ep.topic,
+                }
+            )
+            await self._save(state)
+            try:
+                run = _Chain(self, ep)
+                doc = await run.stage("research", ResearchDoc, self._research)
+                script = await run.stage("script", Script, lambda c: self._script(ep, doc, c))
+                asset = await run.stage("audio", AudioAsset, lambda c: self._audio(ep, script, c))
+                report = await run.stage(
+                    "quality", QualityReport, lambda c: self._quality(ep, doc, script, c)
+                )
+                status = "completed" if report.passed else "rejected"
+                await self._finish(
+                    eid, status, quality_passed=report.passed, duration_audio_s=asset.duration_s
+                )
+            except BudgetExceeded:
+                await self._finish(eid, "over_budget")
+            except StageFailed:
+                await self._finish(eid, "failed")
+
+    async def _finish(self, eid: str, status: str, **fields: Any) -> None:
+        total = await self.ledger.spent.remote(eid)
+        await self._save(
+            self.states[eid].model_copy(
+                update={
+                    "status": status,
+                    "current_stage": None,
+                    "ended_at": time.time(),
+                    "total_cost_micro_usd": total,
+                    **fields,
+                }
+            )
+        )
+
+    async def _save(self, state: EpisodeState) -> None:
+        self.states[state.episode_id] = state
+        await asyncio.to_thread(self.rundir.write_manifest, state)
+
+    async def _stage(
+        self,
+        ep: EpisodeSpec,
+        stage: str,
+        model: type[T],
+        work: Callable[[StageContext], Awaitable[tuple[T, dict[str, bytes]]]],
+        reuse: bool,
+    ) -> tuple[T, bool]:
+        """Run one stage, or (if ``reuse``) load its result when a previous run completed
+        it intact. Returns the result and whether the stage ran."""
+        eid = ep.episode_id
+        record = self.states[eid].stages.get(stage, StageRecord())
+        if (
+            reuse
+            and record.status == "completed"
+            and self.rundir.artifacts_intact(eid, record.artifacts)
+        ):
+            loaded = self.rundir.load_model(eid, f"{stage}.json", model)  # type: ignore[type-var]
+            return loaded, False
+        began = time.monotonic()
+        # Attempts are numbered across runs, so a stage redone after a crash or a damaged
+        # artifact makes calls with new ids (and is charged), while retries of this run
+        # are bounded by `tries`.
+        attempt = record.attempts
+        tries = 0
+        while True:
+            attempt += 1
+            tries += 1
+            record = record.model_copy(update={"status": "running", "attempts": attempt})
+            await self._record(eid, stage, record)
+            ctx = StageContext(episode_id=eid, stage=stage, attempt=attempt)
+            try:
+                result, files = await work(ctx)
+                break
+            except Exception as raised:
+                exc = _unwrap(raised)
+                error = ErrorInfo(
+                    type=type(exc).__name__, message=str(exc), stage=stage, attempt=attempt
+                )
+                retry = await self._should_retry(stage, exc, tries)
+                self.states[eid] = self.states[eid].model_copy(
+                    update={"errors": (*self.states[eid].errors, error)}
+                )
+                if retry:
+                    continue
+                cost = await self.ledger.spent.remote(eid, stage)
+                await self._record(
+                    eid,
+                    stage,
+                    record.model_copy(
+                        update={
+                            "status": "failed",
+                            "error": error,
+                            "cost_micro_usd": cost,
+                            "duration_s": round(time.monotonic() - began, 3),
+                        }
+                    ),
+                )
+                if isinstance(exc, BudgetExceeded):
+                    raise
+                raise StageFailed(eid, stage, error.type, error.message, tries) from exc
+        artifacts = {}
+        for name, data in files.items():
+            artifacts[name] = await asyncio.to_thread(self.rundir.write_artifact, eid, name, data)
+        cost = await self.ledger.spent.remote(eid, stage)
+        await self._record(
+            eid,
+            stage,
+            record.model_copy(
+                update={
+                    "status": "completed",
+                    "error": None,
+                    "artifacts": artifacts,
+                    "cost_micro_usd": cost,
+                    "duration_s": round(time.monotonic() - began, 3),
+                }
+            ),
+        )
+        return result, True
+
+    async def _should_retry(self, stage: str, exc: Exception, tries: int) -> bool:
+        """Classify a failure; pause or recreate the agent when retrying makes sense."""
+        if isinstance(exc, BudgetExceeded) or tries >= self.settings.max_attempts:
+            return False
+        if isinstance(exc, ActorDiedError):
+            name = stage  # one agent per stage
+            if self.recreated[name] >= self.settings.max_actor_recreations:
+                return False
+            self.recreated[name] += 1
+            self.agents[name] = self._spawn(name)
+            return True
+        if isinstance(exc, ActorUnavailableError) or is_retryable(exc):
+            s = self.settings
+            pause = min(s.backoff_max_s, s.backoff_base_s * 2 ** (tries - 1))
+            await asyncio.sleep(pause * (0.5 + random.random()))
+            return True
+        return False
+
+    async def _record(self, eid: str, stage: str, record: StageRecord) -> None:
+        state = self.states[eid]
+        total = sum(r.cost_micro_usd for n, r in state.stages.items() if n != stage)
+        await self._save(
+            state.model_copy(
+                update={
+                    "current_stage": stage,
+                    "stages": {**state.stages, stage: record},
+                    "total_cost_micro_usd": total + record.cost_micro_usd,
+                }
+            )
+        )
+
+    # -- the stages: call an agent, say which files to keep ------------------------------
+
+    async def _research(self, ctx: StageContext) -> tuple[ResearchDoc, dict[str, bytes]]:
+        ep = next(e for e in self.batch.episodes if e.episode_id == ctx.episode_id)
+        doc: ResearchDoc = await self.agents["research"].research.remote(ep, ctx)
+        return doc, {"research.json": to_json_bytes(doc)}
+
+    async def _script(
+        self, ep: EpisodeSpec, doc: ResearchDoc, ctx: StageContext
+    ) -> tuple[Script, dict[str, bytes]]:
+        script: Script = await self.agents["script"].write.remote(ep, doc, ctx)
+        md = script_markdown(script, doc).encode()
+        return script, {"script.json": to_json_bytes(script), "script.md": md}
+
+    async def _audio(
+        self, ep: EpisodeSpec, script: Script, ctx: StageContext
+    ) -> tuple[AudioAsset, dict[str, bytes]]:
+        synthesis = await self.agents["audio"].synthesize.remote(script, ep.show, ctx)
+        asset: AudioAsset = synthesis.asset
+        return asset, {"audio.json": to_json_bytes(asset), "audio.wav": synthesis.wav}
+
+    async def _quality(
+        self, ep: EpisodeSpec, doc: ResearchDoc, script: Script, ctx: StageContext
+    ) -> tuple[QualityReport, dict[str, bytes]]:
+        wav = await asyncio.to_thread(self.rundir.read_artifact, ep.episode_id, "audio.wav")
+        report: QualityReport = await self.agents["quality"].evaluate.remote(
+            doc, script, wav, ep.minutes * 60, ctx
+        )
+        return report, {"quality.json": to_json_bytes(report)}
+
+
+class _Chain:
+    """The stages of one episode in order: once a stage runs, every later stage runs too,
+    since its input changed (new audio needs a new quality verdict)."""
+
+    def __init__(self, supervisor: Supervisor, ep: EpisodeSpec) -> None:
+        self._supervisor = supervisor
+        self._ep = ep
+        self._reuse = True
+
+    async def stage(
+        self,
+        name: str,
+        model: type[T],
+        work: Callable[[StageContext], Awaitable[tuple[T, dict[str, bytes]]]],
+    ) -> T:
+        result, ran = await self._supervisor._stage(self._ep, name, model, work, self._reuse)
+        self._reuse = self._reuse and not ran
+        return result
+
+
+def _unwrap(exc: Exception) -> Exception:
+    """The agent's own exception out of Ray's wrapper, so manifests keep its type and
+    message rather than a remote traceback."""
+    cause = getattr(exc, "cause", None)
+    if isinstance(exc, RayTaskError) and isinstance(cause, Exception):
+        return cause
+    return exc

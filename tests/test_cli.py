@@ -1,0 +1,102 @@
+"""The command line as a user runs it: exit codes, messages, nothing written on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+CLI = str(Path(sys.executable).parent / "podcast-factory")
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "160"}
+    return subprocess.run(
+        [CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=240
+    )
+
+
+def _bad_batch(tmp_path: Path, change: dict) -> Path:
+    (tmp_path / "n.md").write_text("Tides rise and fall twice a day on most coasts.\n")
+    data: dict[str, Any] = {
+        "show": {"name": "S", "hosts": ["A", "B"]},
+        "episodes": [{"topic": "Tides", "sources": ["n.md"]}],
+    }
+    data["episodes"][0].update(change.get("episode", {}))
+    data.update(change.get("top", {}))
+    path = tmp_path / "b.yaml"
+    path.write_text(change.get("raw") or yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "extra", "message"),
+    [
+        ("empty topic", {"episode": {"topic": ""}}, [], "episodes[0].topic"),
+        ("missing source", {"episode": {"sources": ["gone.md"]}}, [], "gone.md"),
+        ("malformed yaml", {"raw": "show: {name: [\n"}, [], "not valid YAML"),
+        ("negative budget", {}, ["--budget", "-3"], "--budget: must be more than 0"),
+        ("zero concurrency", {}, ["--concurrency", "0"], "--concurrency"),
+    ],
+)
+def test_bad_input_exits_2_with_message_and_writes_nothing(
+    tmp_path: Path, case: str, change: dict, extra: list[str], message: str
+) -> None:
+    """Bad input: exit code 2, the field in the message, and no run directory created."""
+    batch = _bad_batch(tmp_path, change)
+    out = tmp_path / "out"
+    proc = _cli("batch", str(batch), "--out", str(out), *extra, cwd=tmp_path)
+    assert proc.returncode == 2, (case, proc.stderr)
+    assert message in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
+def test_run_without_source_is_a_usage_error(tmp_path: Path) -> None:
+    """'run' needs a source: exit 2 and the message says to give one."""
+    proc = _cli("run", "Tides", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--source" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("verb", ["run", "batch", "report"])
+def test_every_verb_has_help(tmp_path: Path, verb: str) -> None:
+    """Each verb explains itself with --help and exits 0."""
+    proc = _cli(verb, "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "usage: podcast-factory " + verb in proc.stdout
+
+
+@pytest.mark.slow
+def test_run_one_episode_then_report(tmp_path: Path) -> None:
+    """'run' makes an episode, prints the table and the WAV path; 'report' reads it back."""
+    notes = Path(__file__).parent.parent / "examples" / "sources" / "tides.md"
+    out = tmp_path / "out"
+    proc = _cli(
+        "run",
+        "How tides work",
+        "--source",
+        str(notes),
+        "--minutes",
+        "1",
+        "--id",
+        "tides",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "offline" in proc.stderr
+    assert f"audio: {out / 'tides' / 'audio.wav'}" in proc.stdout
+    assert "completed" in proc.stdout
+    report = _cli("report", str(out), "--json", cwd=tmp_path)
+    assert report.returncode == 0
+    data = json.loads(report.stdout)
+    assert [e["status"] for e in data["episodes"]] == ["completed"]
+    assert data["batch"]["totals"]["completed"] == 1
