@@ -152,7 +152,7 @@ class Supervisor:
             await self._save(state)
             try:
                 run = _Chain(self, ep)
-                doc = await run.stage("research", ResearchDoc, self._research)
+                doc = await run.stage("research", ResearchDoc, lambda c: self._research(ep, c))
                 script = await run.stage("script", Script, lambda c: self._script(ep, doc, c))
                 asset = await run.stage("audio", AudioAsset, lambda c: self._audio(ep, script, c))
                 report = await run.stage(
@@ -298,8 +298,9 @@ class Supervisor:
 
     # -- the stages: call an agent, say which files to keep ------------------------------
 
-    async def _research(self, ctx: StageContext) -> tuple[ResearchDoc, dict[str, bytes]]:
-        ep = next(e for e in self.batch.episodes if e.episode_id == ctx.episode_id)
+    async def _research(
+        self, ep: EpisodeSpec, ctx: StageContext
+    ) -> tuple[ResearchDoc, dict[str, bytes]]:
         doc: ResearchDoc = await self.agents["research"].research.remote(ep, ctx)
         return doc, {"research.json": to_json_bytes(doc)}
 
