@@ -30,8 +30,9 @@ from actors.ledger import CostLedger
 from actors.quality import QualityEvaluator
 from actors.research import ResearchAgent
 from actors.script import ScriptWriter
-from podcast_factory.config import RunSettings
-from podcast_factory.errors import BudgetExceeded, StageFailed, is_retryable
+from podcast_factory.config import Credentials, RunSettings
+from podcast_factory.errors import BudgetExceeded, StageFailed
+from podcast_factory.estimate import estimate_batch
 from podcast_factory.metering import ActorLedger, StageContext
 from podcast_factory.models import (
     AudioAsset,
@@ -51,10 +52,11 @@ from podcast_factory.rundir import RunDir, to_json_bytes
 T = TypeVar("T")
 
 AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
-    # I/O-bound agents are async actors with bounded concurrency; speech is CPU-bound.
+    # I/O-bound agents are async actors with bounded concurrency; offline speech is
+    # CPU-bound and gets num_cpus=1 in _spawn.
     "research": (ResearchAgent, {"max_concurrency": 32}),
     "script": (ScriptWriter, {"max_concurrency": 32}),
-    "audio": (AudioSynthesizer, {"num_cpus": 1, "max_concurrency": 4}),
+    "audio": (AudioSynthesizer, {"max_concurrency": 16}),
     "quality": (QualityEvaluator, {"max_concurrency": 8}),
 }
 
@@ -62,9 +64,16 @@ AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
 class Supervisor:
     """Runs one batch into one run directory. Made remote by ``podcast_factory.api``."""
 
-    def __init__(self, batch: BatchSpec, out_dir: str, settings: RunSettings) -> None:
+    def __init__(
+        self,
+        batch: BatchSpec,
+        out_dir: str,
+        settings: RunSettings,
+        creds: Credentials | None = None,
+    ) -> None:
         self.batch = batch
         self.settings = settings
+        self.creds = creds or Credentials()
         self.rundir = RunDir(out_dir)
         self.rundir.root.mkdir(parents=True, exist_ok=True)
         self.states: dict[str, EpisodeState] = {
@@ -84,10 +93,12 @@ class Supervisor:
 
     def _spawn(self, name: str) -> Any:
         cls, options = AGENTS[name]
+        if name == "audio" and self.settings.tts == "espeak":
+            options = {**options, "num_cpus": 1}  # offline speech is CPU-bound
         return (
             ray.remote(cls)
             .options(max_restarts=self.settings.max_actor_restarts, **options)
-            .remote(self.settings, ActorLedger(self.ledger_name))
+            .remote(self.settings, ActorLedger(self.ledger_name), self.creds)
         )
 
     # -- what callers can ask ---------------------------------------------------------
@@ -105,9 +116,11 @@ class Supervisor:
 
     async def run(self) -> BatchResult:
         started = time.time()
+        estimate = await asyncio.to_thread(estimate_batch, self.batch, self.settings)
         info: dict[str, Any] = {
             "spec": self.batch.model_dump(mode="json"),
             "settings": self.settings.model_dump(mode="json"),
+            "estimate": estimate.model_dump(mode="json"),
             "started_at": started,
         }
         await asyncio.to_thread(self.rundir.write_batch, info)
@@ -266,7 +279,10 @@ class Supervisor:
         return result, True
 
     async def _should_retry(self, stage: str, exc: Exception, tries: int) -> bool:
-        """Classify a failure; pause or recreate the agent when retrying makes sense."""
+        """Retry a stage only when its agent crashed (restarting: pause; dead: recreate).
+
+        Provider errors were already retried, once, in ``providers.retry``; retrying
+        them here too would multiply the attempts."""
         if isinstance(exc, BudgetExceeded) or tries >= self.settings.max_attempts:
             return False
         if isinstance(exc, ActorDiedError):
@@ -276,7 +292,7 @@ class Supervisor:
             self.recreated[name] += 1
             self.agents[name] = self._spawn(name)
             return True
-        if isinstance(exc, ActorUnavailableError) or is_retryable(exc):
+        if isinstance(exc, ActorUnavailableError):
             s = self.settings
             pause = min(s.backoff_max_s, s.backoff_base_s * 2 ** (tries - 1))
             await asyncio.sleep(pause * (0.5 + random.random()))
@@ -323,7 +339,7 @@ class Supervisor:
     ) -> tuple[QualityReport, dict[str, bytes]]:
         wav = await asyncio.to_thread(self.rundir.read_artifact, ep.episode_id, "audio.wav")
         report: QualityReport = await self.agents["quality"].evaluate.remote(
-            doc, script, wav, ep.minutes * 60, ctx
+            ep, doc, script, wav, ctx
         )
         return report, {"quality.json": to_json_bytes(report)}
 

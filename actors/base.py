@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from podcast_factory.config import RunSettings
+from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.metering import LedgerClient, Meter, StageContext
 
 T = TypeVar("T")
@@ -37,9 +37,12 @@ class Agent:
 
     name = "agent"
 
-    def __init__(self, settings: RunSettings, ledger: LedgerClient) -> None:
+    def __init__(
+        self, settings: RunSettings, ledger: LedgerClient, creds: Credentials | None = None
+    ) -> None:
         self.settings = settings
         self.ledger = ledger
+        self.creds = creds or Credentials()
         self.calls = 0
         self.failures = 0
         self.cache_hits = 0
@@ -65,8 +68,12 @@ class Agent:
             node_id=_node_id(),
             calls=self.calls,
             failures=self.failures,
-            cache_hits=self.cache_hits,
+            cache_hits=self.cached(),
         )
+
+    def cached(self) -> int:
+        """Requests answered from this agent's cache so far."""
+        return self.cache_hits
 
 
 def _node_id() -> str:

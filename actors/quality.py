@@ -14,7 +14,9 @@ from collections import Counter
 from actors.base import Agent
 from podcast_factory.config import QualityThresholds
 from podcast_factory.metering import StageContext
-from podcast_factory.models import Check, QualityReport, ResearchDoc, Script
+from podcast_factory.models import Check, EpisodeSpec, QualityReport, ResearchDoc, Script
+from providers.claude_writer import RubricOut
+from providers.factory import claude_writer
 from providers.text import split_sentences, tokenize
 from providers.wav import AudioStats, analyze_pcm, decode_wav
 
@@ -135,22 +137,58 @@ def evaluate(
     )
 
 
+def with_rubric(report: QualityReport, rubric: RubricOut, q: QualityThresholds) -> QualityReport:
+    """The objective report plus Claude's rubric scores as checks of their own."""
+    extra = tuple(
+        Check(
+            name=f"rubric_{name}",
+            value=float(score),
+            threshold=f">= {q.min_rubric_score}",
+            passed=score >= q.min_rubric_score,
+        )
+        for name, score in (
+            ("faithfulness", rubric.faithfulness),
+            ("engagement", rubric.engagement),
+            ("clarity", rubric.clarity),
+        )
+    )
+    checks = report.checks + extra
+    scores = {c.name: 1.0 if c.passed else 0.0 for c in checks}
+    scores["overall"] = round(sum(scores.values()) / len(checks), 3)
+    failed_rubric = any(not c.passed for c in extra)
+    return QualityReport(
+        passed=all(c.passed for c in checks),
+        scores=scores,
+        checks=checks,
+        suggestions=report.suggestions + (tuple(rubric.suggestions[:3]) if failed_rubric else ()),
+    )
+
+
 class QualityEvaluator(Agent):
     name = "quality"
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._claude = claude_writer(self.settings, self.creds)
+
     async def evaluate(
         self,
+        spec: EpisodeSpec,
         doc: ResearchDoc,
         script: Script,
         wav: bytes,
-        target_s: float,
         ctx: StageContext,
     ) -> QualityReport:
-        """Listen to the WAV and read the script; return the verdict."""
-        return await self.served(self._evaluate(doc, script, wav, target_s))
+        """Listen to the WAV and read the script (and, with Claude, judge it)."""
+        return await self.served(self._evaluate(spec, doc, script, wav, ctx))
 
     async def _evaluate(
-        self, doc: ResearchDoc, script: Script, wav: bytes, target_s: float
+        self, spec: EpisodeSpec, doc: ResearchDoc, script: Script, wav: bytes, ctx: StageContext
     ) -> QualityReport:
         pcm, rate = decode_wav(wav)
-        return evaluate(doc, script, analyze_pcm(pcm, rate), target_s, self.settings.quality)
+        q = self.settings.quality
+        report = evaluate(doc, script, analyze_pcm(pcm, rate), spec.minutes * 60, q)
+        if self._claude is None:
+            return report
+        rubric = await self._claude.judge(self.meter(ctx), spec, doc, script)
+        return with_rubric(report, rubric, q)

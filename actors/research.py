@@ -17,6 +17,7 @@ from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.errors import SourceError
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, SourceInfo
+from providers.factory import claude_writer
 from providers.sources import SourceText, fetch_url, is_url, read_local
 from providers.text import rank_sentences, split_sentences
 
@@ -27,6 +28,7 @@ class ResearchAgent(Agent):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._cache: dict[tuple[str, float], SourceText] = {}
+        self._claude = claude_writer(self.settings, self.creds)
 
     async def _load(self, source: str) -> SourceText:
         key = (source, 0.0 if is_url(source) else os.stat(source).st_mtime)
@@ -48,17 +50,19 @@ class ResearchAgent(Agent):
 
     async def research(self, spec: EpisodeSpec, ctx: StageContext) -> ResearchDoc:
         """The key facts of the episode's sources, most relevant to its topic."""
-        return await self.served(self._research(spec))
+        return await self.served(self._research(spec, ctx))
 
-    async def _research(self, spec: EpisodeSpec) -> ResearchDoc:
+    async def _research(self, spec: EpisodeSpec, ctx: StageContext) -> ResearchDoc:
         loaded = await asyncio.gather(*(self._try_load(s) for s in spec.sources))
         infos: list[SourceInfo] = []
+        texts: list[SourceText] = []
         sentences: list[tuple[str, int]] = []
         for item in loaded:
             if isinstance(item, SourceInfo):
                 infos.append(item)
                 continue
             sentences.extend((s, len(infos)) for s in split_sentences(item.text))
+            texts.append(item)
             infos.append(SourceInfo(source=item.source, title=item.title, chars=len(item.text)))
         if not sentences:
             problems = "; ".join(i.error or f"{i.source}: no sentences" for i in infos)
@@ -67,6 +71,8 @@ class ResearchAgent(Agent):
                 f"no usable text in the {len(infos)} source(s) of episode {spec.episode_id} "
                 f"({problems}). Give a .md, .txt or .html file or an http(s) URL with prose.",
             )
+        if self._claude is not None:
+            return await self._claude.research(self.meter(ctx), spec, texts, infos)
         budget = spec.minutes * WORDS_PER_MINUTE * self.settings.fact_share
         ranked = _interleave(
             rank_sentences(spec.topic, [s for s, _ in sentences], len(sentences)),

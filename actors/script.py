@@ -5,20 +5,28 @@ from __future__ import annotations
 from actors.base import Agent
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, ResearchDoc, Script
+from providers.factory import claude_writer
 from providers.offline_writer import OfflineWriter
 
 
 class ScriptWriter(Agent):
     name = "script"
-    provider = "offline-writer"
+    offline_provider = "offline-writer"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._claude = claude_writer(self.settings, self.creds)
 
     async def write(self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext) -> Script:
         """A script whose factual lines keep their fact references."""
         return await self.served(self._write(spec, doc, ctx))
 
     async def _write(self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext) -> Script:
+        if self._claude is not None:
+            return await self._claude.write(self.meter(ctx), spec, doc)
         facts_words = sum(len(f.text.split()) for f in doc.facts)
-        async with self.meter(ctx).call(self.provider, 0, {"input_words": facts_words}) as charge:
+        meter = self.meter(ctx)
+        async with meter.call(self.offline_provider, 0, {"input_words": facts_words}) as charge:
             script = OfflineWriter().write(spec, doc)
             charge.units["output_words"] = script.words
         return script

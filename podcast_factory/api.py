@@ -21,13 +21,14 @@ from typing import Any
 import ray
 
 from podcast_factory.batchfile import load_batch_file, single_episode
-from podcast_factory.config import RunSettings
+from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
 
 __all__ = [
     "BatchResult",
     "BatchSpec",
+    "Credentials",
     "RunSettings",
     "check_out_dir",
     "ensure_ray",
@@ -70,7 +71,10 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
 
 
 def start_batch(
-    batch: BatchSpec, out_dir: str | os.PathLike[str], settings: RunSettings | None = None
+    batch: BatchSpec,
+    out_dir: str | os.PathLike[str],
+    settings: RunSettings | None = None,
+    creds: Credentials | None = None,
 ) -> Any:
     """Create the supervisor actor for a batch; returns its handle (Ray must be running)."""
     from supervisor import Supervisor  # imported late: it pulls in every agent
@@ -79,7 +83,7 @@ def start_batch(
     return (
         ray.remote(Supervisor)
         .options(max_concurrency=1000)
-        .remote(batch, str(path), settings or RunSettings())
+        .remote(batch, str(path), settings or RunSettings(), creds or Credentials())
     )
 
 
@@ -88,13 +92,17 @@ async def run_batch_async(
     out_dir: str | os.PathLike[str],
     settings: RunSettings | None = None,
     *,
+    creds: Credentials | None = None,
     on_progress: ProgressCallback | None = None,
     address: str | None = None,
 ) -> BatchResult:
-    """Run a batch to the end, calling ``on_progress`` with every episode's state."""
+    """Run a batch to the end, calling ``on_progress`` with every episode's state.
+
+    ``settings`` says which providers run (offline unless set); ``creds`` carries the
+    API keys (``Credentials.from_env(os.environ)`` reads them the usual way)."""
     check_out_dir(out_dir)
     ensure_ray(address)
-    supervisor = start_batch(batch, out_dir, settings)
+    supervisor = start_batch(batch, out_dir, settings, creds)
     try:
         done = asyncio.ensure_future(supervisor.run.remote())
         while True:
@@ -113,10 +121,13 @@ def run_batch(
     out_dir: str | os.PathLike[str],
     settings: RunSettings | None = None,
     *,
+    creds: Credentials | None = None,
     on_progress: ProgressCallback | None = None,
     address: str | None = None,
 ) -> BatchResult:
     """Blocking form of ``run_batch_async`` for scripts and the CLI."""
     return asyncio.run(
-        run_batch_async(batch, out_dir, settings, on_progress=on_progress, address=address)
+        run_batch_async(
+            batch, out_dir, settings, creds=creds, on_progress=on_progress, address=address
+        )
     )

@@ -15,8 +15,9 @@ from typing import Any
 
 import yaml
 
-from podcast_factory.errors import SourceError, UserInputError
+from podcast_factory.errors import ProviderError, SourceError, UserInputError
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
+from providers.espeak import check_voice
 from providers.sources import is_url, read_local
 
 MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
@@ -25,6 +26,7 @@ DEFAULT_HOSTS = (Host(name="Alex"), Host(name="Sam"))
 TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency"}
 SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro"}
 EPISODE_KEYS = {"id", "topic", "sources", "minutes"}
+VOICE_PROVIDERS = ("espeak", "elevenlabs")
 
 
 def default_show() -> Show:
@@ -69,6 +71,38 @@ def _text(field: str, value: Any, *, required: bool = False, limit: int = 2000) 
     return value.strip()
 
 
+def _voices(field: str, value: Any) -> dict[str, str]:
+    """A host's ``voice``: one name, or a mapping of speech provider -> voice.
+
+    A single name that espeak-ng knows is an espeak voice; any other single name is
+    taken as an ElevenLabs voice id (which only the API can check)."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        name = _text(field, value, required=True, limit=100)
+        try:
+            check_voice(name)
+        except ProviderError:
+            if not re.fullmatch(r"[A-Za-z0-9]{8,40}", name):
+                raise UserInputError(
+                    field,
+                    f"{name!r} is neither an espeak-ng voice (like en-us+f3) nor an "
+                    "ElevenLabs voice id",
+                ) from None
+            return {"elevenlabs": name}
+        return {"espeak": name}
+    if not isinstance(value, Mapping):
+        raise UserInputError(field, "must be a voice name or a mapping of provider to voice")
+    _unknown(field, value, set(VOICE_PROVIDERS))
+    voices = {k: _text(f"{field}.{k}", v, required=True, limit=100) for k, v in value.items()}
+    if "espeak" in voices:
+        try:
+            check_voice(voices["espeak"])
+        except ProviderError as exc:
+            raise UserInputError(f"{field}.espeak", exc.message) from None
+    return voices
+
+
 def build_show(data: Any) -> Show:
     if not isinstance(data, Mapping):
         raise UserInputError("show", "must be a mapping with name and hosts")
@@ -87,7 +121,7 @@ def build_show(data: Any) -> Show:
         hosts.append(
             Host(
                 name=_text(f"{field}.name", raw.get("name"), required=True, limit=40),
-                voice=_text(f"{field}.voice", raw.get("voice"), limit=100),
+                voices=_voices(f"{field}.voice", raw.get("voice")),
             )
         )
     if hosts[0].name == hosts[1].name:

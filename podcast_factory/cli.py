@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,11 +21,12 @@ from podcast_factory.batchfile import (
     parse_usd,
     single_episode,
 )
-from podcast_factory.config import RunSettings
+from podcast_factory.config import ClaudeSettings, Credentials, RunSettings, choose_providers
 from podcast_factory.errors import UserInputError
+from podcast_factory.estimate import estimate_batch
 from podcast_factory.models import BatchResult, BatchSpec
 from podcast_factory.rundir import RunDir
-from podcast_factory.views import ProgressView, result_table
+from podcast_factory.views import ProgressView, estimate_table, result_table
 
 OK, SOME_FAILED, BAD_INPUT = 0, 1, 2
 
@@ -37,7 +39,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(BAD_INPUT, f"error: {message}\n")
 
 
+def _add_provider_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--llm",
+        choices=["offline", "claude"],
+        help="research/script/judge provider (default: claude if ANTHROPIC_API_KEY "
+        "is set, else offline)",
+    )
+    p.add_argument(
+        "--tts",
+        choices=["espeak", "elevenlabs"],
+        help="speech provider (default: elevenlabs if ELEVENLABS_API_KEY is set, else espeak)",
+    )
+    p.add_argument(
+        "--web-searches",
+        type=int,
+        metavar="N",
+        help="web searches Claude research may make per episode (default 0)",
+    )
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
+    _add_provider_options(p)
     p.add_argument("--out", required=True, help="run directory (created; reruns resume)")
     p.add_argument("--budget", metavar="USD", help="batch budget in dollars (default: none)")
     p.add_argument("--episode-cap", metavar="USD", help="most one episode may cost")
@@ -77,6 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--concurrency", type=int, help="episodes at once (default 4)")
     _add_run_options(batch)
 
+    estimate = sub.add_parser(
+        "estimate",
+        help="what a batch would cost, spending nothing",
+        description="Expected cost per episode and stage with the configured providers. "
+        "Calls no API.",
+    )
+    estimate.add_argument("file", metavar="FILE")
+    _add_provider_options(estimate)
+    estimate.add_argument("--json", action="store_true", help="machine-readable output")
+
     report = sub.add_parser(
         "report",
         help="status, quality and cost of a run directory",
@@ -104,18 +137,30 @@ def _spec_from_args(args: argparse.Namespace) -> BatchSpec:
     return spec.model_copy(update=update)
 
 
+def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> RunSettings:
+    """Providers from the flags, else from the keys in the environment, with a notice."""
+    llm, tts, notices = choose_providers(args.llm, args.tts, creds)
+    for notice in notices:
+        err.print(f"note: {notice}", style="yellow", highlight=False)
+    claude = ClaudeSettings()
+    if args.web_searches is not None:
+        if not 0 <= args.web_searches <= 20:
+            raise UserInputError("--web-searches", "must be from 0 to 20")
+        claude = claude.model_copy(update={"web_searches": args.web_searches})
+    return RunSettings(llm=llm, tts=tts, claude=claude)
+
+
 def _produce(args: argparse.Namespace, err: Console) -> int:
     from podcast_factory.api import check_out_dir, run_batch
 
     spec = _spec_from_args(args)
     out = check_out_dir(args.out)
-    err.print(
-        "Providers: offline (extractive writing, espeak-ng speech); no API is called "
-        "and nothing is spent.",
-        style="yellow",
-    )
+    creds = Credentials.from_env(os.environ)
+    settings = _settings(args, creds, err)
     with ProgressView(err, len(spec.episodes)) as view:
-        result = run_batch(spec, out, RunSettings(), on_progress=view.update, address=args.address)
+        result = run_batch(
+            spec, out, settings, creds=creds, on_progress=view.update, address=args.address
+        )
     _show_result(result, out, args.json, err)
     return OK if result.ok else SOME_FAILED
 
@@ -137,6 +182,19 @@ def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) ->
     )
 
 
+def _estimate(args: argparse.Namespace, err: Console) -> int:
+    spec = load_batch_file(args.file)
+    settings = _settings(args, Credentials.from_env(os.environ), err)
+    estimate = estimate_batch(spec, settings)
+    if args.json:
+        data = estimate.model_dump(mode="json")
+        data["total_micro_usd"] = estimate.total_micro_usd
+        print(json.dumps(data, indent=2))
+    else:
+        Console().print(estimate_table(estimate))
+    return OK
+
+
 def _report(args: argparse.Namespace) -> int:
     rundir = RunDir(args.dir)
     if not rundir.root.is_dir():
@@ -152,7 +210,12 @@ def _report(args: argparse.Namespace) -> int:
             )
         )
     else:
-        Console().print(result_table(states, rundir.root.resolve()))
+        batch = rundir.load_batch() or {}
+        estimates = {
+            e["episode_id"]: sum(e["stages"].values())
+            for e in (batch.get("estimate") or {}).get("episodes", [])
+        }
+        Console().print(result_table(states, rundir.root.resolve(), estimates or None))
     return OK if all(s.status == "completed" for s in states) else SOME_FAILED
 
 
@@ -162,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.verb == "report":
             return _report(args)
+        if args.verb == "estimate":
+            return _estimate(args, err)
         return _produce(args, err)
     except UserInputError as exc:
         err.print(f"error: {exc}", style="red", highlight=False)

@@ -5,9 +5,12 @@ Actors never read the environment; whatever they need arrives here, frozen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from podcast_factory.errors import UserInputError
 
 WORDS_PER_MINUTE = 150
 """Spoken words a minute a script is sized for (a typical conversational pace)."""
@@ -29,6 +32,61 @@ class QualityThresholds(BaseModel):
     """Smallest share of the research's key facts that the script actually states."""
     max_repeated_sentences: int = Field(0, ge=0)
     max_markup_leaks: int = Field(0, ge=0)
+    min_rubric_score: int = Field(3, ge=1, le=5)
+    """Least score (1-5) of each rubric item when Claude judges the episode."""
+
+
+class ClaudeSettings(BaseModel):
+    """Which Claude model each agent uses, and what research may do."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    research_model: str = "claude-haiku-4-5"
+    script_model: str = "claude-sonnet-4-5"
+    quality_model: str = "claude-haiku-4-5"
+    web_searches: int = Field(0, ge=0, le=20)
+    """Web searches research may make per episode (0: sources only). $10 per 1,000."""
+    max_source_chars: int = Field(60_000, ge=1_000)
+    """Source text sent to research per episode; the rest is cut (and says so)."""
+
+
+class ElevenLabsSettings(BaseModel):
+    """ElevenLabs model, output and chunking."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model_id: str = "eleven_multilingual_v2"
+    output_format: str = "pcm_24000"
+    """Raw PCM is stitched directly; 44.1 kHz needs a higher plan."""
+    chunk_chars: int = Field(2_500, ge=100)
+    """Characters per request (also capped by the model's own limit)."""
+
+
+class Credentials(BaseModel):
+    """API keys and base URLs, read from the environment once, at the edge.
+
+    Kept apart from ``RunSettings`` because settings are written to ``batch.json`` and
+    keys must never be. ``SecretStr`` keeps them out of reprs and logs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    anthropic_api_key: SecretStr | None = None
+    elevenlabs_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    elevenlabs_base_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Credentials:
+        def get(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        key_a, key_e = get("ANTHROPIC_API_KEY"), get("ELEVENLABS_API_KEY")
+        return cls(
+            anthropic_api_key=SecretStr(key_a) if key_a else None,
+            elevenlabs_api_key=SecretStr(key_e) if key_e else None,
+            anthropic_base_url=get("ANTHROPIC_BASE_URL"),
+            elevenlabs_base_url=get("ELEVENLABS_BASE_URL"),
+        )
 
 
 class RunSettings(BaseModel):
@@ -36,12 +94,18 @@ class RunSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    llm: Literal["offline"] = "offline"
-    """Writer for research and scripts. ``offline``: extractive, no network."""
-    tts: Literal["espeak"] = "espeak"
+    llm: Literal["offline", "claude"] = "offline"
+    """Research, scripts and judging. ``offline``: extractive, no network."""
+    tts: Literal["espeak", "elevenlabs"] = "espeak"
     """Speech. ``espeak``: espeak-ng from the espeakng-loader wheel, no network."""
+    claude: ClaudeSettings = ClaudeSettings()
+    elevenlabs: ElevenLabsSettings = ElevenLabsSettings()
+    provider_attempts: int = Field(4, ge=1, le=10)
+    """Tries per provider request for 429, 529, 5xx, timeouts and malformed replies.
+    This is the only layer that retries provider errors."""
+    request_timeout_s: float = Field(120.0, gt=0)
     max_attempts: int = Field(3, ge=1, le=20)
-    """Tries per stage for retryable failures (provider faults, an agent that died)."""
+    """Tries per stage when the agent running it crashed or is restarting."""
     backoff_base_s: float = Field(0.5, ge=0)
     backoff_max_s: float = Field(8.0, ge=0)
     max_actor_restarts: int = Field(3, ge=0)
@@ -59,3 +123,32 @@ class RunSettings(BaseModel):
     """Added delay per offline provider call: mimics a remote provider in tests and
     benchmarks. Zero for real work."""
     quality: QualityThresholds = QualityThresholds()
+
+
+def choose_providers(
+    llm: str | None, tts: str | None, creds: Credentials
+) -> tuple[Literal["offline", "claude"], Literal["espeak", "elevenlabs"], list[str]]:
+    """Explicit choices win; otherwise a key in the environment selects the real
+    provider. Returns the choice and the notices a user should see."""
+    notices: list[str] = []
+    chosen_llm = llm or ("claude" if creds.anthropic_api_key else "offline")
+    chosen_tts = tts or ("elevenlabs" if creds.elevenlabs_api_key else "espeak")
+    if chosen_llm not in ("offline", "claude"):
+        raise UserInputError("--llm", f"{chosen_llm!r} is not a provider; use offline or claude")
+    if chosen_tts not in ("espeak", "elevenlabs"):
+        raise UserInputError("--tts", f"{chosen_tts!r} is not a provider; use espeak or elevenlabs")
+    if chosen_llm == "claude" and not creds.anthropic_api_key:
+        raise UserInputError("--llm", "claude needs ANTHROPIC_API_KEY in the environment")
+    if chosen_tts == "elevenlabs" and not creds.elevenlabs_api_key:
+        raise UserInputError("--tts", "elevenlabs needs ELEVENLABS_API_KEY in the environment")
+    if chosen_llm == "offline":
+        notices.append(
+            "writing offline (extractive, no API called): set ANTHROPIC_API_KEY "
+            "or pass --llm claude for Claude"
+        )
+    if chosen_tts == "espeak":
+        notices.append(
+            "speaking offline with espeak-ng: set ELEVENLABS_API_KEY or pass "
+            "--tts elevenlabs for ElevenLabs"
+        )
+    return chosen_llm, chosen_tts, notices  # type: ignore[return-value]

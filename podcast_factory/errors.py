@@ -106,10 +106,30 @@ class ProviderError(RunError):
 
 
 class TransientProviderError(ProviderError):
-    """A provider failure that is worth retrying after a pause."""
+    """A provider failure that is worth retrying after a pause.
 
-    def __init__(self, provider: str, detail: str, *, status: int | None = None) -> None:
-        super().__init__(provider, detail, status=status, retryable=True)
+    ``retry_after_s`` is the pause the provider asked for (``Retry-After``), if any."""
+
+    retry_after_s: float | None
+
+    def __init__(
+        self,
+        provider: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        PodcastFactoryError.__init__(
+            self,
+            f"{provider} (HTTP {status}): {detail}"
+            if status is not None
+            else f"{provider}: {detail}",
+            provider=provider,
+            status=status,
+            retryable=True,
+            retry_after_s=retry_after_s,
+        )
 
 
 class StageFailed(RunError):

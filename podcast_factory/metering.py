@@ -119,6 +119,15 @@ class Charge:
 
     micro_usd: int = 0
     units: dict[str, int] = field(default_factory=dict)
+    billed: bool = False
+    """True once the provider reported usage: the cost is then committed even if the
+    caller fails afterwards (an unusable reply that was paid for is still paid for)."""
+
+    def bill(self, micro_usd: int, units: dict[str, int] | None = None) -> None:
+        self.micro_usd = micro_usd
+        if units is not None:
+            self.units = dict(units)
+        self.billed = True
 
 
 class Meter:
@@ -147,6 +156,9 @@ class Meter:
         try:
             yield charge
         except BaseException:
-            await self._ledger.release(call_id)
+            if charge.billed:
+                await self._ledger.commit(call_id, charge.micro_usd, charge.units)
+            else:
+                await self._ledger.release(call_id)
             raise
         await self._ledger.commit(call_id, charge.micro_usd, charge.units)

@@ -35,9 +35,9 @@ class Host(_Frozen):
 
     name: str
     """Spoken name, used in the script ("ALEX: ...")."""
-    voice: str = ""
-    """Provider voice: an espeak-ng voice name (``en-us+m3``) or an ElevenLabs voice id.
-    Empty means the provider's default for this host's position."""
+    voices: dict[str, str] = {}
+    """Voice per speech provider: ``{"espeak": "en-us+m3", "elevenlabs": "<voice id>"}``.
+    A provider missing here uses its default voice for this host's position."""
 
 
 class Show(_Frozen):
@@ -101,7 +101,9 @@ class Fact(_Frozen):
     source: str
     source_title: str = ""
     score: float = 0.0
-    """Relevance to the topic (BM25); higher is more relevant."""
+    """Relevance to the topic (BM25, offline); higher is more relevant."""
+    quote: str = ""
+    """The span of the source the fact rests on (Claude research and web citations)."""
 
 
 class ResearchDoc(_Frozen):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from podcast_factory.estimate import BatchEstimate
 from podcast_factory.models import STAGES, EpisodeState, usd
 
 COLUMNS = ("queued", *STAGES, "completed", "rejected", "failed", "over_budget")
@@ -83,37 +85,62 @@ def _quality(state: EpisodeState, out: Path) -> str:
     path = out / state.episode_id / "quality.json"
     if not path.is_file():
         return "-"
-    import json
-
     data = json.loads(path.read_text(encoding="utf-8"))
     mark = "pass" if data.get("passed") else "FAIL"
     return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}"
 
 
-def result_table(states: Iterable[EpisodeState], out: Path) -> Table:
-    """The closing table: episode, status, audio length, quality, cost, wall time."""
+def result_table(
+    states: Iterable[EpisodeState], out: Path, estimates: dict[str, int] | None = None
+) -> Table:
+    """The closing table: episode, status, audio length, quality, cost (beside the
+    estimate, when there is one), wall time."""
     table = Table(title=f"Run directory: {out}")
-    for name, justify in (
-        ("episode", "left"),
-        ("status", "left"),
-        ("audio", "right"),
-        ("quality", "left"),
-        ("cost USD", "right"),
-        ("time s", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    total = 0
+    columns = ["episode", "status", "audio", "quality", "cost USD", "time s"]
+    if estimates is not None:
+        columns.insert(4, "estimate USD")
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("episode", "status") else "right")
+    total = estimated = 0
     for s in states:
         total += s.total_cost_micro_usd
         took = (s.ended_at - s.started_at) if s.ended_at and s.started_at else None
-        table.add_row(
+        row = [
             s.episode_id,
             s.status,
             _minutes(s.duration_audio_s),
             _quality(s, out),
             f"{usd(s.total_cost_micro_usd)}",
             f"{took:.1f}" if took else "-",
+        ]
+        if estimates is not None:
+            estimated += estimates.get(s.episode_id, 0)
+            row.insert(4, f"{usd(estimates.get(s.episode_id, 0))}")
+        table.add_row(*row)
+    table.add_section()
+    totals = ["total", "", "", "", f"{usd(total)}", ""]
+    if estimates is not None:
+        totals.insert(4, f"{usd(estimated)}")
+    table.add_row(*totals)
+    return table
+
+
+def estimate_table(estimate: BatchEstimate) -> Table:
+    """Expected cost per episode and stage, spending nothing."""
+    table = Table(
+        title=f"Estimate with llm={estimate.llm}, tts={estimate.tts} "
+        f"(prices as of {estimate.prices_as_of})"
+    )
+    stages = list(STAGES)
+    for name in ("episode", *stages, "total USD"):
+        table.add_column(name, justify="left" if name == "episode" else "right")
+    for e in estimate.episodes:
+        table.add_row(
+            e.episode_id,
+            *(f"{usd(e.stages.get(s, 0))}" for s in stages),
+            f"{usd(e.total_micro_usd)}",
         )
     table.add_section()
-    table.add_row("total", "", "", "", f"{usd(total)}", "")
+    sums = [sum(e.stages.get(s, 0) for e in estimate.episodes) for s in stages]
+    table.add_row("total", *(f"{usd(n)}" for n in sums), f"{usd(estimate.total_micro_usd)}")
     return table

@@ -47,7 +47,7 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         audio = AudioSynthesizer(SETTINGS, client)
         synth = await audio.synthesize(script, ep.show, _ctx(ep, "audio"))
         report = await QualityEvaluator(SETTINGS, client).evaluate(
-            doc, script, synth.wav, ep.minutes * 60, _ctx(ep, "quality")
+            ep, doc, script, synth.wav, _ctx(ep, "quality")
         )
         return {
             "ep": ep,
@@ -122,9 +122,10 @@ def test_quality_fails_a_script_that_skips_facts_with_a_suggestion(produced: dic
         target_words=100,
     )
     assert fact_coverage(doc, hollow) == 0.0
+    half_minute = produced["ep"].model_copy(update={"minutes": 0.5})
     report = asyncio.run(
-        QualityEvaluator(SETTINGS, None).evaluate(  # type: ignore[arg-type]
-            doc, hollow, synth.wav, 30.0, StageContext(episode_id="x", stage="quality")
+        QualityEvaluator(SETTINGS, None).evaluate(
+            half_minute, doc, hollow, synth.wav, StageContext(episode_id="x", stage="quality")
         )
     )
     assert not report.passed
@@ -134,11 +135,11 @@ def test_quality_fails_a_script_that_skips_facts_with_a_suggestion(produced: dic
 
 
 def test_audio_agent_caches_repeated_turns(produced: dict) -> None:
-    """The outro every episode shares is synthesized once per agent."""
+    """Turns already spoken (an outro every episode shares) come from the agent's cache."""
     audio, script, ep = produced["audio"], produced["script"], produced["ep"]
-    before = audio.cache_hits
+    before = audio.stats().cache_hits
     asyncio.run(audio.synthesize(script, ep.show, StageContext(episode_id="again", stage="audio")))
-    assert audio.cache_hits - before == len(script.turns)
+    assert audio.stats().cache_hits - before == len(script.turns)
     assert audio.stats().calls == 2
 
 

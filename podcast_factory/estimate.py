@@ -1,0 +1,129 @@
+"""What a batch would cost with the configured providers, spending nothing.
+
+The expected size of every call is derived from what the batch asks for: the source
+text research reads, the words of facts it keeps, the words of the script (150 a
+minute), the characters ElevenLabs speaks. These are expectations, not the upper
+bounds the ledger reserves before each call; ``report`` puts them beside the actual
+cost so the model can be checked against every run.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict
+
+from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
+from podcast_factory.models import BatchSpec, EpisodeSpec, usd
+from providers.claude_writer import TOKENS_PER_WORD, show_system
+from providers.pricing import ClaudeUsage, PriceTable
+from providers.sources import is_url, read_local
+
+CHARS_PER_TOKEN = 4.0
+CHARS_PER_SPOKEN_WORD = 6.0
+"""Average English word plus its space and punctuation, as speech is billed."""
+URL_SOURCE_CHARS = 20_000
+"""Assumed length of a URL source, which estimating does not fetch."""
+PROMPT_TOKENS = 250
+"""Instructions and framing around each prompt's payload."""
+JUDGE_OUTPUT_TOKENS = 250
+
+
+class EpisodeEstimate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    episode_id: str
+    stages: dict[str, int]
+    """Stage -> expected micro-USD."""
+
+    @property
+    def total_micro_usd(self) -> int:
+        return sum(self.stages.values())
+
+
+class BatchEstimate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    llm: str
+    tts: str
+    prices_as_of: str
+    episodes: tuple[EpisodeEstimate, ...]
+
+    @property
+    def total_micro_usd(self) -> int:
+        return sum(e.total_micro_usd for e in self.episodes)
+
+    def summary(self) -> str:
+        return f"${usd(self.total_micro_usd)} for {len(self.episodes)} episode(s)"
+
+
+def _source_chars(ep: EpisodeSpec, cap: int) -> int:
+    total = sum(URL_SOURCE_CHARS if is_url(s) else len(read_local(s).text) for s in ep.sources)
+    return min(total, cap)
+
+
+def _tokens(chars: float) -> int:
+    return math.ceil(chars / CHARS_PER_TOKEN)
+
+
+def estimate_episode(
+    ep: EpisodeSpec, settings: RunSettings, prices: PriceTable, first: bool
+) -> EpisodeEstimate:
+    """Expected cost per stage of one episode. ``first``: this episode writes the show's
+    prompt cache; the others read it."""
+    words = round(ep.minutes * WORDS_PER_MINUTE)
+    fact_words = round(words * settings.fact_share)
+    stages = {"research": 0, "script": 0, "audio": 0, "quality": 0}
+    if settings.llm == "claude":
+        c = settings.claude
+        system = _tokens(len(show_system(ep.show)))
+        cache = {"cache_write_5m_tokens": system} if first else {"cache_read_tokens": system}
+        source = _tokens(_source_chars(ep, c.max_source_chars))
+        fact_tokens = math.ceil(fact_words * TOKENS_PER_WORD)
+        script_tokens = math.ceil(words * TOKENS_PER_WORD)
+        calls = {
+            "research": (
+                c.research_model,
+                ClaudeUsage(
+                    input_tokens=source + PROMPT_TOKENS,
+                    output_tokens=2 * fact_tokens,  # each fact and the span it quotes
+                    web_search_requests=c.web_searches,
+                    **cache,
+                ),
+            ),
+            "script": (
+                c.script_model,
+                ClaudeUsage(
+                    input_tokens=fact_tokens + PROMPT_TOKENS, output_tokens=script_tokens, **cache
+                ),
+            ),
+            "quality": (
+                c.quality_model,
+                ClaudeUsage(
+                    input_tokens=fact_tokens + script_tokens + PROMPT_TOKENS,
+                    output_tokens=JUDGE_OUTPUT_TOKENS,
+                    **cache,
+                ),
+            ),
+        }
+        for stage, (model, usage) in calls.items():
+            stages[stage] = prices.claude_cost(model, usage)
+    if settings.tts == "elevenlabs":
+        chars = math.ceil(words * CHARS_PER_SPOKEN_WORD)
+        stages["audio"] = prices.tts_cost(settings.elevenlabs.model_id, chars)
+    return EpisodeEstimate(episode_id=ep.episode_id, stages=stages)
+
+
+def estimate_batch(
+    spec: BatchSpec, settings: RunSettings, prices: PriceTable | None = None
+) -> BatchEstimate:
+    table = prices or PriceTable.load()
+    return BatchEstimate(
+        llm=settings.llm,
+        tts=settings.tts,
+        prices_as_of=table.as_of,
+        episodes=tuple(
+            estimate_episode(ep, settings, table, first=(i == 0))
+            for i, ep in enumerate(spec.episodes)
+        ),
+    )

@@ -1,0 +1,182 @@
+"""What the agents ask Claude: research, a script, a judgement.
+
+Each task is a prompt plus a small output model that Claude fills through structured
+output; the answer is turned into the project's handoffs here (fact indexes checked,
+speakers matched to hosts, markup stripped from spoken text). The show's system prompt
+is the same for every call of a batch, so it is cached once and read cheaply after.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, Field
+
+from podcast_factory.config import WORDS_PER_MINUTE, ClaudeSettings
+from podcast_factory.metering import Meter
+from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, Script, Show, SourceInfo, Turn
+from providers.claude import ClaudeClient
+from providers.offline_writer import spoken, title_for
+from providers.sources import SourceText
+
+TOKENS_PER_WORD = 1.4
+"""English prose with JSON framing; sizes max_tokens and estimates."""
+
+
+class _FactOut(BaseModel):
+    text: str = Field(description="One self-contained factual sentence, speakable aloud.")
+    source_index: int = Field(description="Index of the source it comes from.")
+    quote: str = Field(description="The span of the source it rests on, verbatim.")
+
+
+class ResearchOut(BaseModel):
+    facts: list[_FactOut]
+
+
+class _TurnOut(BaseModel):
+    speaker: str = Field(description="Exactly one of the host names.")
+    text: str = Field(description="What the host says: plain speech, no markup.")
+    fact_refs: list[int] = Field(description="Indexes of the facts this line states.")
+
+
+class ScriptOut(BaseModel):
+    title: str
+    turns: list[_TurnOut]
+
+
+class RubricOut(BaseModel):
+    faithfulness: int = Field(description="1-5: every claim is supported by the facts.")
+    engagement: int = Field(description="1-5: a listener would keep listening.")
+    clarity: int = Field(description="1-5: easy to follow by ear.")
+    suggestions: list[str] = Field(description="Concrete changes that would raise the scores.")
+
+
+def show_system(show: Show) -> str:
+    """The system prompt every call of a show shares (and caches)."""
+    a, b = (h.name for h in show.hosts)
+    return (
+        f"You work on {show.name}, a podcast with two hosts, {a} and {b}. "
+        f"Tagline: {show.tagline or 'none'}. Tone: {show.tone}. "
+        "Everything you write is read aloud by a speech engine: plain sentences, no "
+        "markdown, no lists, no URLs, no stage directions. Never state a fact that the "
+        "research does not support. Answer only with the requested JSON."
+    )
+
+
+def script_words(spec: EpisodeSpec) -> int:
+    return round(spec.minutes * WORDS_PER_MINUTE)
+
+
+class ClaudeWriter:
+    """Research, writing and judging with Claude; models per agent from settings."""
+
+    def __init__(self, client: ClaudeClient, settings: ClaudeSettings, fact_share: float) -> None:
+        self._client = client
+        self._settings = settings
+        self._fact_share = fact_share
+
+    async def research(
+        self, meter: Meter, spec: EpisodeSpec, texts: list[SourceText], infos: list[SourceInfo]
+    ) -> ResearchDoc:
+        fact_words = round(script_words(spec) * self._fact_share)
+        budget = self._settings.max_source_chars // max(1, len(texts))
+        blocks = [
+            f"<source index={i} title={t.title!r}>\n{t.text[:budget]}\n</source>"
+            for i, t in enumerate(texts)
+        ]
+        prompt = (
+            f"Topic of the episode: {spec.topic}\n\n" + "\n\n".join(blocks) + "\n\n"
+            f"Pick the key facts for a {spec.minutes:g}-minute episode on the topic: about "
+            f"{fact_words} words of facts in all, in the order a listener should hear them. "
+            "Each fact is one sentence in your words, with the index of its source and the "
+            "verbatim span it rests on."
+        )
+        searches = self._settings.web_searches
+        if searches:
+            prompt += (
+                f" You may search the web (at most {searches} searches) for facts the sources lack."
+            )
+        result = await self._client.structured(
+            meter,
+            model=self._settings.research_model,
+            system=show_system(spec.show),
+            prompt=prompt,
+            output=ResearchOut,
+            max_tokens=math.ceil(fact_words * TOKENS_PER_WORD * 2.5) + 300,
+            web_searches=searches,
+        )
+        facts = [
+            Fact(
+                text=spoken(f.text),
+                source=texts[f.source_index].source,
+                source_title=texts[f.source_index].title,
+                quote=f.quote,
+            )
+            for f in result.output.facts
+            if 0 <= f.source_index < len(texts) and f.text.strip()
+        ]
+        facts += [
+            Fact(text=spoken(c.cited_text), source=c.url, source_title=c.title, quote=c.cited_text)
+            for c in result.citations
+            if c.cited_text.strip()
+        ]
+        return ResearchDoc(
+            episode_id=spec.episode_id, topic=spec.topic, facts=tuple(facts), sources=tuple(infos)
+        )
+
+    async def write(self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc) -> Script:
+        a, b = (h.name for h in spec.show.hosts)
+        words = script_words(spec)
+        facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
+        show = spec.show
+        prompt = (
+            f"Write the script of an episode on: {spec.topic}\n"
+            f"Hosts: {a} opens and closes, {b} is the co-host; they alternate naturally.\n"
+            f"Intro to say first: {show.intro or 'a short welcome naming the show and topic'}\n"
+            f"Outro to say last: {show.outro or 'a short thank-you'}\n"
+            f"Length: about {words} words in all.\n"
+            "Use every fact below, cite each line's facts by index in fact_refs, add nothing "
+            "the facts do not support.\n\nFacts:\n" + facts
+        )
+        result = await self._client.structured(
+            meter,
+            model=self._settings.script_model,
+            system=show_system(show),
+            prompt=prompt,
+            output=ScriptOut,
+            max_tokens=math.ceil(words * TOKENS_PER_WORD * 2) + 500,
+        )
+        hosts = {h.name.lower(): h.name for h in show.hosts}
+        turns = []
+        for i, t in enumerate(result.output.turns):
+            speaker = hosts.get(t.speaker.strip().lower(), (a, b)[i % 2])
+            refs = tuple(r for r in t.fact_refs if 0 <= r < len(doc.facts))
+            text = spoken(t.text)
+            if text:
+                turns.append(Turn(speaker=speaker, text=text, fact_refs=refs))
+        return Script(
+            episode_id=spec.episode_id,
+            title=spoken(result.output.title) or title_for(spec.topic),
+            turns=tuple(turns),
+            target_words=words,
+        )
+
+    async def judge(
+        self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc, script: Script
+    ) -> RubricOut:
+        facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
+        lines = "\n".join(f"{t.speaker}: {t.text}" for t in script.turns)
+        prompt = (
+            "Judge this episode script against its research. Score faithfulness (claims "
+            "supported by the facts), engagement and clarity from 1 to 5, and give at most "
+            f"three concrete suggestions.\n\nFacts:\n{facts}\n\nScript:\n{lines}"
+        )
+        result = await self._client.structured(
+            meter,
+            model=self._settings.quality_model,
+            system=show_system(spec.show),
+            prompt=prompt,
+            output=RubricOut,
+            max_tokens=600,
+        )
+        return result.output

@@ -1,0 +1,157 @@
+"""ElevenLabs speech through the elevenlabs SDK.
+
+Text is split on sentence boundaries under the model's per-request character limit;
+each request passes the request ids of the same voice's previous chunks
+(``previous_request_ids``, at most three) so the voice flows across chunk and turn
+boundaries. Output is raw PCM, stitched by the audio agent. The SDK does not retry
+streamed conversions, so retries happen here, in ``providers.retry``, honouring
+``Retry-After``; each attempt is metered and the cost comes from the
+``character-cost`` header the provider returns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import httpx
+from elevenlabs.client import AsyncElevenLabs
+from elevenlabs.core.api_error import ApiError
+
+from podcast_factory.errors import TransientProviderError
+from podcast_factory.metering import Meter
+from providers.pricing import PriceTable
+from providers.retry import RetryPolicy, call_with_retries, status_error
+
+PROVIDER = "elevenlabs"
+DEFAULT_VOICES: tuple[str, str] = ("JBFqnCBsd6RMkjVDRZzb", "21m00Tcm4TlvDq8ikWAM")
+"""ElevenLabs premade voices (George, Rachel) for hosts who name none."""
+CONTINUITY = 3
+"""The API accepts at most three previous request ids."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def chunk_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` on sentence boundaries into pieces of at most ``limit`` characters;
+    a single sentence longer than that is split between words."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text.strip()):
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            pieces.extend([current] if current else [])
+            current = ""
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        candidate = f"{current} {sentence}".strip()
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = sentence
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p]
+
+
+def sample_rate_of(output_format: str) -> int:
+    """``pcm_24000`` -> 24000; other formats are refused (we stitch raw PCM)."""
+    match = re.fullmatch(r"pcm_(\d{4,6})", output_format)
+    if not match:
+        raise ValueError(f"output format {output_format!r} is not raw PCM (pcm_16000..pcm_48000)")
+    return int(match.group(1))
+
+
+class ElevenLabsTTS:
+    """Metered, retried text-to-speech with continuity between chunks of one voice."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None,
+        model_id: str,
+        output_format: str,
+        prices: PriceTable,
+        policy: RetryPolicy,
+        chunk_chars: int = 2_500,
+        timeout_s: float = 120.0,
+    ) -> None:
+        self._http = httpx.AsyncClient(timeout=timeout_s)  # ours, so that we can close it
+        self._client = AsyncElevenLabs(
+            api_key=api_key, base_url=base_url, timeout=timeout_s, httpx_client=self._http
+        )
+        self._model = model_id
+        self._format = output_format
+        self.sample_rate = sample_rate_of(output_format)
+        self._prices = prices
+        self._policy = policy
+        self._limit = min(chunk_chars, prices.tts_max_chars(model_id))
+
+    def reservation(self, characters: int) -> int:
+        return self._prices.tts_cost(self._model, characters)
+
+    async def speak(
+        self, meter: Meter, text: str, voice_id: str, previous: Sequence[str] = ()
+    ) -> tuple[bytes, list[str]]:
+        """PCM of ``text`` in ``voice_id``; returns it with the request ids it made."""
+        ids = list(previous)
+        audio: list[bytes] = []
+        for chunk in chunk_text(text, self._limit):
+            prior = tuple(ids[-CONTINUITY:])
+
+            async def attempt(
+                chunk: str = chunk, prior: tuple[str, ...] = prior
+            ) -> tuple[bytes, str]:
+                return await self._convert(meter, chunk, voice_id, prior)
+
+            pcm, request_id = await call_with_retries(self._policy, attempt)
+            audio.append(pcm)
+            if request_id:
+                ids.append(request_id)
+        return b"".join(audio), ids[len(previous) :]
+
+    async def _convert(
+        self, meter: Meter, text: str, voice_id: str, prior: tuple[str, ...]
+    ) -> tuple[bytes, str]:
+        estimate = self.reservation(len(text))
+        async with meter.call(PROVIDER, estimate, {"characters": len(text)}) as charge:
+            try:
+                async with self._client.text_to_speech.with_raw_response.convert(
+                    voice_id,
+                    text=text,
+                    model_id=self._model,
+                    output_format=self._format,
+                    previous_request_ids=list(prior) if prior else None,
+                ) as response:
+                    headers = response.headers
+                    if not headers.get("content-type", "audio").startswith("audio"):
+                        raise TransientProviderError(PROVIDER, "malformed reply: not audio")
+                    characters = int(headers.get("character-cost") or len(text))
+                    charge.bill(
+                        self._prices.tts_cost(self._model, characters), {"characters": characters}
+                    )
+                    data = b"".join([part async for part in response.data])
+            except ApiError as exc:
+                raise status_error(
+                    PROVIDER, exc.status_code or 0, _detail(exc.body), exc.headers
+                ) from None
+            except httpx.TimeoutException:
+                raise TransientProviderError(PROVIDER, "the request timed out") from None
+            except httpx.TransportError:
+                raise TransientProviderError(PROVIDER, "the connection failed") from None
+            if len(data) % 2:
+                raise TransientProviderError(PROVIDER, "malformed reply: odd PCM length")
+            return data, headers.get("request-id", "")
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+def _detail(body: object) -> str:
+    """The API's status and message, never the request (which holds the key)."""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, dict):
+        return f"{detail.get('status', 'error')}: {detail.get('message', '')}"[:300]
+    return str(detail or body or "error")[:300]

@@ -1,0 +1,61 @@
+"""Building the configured providers inside an agent, from settings and credentials.
+
+Agents call these in their constructors (so a restarted agent rebuilds its clients);
+the keys arrive as ``SecretStr`` in ``Credentials`` and are revealed only here, to the
+SDK client that sends them.
+"""
+
+from __future__ import annotations
+
+from podcast_factory.config import Credentials, RunSettings
+from podcast_factory.errors import UserInputError
+from providers.claude import ClaudeClient
+from providers.claude_writer import ClaudeWriter
+from providers.elevenlabs_tts import ElevenLabsTTS
+from providers.pricing import PriceTable
+from providers.retry import RetryPolicy
+from providers.speech import ElevenLabsEngine, EspeakEngine, SpeechEngine
+
+
+def retry_policy(settings: RunSettings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.provider_attempts,
+        base_s=settings.backoff_base_s,
+        max_s=settings.backoff_max_s,
+    )
+
+
+def claude_writer(settings: RunSettings, creds: Credentials) -> ClaudeWriter | None:
+    """The Claude writer when Claude is the configured LLM, else None (offline)."""
+    if settings.llm != "claude":
+        return None
+    if creds.anthropic_api_key is None:
+        raise UserInputError("ANTHROPIC_API_KEY", "is not set; Claude needs it")
+    client = ClaudeClient(
+        api_key=creds.anthropic_api_key.get_secret_value(),
+        base_url=creds.anthropic_base_url,
+        prices=PriceTable.load(),
+        policy=retry_policy(settings),
+        timeout_s=settings.request_timeout_s,
+    )
+    return ClaudeWriter(client, settings.claude, settings.fact_share)
+
+
+def speech_engine(settings: RunSettings, creds: Credentials) -> SpeechEngine:
+    if settings.tts == "espeak":
+        return EspeakEngine(settings.wpm)
+    if creds.elevenlabs_api_key is None:
+        raise UserInputError("ELEVENLABS_API_KEY", "is not set; ElevenLabs needs it")
+    el = settings.elevenlabs
+    return ElevenLabsEngine(
+        ElevenLabsTTS(
+            api_key=creds.elevenlabs_api_key.get_secret_value(),
+            base_url=creds.elevenlabs_base_url,
+            model_id=el.model_id,
+            output_format=el.output_format,
+            prices=PriceTable.load(),
+            policy=retry_policy(settings),
+            chunk_chars=el.chunk_chars,
+            timeout_s=settings.request_timeout_s,
+        )
+    )

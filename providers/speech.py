@@ -1,0 +1,92 @@
+"""Speech engines behind one interface: a list of (text, voice) turns in, PCM out.
+
+``EspeakEngine`` is offline and CPU-bound: one synthesis at a time per process, in a
+worker thread, with a small cache of repeated turns; it costs nothing, so a whole
+episode is one metered call that records its usage. ``ElevenLabsEngine`` meters every
+request and chains request ids per voice for continuity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol
+
+from podcast_factory.metering import Meter
+from podcast_factory.models import Host
+from providers import elevenlabs_tts, espeak
+
+CACHE_TURNS = 64
+
+
+class SpeechEngine(Protocol):
+    name: str
+    sample_rate: int
+    cache_hits: int
+
+    def voice(self, host: Host, position: int) -> str: ...
+
+    async def speak(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[bytes]: ...
+
+    async def close(self) -> None: ...
+
+
+class EspeakEngine:
+    name = espeak.PROVIDER
+
+    def __init__(self, wpm: int) -> None:
+        self._tts = espeak.EspeakTTS(wpm=wpm)
+        self.sample_rate = self._tts.sample_rate
+        self.cache_hits = 0
+        self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = asyncio.Lock()
+
+    def voice(self, host: Host, position: int) -> str:
+        return host.voices.get("espeak") or espeak.DEFAULT_VOICES[position]
+
+    def _one(self, text: str, voice: str) -> bytes:
+        key = (voice, text)
+        if key in self._cache:
+            self.cache_hits += 1
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        pcm = self._tts.synthesize(text, voice)
+        self._cache[key] = pcm
+        if len(self._cache) > CACHE_TURNS:
+            self._cache.popitem(last=False)
+        return pcm
+
+    async def speak(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[bytes]:
+        chars = sum(len(text) for text, _ in turns)
+        async with self._lock, meter.call(self.name, 0, {"characters": chars}) as charge:
+            out = [await asyncio.to_thread(self._one, text, voice) for text, voice in turns]
+            charge.units["audio_ms"] = round(sum(len(p) for p in out) / 2 / self.sample_rate * 1000)
+        return out
+
+    async def close(self) -> None:
+        return None
+
+
+class ElevenLabsEngine:
+    name = elevenlabs_tts.PROVIDER
+
+    def __init__(self, tts: elevenlabs_tts.ElevenLabsTTS) -> None:
+        self._tts = tts
+        self.sample_rate = tts.sample_rate
+        self.cache_hits = 0
+
+    def voice(self, host: Host, position: int) -> str:
+        return host.voices.get("elevenlabs") or elevenlabs_tts.DEFAULT_VOICES[position]
+
+    async def speak(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[bytes]:
+        history: dict[str, list[str]] = {}
+        out = []
+        for text, voice in turns:
+            pcm, ids = await self._tts.speak(meter, text, voice, history.get(voice, ()))
+            history.setdefault(voice, []).extend(ids)
+            out.append(pcm)
+        return out
+
+    async def close(self) -> None:
+        await self._tts.close()
