@@ -93,6 +93,8 @@ def read_local(path: str) -> SourceText:
         )
     if file.is_dir():
         raise SourceError(path, "is a directory; give one file per source")
+    if not file.is_file():
+        raise SourceError(path, "is not a regular file (a device or a pipe?); give a text file")
     suffix = file.suffix.lower()
     if suffix not in LOCAL_SUFFIXES:
         raise SourceError(
@@ -124,6 +126,12 @@ def _url_title(url: str) -> str:
     parts = urlsplit(url)
     last = parts.path.rstrip("/").rsplit("/", 1)[-1]
     return last or parts.hostname or url
+
+
+def _meta_charset(head: bytes) -> str:
+    """The charset an HTML page declares in a <meta> tag, for servers that do not say."""
+    match = re.search(rb"<meta[^>]*charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", head, re.I)
+    return match.group(1).decode("ascii") if match else ""
 
 
 async def _fetch(
@@ -158,7 +166,7 @@ async def _fetch(
             body.extend(chunk)
             if len(body) > max_bytes:
                 raise too_big
-        encoding = resp.charset_encoding or "utf-8"
+        encoding = resp.charset_encoding or _meta_charset(bytes(body[:2048])) or "utf-8"
     try:
         codecs.lookup(encoding)
     except LookupError:

@@ -44,21 +44,25 @@ _HEADING = re.compile(r"#{1,6}(\s|$)")
 _BULLET = re.compile(r"(?:[-*+•]|\d{1,3}[.)])\s+")
 _RULE = re.compile(r"([-*_=])(?:\s*\1){2,}")
 _INLINE: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"<!--.*?-->"), ""),
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images say nothing aloud
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # [text][ref] -> text
-    (re.compile(r"\[\^[^\]]*\]"), ""),  # footnote markers
-    (re.compile(r"<(?:https?://|mailto:)[^>]*>"), "\0"),  # autolinks
+    (re.compile(r"<!--.{0,2000}?-->"), ""),
+    # Bracket spans never contain their own brackets, which keeps these regexes linear.
+    (re.compile(r"!\[[^\[\]]*\]\([^()]*\)"), ""),  # images say nothing aloud
+    (re.compile(r"\[([^\[\]]+)\]\([^()]*\)"), r"\1"),  # [text](url) -> text
+    (re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]"), r"\1"),  # [text][ref] -> text
+    (re.compile(r"\[\^[^\[\]]*\]"), ""),  # footnote markers
+    (re.compile(r"<(?:https?://|mailto:)[^<>\s]*>"), "\0"),  # autolinks
     (re.compile(r"\b(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))"), "\0"),  # bare URLs
     # A removed URL takes its lead-in along: "details at <url>." -> "details."
     (re.compile(r"(?:\s+(?:at|and|or|via|see|from|on|in|to|here)\b)?:?\s*\0", re.I), ""),
-    (re.compile(r"</?[a-zA-Z][^>]*>"), ""),  # inline HTML tags
+    (re.compile(r"</?[a-zA-Z][^<>]*>"), ""),  # inline HTML tags
     (re.compile(r"`+([^`]*)`+"), r"\1"),
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),
-    (re.compile(r"~~(.+?)~~"), r"\1"),
+    # Emphasis spans never contain their own marker, which keeps these regexes linear.
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<!\w)_(?=[^\s_])([^_]+?)(?<=\S)_(?!\w)"), r"\1"),
+    (re.compile(r"\*\*(?=\S)([^*]+?)(?<=\S)\*\*"), r"\1"),
+    (re.compile(r"__(?=\S)([^_]+?)(?<=\S)__"), r"\1"),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *a **b***
+    (re.compile(r"~~([^~]+?)~~"), r"\1"),
     (re.compile(r"\(\s*\)|\[\s*\]"), ""),  # brackets left empty by removed URLs
 )
 
@@ -327,7 +331,9 @@ def html_to_text(html: str) -> tuple[str, str]:
     them) and list items as ``- item``. The title is <title>, else the first heading.
     """
     reader = _Reader()
-    reader.feed(html)
+    # A "<" whose tag never closes before the next "<" is text; escaping it up front keeps
+    # html.parser linear on malformed pages (it rescans unclosed tags to the end).
+    reader.feed(re.sub(r"<(?=[^<>]*(?:<|$))", "&lt;", html))
     reader.close()
     main = "".join(reader.main_parts)
     raw = main if main.strip() else "".join(reader.parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -50,6 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/plain", b"# Field notes\n\nWind is cheap. Storage is not.\n")
         elif path == "/latin1":
             self._send(200, "text/plain; charset=iso-8859-1", "Café prices rose.".encode("latin-1"))
+        elif path == "/cp1252":
+            page = '<html><meta charset="windows-1252"><p>Caf\u00e9 \u201cnews\u201d.</p></html>'
+            self._send(200, "text/html", page.encode("cp1252"))
         elif path == "/bad-utf8":
             self._send(200, "text/plain; charset=utf-8", b"caf\xe9 \xff\xfe broken")
         elif path == "/nul":
@@ -135,6 +139,11 @@ def test_fetch_uses_declared_charset(site: str) -> None:
     got = fetch(f"{site}/latin1")
     assert got.text == "Café prices rose."
     assert got.title == "latin1"  # no heading: the last path segment
+
+
+def test_fetch_uses_meta_charset(site: str) -> None:
+    """Without a charset header, the page's <meta charset> decides the decoding."""
+    assert fetch(f"{site}/cp1252").text == "Café “news”."
 
 
 def test_fetch_sniffs_html_without_content_type(site: str) -> None:
@@ -273,6 +282,13 @@ def test_read_local_missing_and_directory(tmp_path: Path) -> None:
     """A missing path and a directory are refused with what to do."""
     assert "no such file" in local_error(tmp_path / "nope.md")
     assert "is a directory" in local_error(tmp_path)
+
+
+def test_read_local_not_a_regular_file(tmp_path: Path) -> None:
+    """A named pipe is refused instead of blocking forever."""
+    path = tmp_path / "pipe.txt"
+    os.mkfifo(path)
+    assert "is not a regular file" in local_error(path)
 
 
 def test_read_local_wrong_suffix(tmp_path: Path) -> None:
