@@ -56,8 +56,8 @@ class ElevenLabsSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     model_id: str = "eleven_multilingual_v2"
-    output_format: str = "pcm_24000"
-    """Raw PCM is stitched directly; 44.1 kHz needs a higher plan."""
+    output_format: str = Field("pcm_24000", pattern=r"^pcm_(16000|22050|24000|44100|48000)$")
+    """Raw PCM is stitched directly, so only pcm_* formats; 44.1 kHz needs a higher plan."""
     chunk_chars: int = Field(2_500, ge=100)
     """Characters per request (also capped by the model's own limit)."""
 

@@ -10,6 +10,7 @@ once and cache-read prices after.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -113,10 +114,9 @@ class ClaudeClient:
             async with meter.call(PROVIDER, estimate, {"max_tokens": max_tokens}) as charge:
                 message = await self._send(model, system, prompt, output, max_tokens, web_searches)
                 usage = ClaudeUsage.from_sdk(message.usage)
+                # Billed from here on: a reply that fails validation was still paid for.
                 charge.bill(self._prices.claude_cost(model, usage), usage.as_units())
-                parsed = message.parsed_output
-                if parsed is None:
-                    raise TransientProviderError(PROVIDER, "the reply held no structured output")
+                parsed = _parse(message, output)
                 return ClaudeResult(
                     output=parsed,
                     usage=usage,
@@ -137,12 +137,12 @@ class ClaudeClient:
             else anthropic.omit
         )
         try:
-            return await self._client.messages.parse(
+            message = await self._client.messages.create(
                 model=model,
                 max_tokens=max_tokens,
                 system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
                 messages=[{"role": "user", "content": prompt}],
-                output_format=output,
+                output_config={"format": {"type": "json_schema", "schema": _schema(output)}},
                 tools=tools,
             )
         except anthropic.APIStatusError as exc:
@@ -153,13 +153,37 @@ class ClaudeClient:
             raise TransientProviderError(PROVIDER, "the request timed out") from None
         except anthropic.APIConnectionError:
             raise TransientProviderError(PROVIDER, "could not connect") from None
-        except (anthropic.APIResponseValidationError, pydantic.ValidationError, ValueError) as exc:
+        except (anthropic.APIResponseValidationError, ValueError) as exc:
             raise TransientProviderError(
                 PROVIDER, f"malformed reply ({type(exc).__name__})"
             ) from None
+        if not hasattr(message, "usage"):  # a non-JSON body comes back as a bare string
+            raise TransientProviderError(PROVIDER, "malformed reply (not a message)")
+        return message
 
     async def close(self) -> None:
         await self._client.close()
+
+
+@functools.cache
+def _schema(output: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """The output model as the API's JSON schema (limits moved into descriptions)."""
+    return anthropic.transform_schema(output)
+
+
+def _parse(message: Any, output: type[M]) -> M:
+    """The structured answer: the last text block, validated against ``output``."""
+    texts = [b.text for b in message.content if getattr(b, "type", "") == "text"]
+    if not texts:
+        raise TransientProviderError(PROVIDER, "the reply held no text")
+    if message.stop_reason == "max_tokens":
+        raise TransientProviderError(PROVIDER, "the reply was cut off at max_tokens")
+    try:
+        return output.model_validate_json(texts[-1])
+    except pydantic.ValidationError as exc:
+        raise TransientProviderError(
+            PROVIDER, f"the reply did not fit the schema ({exc.error_count()} errors)"
+        ) from None
 
 
 def _detail(exc: anthropic.APIStatusError) -> str:

@@ -8,9 +8,11 @@ is the same for every call of a batch, so it is cached once and read cheaply aft
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from podcast_factory.config import WORDS_PER_MINUTE, ClaudeSettings
 from podcast_factory.metering import Meter
@@ -18,6 +20,7 @@ from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, Script, Show,
 from providers.claude import ClaudeClient
 from providers.offline_writer import spoken, title_for
 from providers.sources import SourceText
+from providers.text import split_sentences
 
 TOKENS_PER_WORD = 1.4
 """English prose with JSON framing; sizes max_tokens and estimates."""
@@ -33,6 +36,18 @@ class ResearchOut(BaseModel):
     facts: list[_FactOut]
 
 
+@functools.cache
+def research_output(sources: int) -> type[ResearchOut]:
+    """ResearchOut whose source_index is bounded by the number of sources given, so the
+    schema tells the model (and validation checks) which indexes exist."""
+    fact = create_model(
+        "FactOut",
+        __base__=_FactOut,
+        source_index=(int, Field(ge=0, le=sources - 1, description="Index of its source.")),
+    )
+    return create_model("ResearchOut", __base__=ResearchOut, facts=(list[fact], ...))
+
+
 class _TurnOut(BaseModel):
     speaker: str = Field(description="Exactly one of the host names.")
     text: str = Field(description="What the host says: plain speech, no markup.")
@@ -44,10 +59,21 @@ class ScriptOut(BaseModel):
     turns: list[_TurnOut]
 
 
+@functools.cache
+def script_output(host_a: str, host_b: str) -> type[ScriptOut]:
+    """ScriptOut whose speaker must be one of the two hosts (an enum in the schema)."""
+    turn = create_model(
+        "TurnOut",
+        __base__=_TurnOut,
+        speaker=(Literal[host_a, host_b], Field(description="Who speaks this line.")),  # type: ignore[arg-type]
+    )
+    return create_model("ScriptOut", __base__=ScriptOut, turns=(list[turn], ...))
+
+
 class RubricOut(BaseModel):
-    faithfulness: int = Field(description="1-5: every claim is supported by the facts.")
-    engagement: int = Field(description="1-5: a listener would keep listening.")
-    clarity: int = Field(description="1-5: easy to follow by ear.")
+    faithfulness: int = Field(ge=1, le=5, description="Every claim is supported by the facts.")
+    engagement: int = Field(ge=1, le=5, description="A listener would keep listening.")
+    clarity: int = Field(ge=1, le=5, description="Easy to follow by ear.")
     suggestions: list[str] = Field(description="Concrete changes that would raise the scores.")
 
 
@@ -61,6 +87,18 @@ def show_system(show: Show) -> str:
         "markdown, no lists, no URLs, no stage directions. Never state a fact that the "
         "research does not support. Answer only with the requested JSON."
     )
+
+
+def _clip(text: str, budget: int) -> str:
+    """A source's sentences, up to ``budget`` characters, cut between sentences."""
+    kept: list[str] = []
+    used = 0
+    for sentence in split_sentences(text):
+        if used + len(sentence) > budget:
+            break
+        kept.append(sentence)
+        used += len(sentence) + 1
+    return " ".join(kept)
 
 
 def script_words(spec: EpisodeSpec) -> int:
@@ -80,8 +118,8 @@ class ClaudeWriter:
     ) -> ResearchDoc:
         fact_words = round(script_words(spec) * self._fact_share)
         budget = self._settings.max_source_chars // max(1, len(texts))
-        blocks = [
-            f"<source index={i} title={t.title!r}>\n{t.text[:budget]}\n</source>"
+        blocks = [  # clean sentences, not raw markup: fewer tokens, nothing to misread
+            f"<source index={i} title={t.title!r}>\n{_clip(t.text, budget)}\n</source>"
             for i, t in enumerate(texts)
         ]
         prompt = (
@@ -101,7 +139,7 @@ class ClaudeWriter:
             model=self._settings.research_model,
             system=show_system(spec.show),
             prompt=prompt,
-            output=ResearchOut,
+            output=research_output(len(texts)),
             max_tokens=math.ceil(fact_words * TOKENS_PER_WORD * 2.5) + 300,
             web_searches=searches,
         )
@@ -143,7 +181,7 @@ class ClaudeWriter:
             model=self._settings.script_model,
             system=show_system(show),
             prompt=prompt,
-            output=ScriptOut,
+            output=script_output(a, b),
             max_tokens=math.ceil(words * TOKENS_PER_WORD * 2) + 500,
         )
         hosts = {h.name.lower(): h.name for h in show.hosts}

@@ -65,7 +65,7 @@ def test_run_without_source_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("verb", ["run", "batch", "report"])
+@pytest.mark.parametrize("verb", ["run", "batch", "estimate", "report"])
 def test_every_verb_has_help(tmp_path: Path, verb: str) -> None:
     """Each verb explains itself with --help and exits 0."""
     proc = _cli(verb, "--help", cwd=tmp_path)
@@ -95,8 +95,45 @@ def test_run_one_episode_then_report(tmp_path: Path) -> None:
     assert "offline" in proc.stderr
     assert f"audio: {out / 'tides' / 'audio.wav'}" in proc.stdout
     assert "completed" in proc.stdout
+    table = _cli("report", str(out), cwd=tmp_path)
+    assert table.returncode == 0
+    assert "estimate USD" in table.stdout and "tides" in table.stdout
     report = _cli("report", str(out), "--json", cwd=tmp_path)
     assert report.returncode == 0
     data = json.loads(report.stdout)
     assert [e["status"] for e in data["episodes"]] == ["completed"]
     assert data["batch"]["totals"]["completed"] == 1
+
+
+def test_estimate_spends_nothing_and_prices_each_stage(tmp_path: Path) -> None:
+    """'estimate' prices Claude + ElevenLabs per stage from the dated table, offline."""
+    batch = Path(__file__).parent.parent / "examples" / "batch.yaml"
+    env_keys = {"ANTHROPIC_API_KEY": "sk-ant-test-x", "ELEVENLABS_API_KEY": "el-test-x"}
+    proc = subprocess.run(
+        [CLI, "estimate", str(batch), "--json"],
+        cwd=tmp_path,
+        env={**os.environ, **env_keys},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["llm"], data["tts"]) == ("claude", "elevenlabs")
+    assert data["prices_as_of"] == "2026-11-01"
+    for ep in data["episodes"]:
+        assert set(ep["stages"]) == {"research", "script", "audio", "quality"}
+        assert ep["stages"]["audio"] > ep["stages"]["script"] > 0
+    assert data["total_micro_usd"] == sum(sum(e["stages"].values()) for e in data["episodes"])
+    offline = _cli("estimate", str(batch), "--json", cwd=tmp_path)
+    assert json.loads(offline.stdout)["total_micro_usd"] == 0
+    assert "writing offline" in offline.stderr
+
+
+def test_choosing_claude_without_a_key_is_a_usage_error(tmp_path: Path) -> None:
+    """--llm claude with no ANTHROPIC_API_KEY: exit 2 naming the variable to set."""
+    batch = Path(__file__).parent.parent / "examples" / "batch.yaml"
+    proc = _cli("batch", str(batch), "--llm", "claude", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "ANTHROPIC_API_KEY" in proc.stderr
+    assert not (tmp_path / "o").exists()

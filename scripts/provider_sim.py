@@ -1,0 +1,561 @@
+#!/usr/bin/env python3
+"""A loopback stand-in for the Anthropic Messages API and ElevenLabs text to speech.
+
+The real ``anthropic`` and ``elevenlabs`` SDKs work against it unchanged (pass
+``base_url=sim.url``), so provider clients can be tested end to end, faults included,
+without a key or a network. Every successful call is billed from the same price table the
+project's clients use, so a test can compare what a client recorded with what the
+"provider" charged. What the answers contain is built in ``sim_payloads.py``.
+
+    python scripts/provider_sim.py --port 8787 --fault-rate 0.2 --latency 0.3
+
+Requests that carry an ``anthropic-version`` header are answered as Anthropic, all others
+as ElevenLabs (both APIs have ``GET /v1/models``). Only 127.0.0.1 is ever bound, and no
+header (so no API key) is ever logged or echoed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hmac
+import json
+import logging
+import os
+import random
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import sim_payloads as pay
+
+from podcast_factory.errors import UserInputError
+from providers.pricing import ClaudeUsage, PriceTable
+
+log = logging.getLogger("provider_sim")
+
+FAULT_KINDS = ("429", "529", "500", "timeout", "malformed")
+DEFAULT_VOICES: dict[str, str] = {
+    "JBFqnCBsd6RMkjVDRZzb": "George",
+    "21m00Tcm4TlvDq8ikWAM": "Rachel",
+    "EXAVITQu4vr4xnSDxMaL": "Sarah",
+    "pNInz6obpgDQGcFmaJgB": "Adam",
+}
+DEFAULT_TTS_MODEL = "eleven_multilingual_v2"
+DEFAULT_TTS_FORMAT = "mp3_44100_128"
+"""ElevenLabs' default ``output_format``, which the simulator refuses: ask for ``pcm_*``."""
+_TTS_PATH = re.compile(r"^/v1/text-to-speech/([^/]+)(/stream)?$")
+_MALFORMED = b'{"type": "message", "content": [{"ty'
+
+
+@dataclass(frozen=True)
+class Bill:
+    """What the simulated provider charged for one successful call."""
+
+    request_id: str
+    provider: str
+    """``"anthropic"`` or ``"elevenlabs"``."""
+    model: str
+    units: dict[str, int]
+    micro_usd: int
+
+
+@dataclass(frozen=True)
+class TtsCall:
+    """One text-to-speech request that was answered, to check request stitching."""
+
+    request_id: str
+    voice_id: str
+    model_id: str
+    output_format: str
+    characters: int
+    previous_request_ids: tuple[str, ...]
+    next_request_ids: tuple[str, ...]
+    stream: bool
+
+
+class _Reply(Exception):
+    """An HTTP answer; raised from anywhere in a handler, or returned by a route."""
+
+    def __init__(
+        self,
+        status: int,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        chunked: bool = False,
+    ) -> None:
+        super().__init__(status)
+        self.status, self.body, self.headers, self.chunked = (
+            status,
+            body,
+            dict(headers or {}),
+            chunked,
+        )
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    raw: bytes
+    provider: str
+    request_id: str = field(default_factory=lambda: f"req_sim_{uuid.uuid4().hex[:24]}")
+
+    def json(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.raw or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise self.error(400, "the request body must be a JSON object")
+        return body
+
+    def error(self, status: int, message: str, kind: str = "") -> _Reply:
+        return _Reply(status, pay.error_body(self.provider, status, message, kind))
+
+
+class ProviderSimulator:
+    """Anthropic + ElevenLabs on one loopback port, served from a daemon thread.
+
+    ``voices`` maps ElevenLabs voice ids to names (default: a few premade voices); an
+    empty mapping accepts any voice id. ``port`` 0 picks a free port.
+    """
+
+    def __init__(
+        self,
+        *,
+        prices: PriceTable | None = None,
+        api_key: str | None = None,
+        latency_s: float = 0.0,
+        tts_latency_per_1000_chars_s: float = 0.0,
+        fault_rate: float = 0.0,
+        faults: Sequence[str] = FAULT_KINDS,
+        retry_after_s: float = 0.2,
+        timeout_s: float = 5.0,
+        seed: int = 0,
+        voices: Mapping[str, str] | None = None,
+        port: int = 0,
+    ) -> None:
+        if any(f not in FAULT_KINDS for f in faults) or not 0.0 <= fault_rate <= 1.0:
+            raise ValueError(f"faults must be among {FAULT_KINDS}; 0 <= fault_rate <= 1")
+        if fault_rate and not faults:
+            raise ValueError("fault_rate > 0 needs at least one fault kind")
+        self.prices = prices or PriceTable.load()
+        self._api_key = api_key
+        self.latency_s = latency_s
+        self.tts_latency_per_1000_chars_s = tts_latency_per_1000_chars_s
+        self.fault_rate, self.faults = fault_rate, tuple(faults)
+        self.retry_after_s, self.timeout_s = retry_after_s, timeout_s
+        self.voices: dict[str, str] = dict(DEFAULT_VOICES if voices is None else voices)
+        self._port = port
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._queue: list[list[Any]] = []  # [kind, remaining, path_prefix]
+        self._counts: Counter[str] = Counter()
+        self._bills: list[Bill] = []
+        self._tts_calls: list[TtsCall] = []
+        self._message_bodies: list[dict[str, Any]] = []
+        self._cache: dict[tuple[str, str], float] = {}  # (model, block text) -> expiry
+        self._searches = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> ProviderSimulator:
+        if self._server is None:
+            self._stopping.clear()
+            self._server = _Server(("127.0.0.1", self._port), self)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name="provider-sim", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()  # wakes handlers waiting out latency or a "timeout" fault
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> ProviderSimulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the base URL for both SDKs."""
+        if self._server is None:
+            raise RuntimeError("the simulator is not running: call start()")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # -- for tests -------------------------------------------------------------------------
+    def inject(self, kind: str, count: int = 1, path_prefix: str = "") -> None:
+        """Fail the next ``count`` requests whose path starts with ``path_prefix``."""
+        if kind not in FAULT_KINDS or count < 1:
+            raise ValueError(f"kind must be one of {FAULT_KINDS} and count >= 1")
+        with self._lock:
+            self._queue.append([kind, count, path_prefix])
+
+    @property
+    def bills(self) -> list[Bill]:
+        with self._lock:
+            return list(self._bills)
+
+    def billed_micro_usd(self) -> int:
+        with self._lock:
+            return sum(b.micro_usd for b in self._bills)
+
+    @property
+    def requests(self) -> dict[str, int]:
+        """Counts per request path (``/v1/messages``), ``fault:<kind>`` and ``status:<code>``."""
+        with self._lock:
+            return dict(self._counts)
+
+    @property
+    def tts_calls(self) -> list[TtsCall]:
+        with self._lock:
+            return list(self._tts_calls)
+
+    @property
+    def message_bodies(self) -> list[dict[str, Any]]:
+        """The JSON bodies of the ``/v1/messages`` requests that were answered."""
+        with self._lock:
+            return list(self._message_bodies)
+
+    # -- serving ---------------------------------------------------------------------------
+    def serve(self, handler: _Handler, method: str) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        provider = "anthropic" if "anthropic-version" in headers else "elevenlabs"
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        req = _Request(method, parts.path, query, headers, raw, provider)
+        with self._lock:
+            self._counts[req.path] += 1
+        try:
+            self._check_key(req)
+            fault = self._next_fault(req.path)
+            if fault == "timeout":
+                self._stopping.wait(self.timeout_s)
+                handler.close_connection = True  # answer nothing at all
+                return
+            if fault:
+                raise self._fault(req, fault)
+            self._stopping.wait(self.latency_s)
+            reply = self._route(req)
+        except _Reply as raised:
+            reply = raised
+        except Exception:  # a simulator bug must not look like a dropped connection
+            log.exception("provider simulator: cannot answer %s %s", method, req.path)
+            reply = req.error(500, "the simulator failed on this request; see its log")
+        if reply.status >= 400 and isinstance(reply.body, dict) and provider == "anthropic":
+            reply.body["request_id"] = req.request_id
+        reply.headers.setdefault("request-id", req.request_id)
+        if not isinstance(reply.body, bytes):
+            reply.body = json.dumps(reply.body).encode()
+            reply.headers.setdefault("content-type", "application/json")
+        with self._lock:
+            self._counts[f"status:{reply.status}"] += 1
+        _write(handler, reply)
+
+    def _check_key(self, req: _Request) -> None:
+        if self._api_key is None:
+            return
+        if req.provider == "anthropic":
+            given = req.headers.get("x-api-key") or req.headers.get("authorization", "")
+            given = given.removeprefix("Bearer ")
+        else:
+            given = req.headers.get("xi-api-key", "")
+        if not hmac.compare_digest(given.encode(), self._api_key.encode()):
+            anthropic = req.provider == "anthropic"
+            raise req.error(401, "invalid x-api-key" if anthropic else "Invalid API key")
+
+    def _next_fault(self, path: str) -> str | None:
+        with self._lock:
+            for entry in self._queue:
+                if path.startswith(entry[2]):
+                    kind: str = entry[0]
+                    entry[1] -= 1
+                    if entry[1] == 0:
+                        self._queue.remove(entry)
+                    break
+            else:
+                if not self.fault_rate or self._rng.random() >= self.fault_rate:
+                    return None
+                kind = self._rng.choice(self.faults)
+            self._counts[f"fault:{kind}"] += 1
+            return kind
+
+    def _fault(self, req: _Request, kind: str) -> _Reply:
+        if kind == "malformed":
+            return _Reply(200, _MALFORMED, {"content-type": "application/json"})
+        if kind == "429":
+            reply = req.error(429, "Rate limited (simulated)")
+            reply.headers["retry-after"] = f"{self.retry_after_s:g}"
+            if req.provider == "anthropic":
+                reply.headers["retry-after-ms"] = str(round(self.retry_after_s * 1000))
+            return reply
+        if kind == "529":
+            if req.provider == "anthropic":
+                return req.error(529, "Overloaded (simulated)")
+            return req.error(503, "The system is busy (simulated)")
+        return req.error(500, "Internal server error (simulated)")
+
+    def _route(self, req: _Request) -> _Reply:
+        where = (req.method, req.provider, req.path)
+        tts = _TTS_PATH.match(req.path)
+        if where == ("POST", "anthropic", "/v1/messages"):
+            return _Reply(200, self._messages(req))
+        if where == ("POST", "anthropic", "/v1/messages/count_tokens"):
+            request = req.json()
+            self._claude_model(req, request)
+            return _Reply(200, {"input_tokens": sum(p[0] for p in pay.prompt_pieces(request))})
+        if where == ("GET", "anthropic", "/v1/models"):
+            return _Reply(200, pay.claude_models_page(self.prices.claude_models()))
+        if req.provider == "elevenlabs" and req.method == "POST" and tts:
+            return self._tts(req, tts[1], stream=bool(tts[2]))
+        if where == ("GET", "elevenlabs", "/v1/models"):
+            models = self.prices.tts_models()
+            return _Reply(200, [pay.tts_model(m, self.prices.tts_max_chars(m)) for m in models])
+        if where in (("GET", "elevenlabs", "/v1/voices"), ("GET", "elevenlabs", "/v2/voices")):
+            voices = [
+                {"voice_id": v, "name": n, "category": "premade"} for v, n in self.voices.items()
+            ]
+            body: dict[str, Any] = {"voices": voices}
+            if req.path.startswith("/v2"):
+                body.update(has_more=False, total_count=len(voices), next_page_token=None)
+            return _Reply(200, body)
+        raise req.error(404, f"{req.method} {req.path}: not found", "not_found_error")
+
+    # -- Anthropic -------------------------------------------------------------------------
+    def _claude_model(self, req: _Request, body: dict[str, Any]) -> str:
+        model = body.get("model")
+        if not isinstance(model, str) or not _priced(self.prices.claude_models(), model):
+            raise req.error(404, f"model: {model}")
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise req.error(400, "messages: at least one message is required")
+        if not all(
+            isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in messages
+        ):
+            raise req.error(400, "messages: each message needs a role of user or assistant")
+        return model
+
+    def _messages(self, req: _Request) -> dict[str, Any]:
+        body = req.json()
+        model = self._claude_model(req, body)
+        max_tokens = body.get("max_tokens")
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+            raise req.error(400, "max_tokens: must be an integer >= 1")
+        if body.get("stream"):
+            raise req.error(400, "stream: this simulator does not stream; call without stream")
+        fresh = write_5m = write_1h = read = 0
+        now = time.monotonic()
+        with self._lock:
+            for count, text, cache_control in pay.prompt_pieces(body):
+                if cache_control is None:
+                    fresh += count
+                    continue
+                ttl = 3600.0 if cache_control.get("ttl") == "1h" else 300.0
+                expiry = self._cache.get((model, text), 0.0)
+                if expiry > now:
+                    read += count
+                elif ttl > 300.0:
+                    write_1h += count
+                else:
+                    write_5m += count
+                self._cache[(model, text)] = max(expiry, now + ttl)
+            self._searches += 1
+            search_no = self._searches
+        content, output, stop_reason, searches = pay.answer(body, search_no)
+        usage = ClaudeUsage(fresh, output, write_5m, write_1h, read, searches)
+        cost = self.prices.claude_cost(model, usage)
+        with self._lock:
+            self._bills.append(Bill(req.request_id, "anthropic", model, usage.as_units(), cost))
+            self._message_bodies.append(body)
+        return pay.message_body(model, content, stop_reason, usage)
+
+    # -- ElevenLabs ------------------------------------------------------------------------
+    def _tts(self, req: _Request, voice_id: str, *, stream: bool) -> _Reply:
+        if self.voices and voice_id not in self.voices:
+            message = f"A voice with the voice_id {voice_id} was not found."
+            raise req.error(404, message, "voice_not_found")
+        body = req.json()
+        text, model = body.get("text"), body.get("model_id") or DEFAULT_TTS_MODEL
+        if not isinstance(text, str):
+            missing = {"type": "missing", "loc": ["body", "text"], "msg": "Field required"}
+            raise _Reply(422, {"detail": [missing]})
+        if not isinstance(model, str) or model not in self.prices.tts_models():
+            raise req.error(400, f"model {model!r} does not exist", "model_not_found")
+        most = self.prices.tts_max_chars(model)
+        if not text.strip() or len(text) > most:
+            message = f"text must have 1 to {most} characters for {model}; it has {len(text)}"
+            raise req.error(400, message, "max_character_limit_exceeded")
+        fmt = req.query.get("output_format", DEFAULT_TTS_FORMAT)
+        rate = int(fmt[4:]) if fmt.startswith("pcm_") and fmt[4:].isdigit() else 0
+        if rate not in pay.PCM_RATES:
+            served = ", ".join(f"pcm_{r}" for r in pay.PCM_RATES)
+            message = f"this simulator only serves pcm ({served}), not {fmt!r}"
+            raise req.error(422, message, "unsupported_output_format")
+        self._stopping.wait(self.tts_latency_per_1000_chars_s * len(text) / 1000)
+        audio = pay.synthesize(text, voice_id, rate)
+        before, after = body.get("previous_request_ids") or (), body.get("next_request_ids") or ()
+        call = TtsCall(
+            req.request_id, voice_id, model, fmt, len(text), tuple(before), tuple(after), stream
+        )
+        bill = Bill(
+            req.request_id, "elevenlabs", model, {"characters": len(text)},
+            self.prices.tts_cost(model, len(text)),
+        )  # fmt: skip
+        with self._lock:
+            self._tts_calls.append(call)
+            self._bills.append(bill)
+        headers = {"content-type": "audio/pcm", "character-cost": str(len(text))}
+        return _Reply(200, audio, headers, chunked=stream)
+
+
+def _priced(models: list[str], model: str) -> bool:
+    """A priced model id, or a dated id (``...-20251001``) of one."""
+    return model in models or re.sub(r"-\d{8}$", "", model) in models
+
+
+def _write(handler: _Handler, reply: _Reply) -> None:
+    body: bytes = reply.body
+    handler.send_response(reply.status)
+    for name, value in reply.headers.items():
+        handler.send_header(name, value)
+    if reply.chunked:
+        handler.send_header("Transfer-Encoding", "chunked")
+    else:
+        handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if not reply.chunked:
+        handler.wfile.write(body)
+        return
+    for piece in pay.chunks(body):
+        handler.wfile.write(f"{len(piece):X}\r\n".encode() + piece + b"\r\n")
+    handler.wfile.write(b"0\r\n\r\n")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stalls
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.sim.serve(self, "GET")
+
+    def do_POST(self) -> None:
+        self.server.sim.serve(self, "POST")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.client_address[0], *args)  # request line + status only
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], sim: ProviderSimulator) -> None:
+        self.sim = sim
+        self._open: set[Any] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Unblock the handler threads still waiting on idle keep-alive connections."""
+        with self._open_lock:
+            for sock in list(self._open):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        kind = sys.exc_info()[0]
+        if kind is not None and issubclass(kind, (ConnectionError, TimeoutError)):
+            log.debug("client went away: %s", kind.__name__)
+        else:
+            log.exception("provider simulator: error while serving a request")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Serve the Anthropic Messages API and ElevenLabs text to speech on "
+        "127.0.0.1 with simulated latency, faults and billing, until Ctrl-C. Prints the "
+        "base URLs to export as ANTHROPIC_BASE_URL and ELEVENLABS_BASE_URL."
+    )
+    add = parser.add_argument
+    add("--port", type=int, default=8787, help="port on 127.0.0.1; 0 picks a free one")
+    add("--fault-rate", type=float, default=0.0, help="share of requests that fail, 0..1")
+    add("--faults", default=",".join(FAULT_KINDS), help="comma-separated fault kinds to draw")
+    add("--latency", type=float, default=0.0, help="seconds added to every answer")
+    add("--tts-latency", type=float, default=0.0, help="extra seconds per 1,000 TTS characters")
+    add("--retry-after", type=float, default=0.2, help="retry-after of a 429, in seconds")
+    add("--timeout", type=float, default=5.0, help="seconds a 'timeout' fault hangs, then closes")
+    add("--seed", type=int, default=0, help="seed of the fault draws")
+    add("--api-key-env", metavar="VAR", help="require the API key held in this variable")
+    add("--prices", metavar="PATH", help="price file (default: the packaged prices.yaml)")
+    add("-v", "--verbose", action="store_true", help="log every request line and status")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    key = os.environ.get(args.api_key_env or "") or None
+    if args.api_key_env and key is None:
+        parser.error(f"--api-key-env: ${args.api_key_env} is unset or empty")
+    try:
+        sim = ProviderSimulator(
+            prices=PriceTable.load(args.prices), api_key=key, latency_s=args.latency,
+            tts_latency_per_1000_chars_s=args.tts_latency, fault_rate=args.fault_rate,
+            faults=[f for f in args.faults.split(",") if f], retry_after_s=args.retry_after,
+            timeout_s=args.timeout, seed=args.seed, port=args.port,
+        )  # fmt: skip
+    except (ValueError, UserInputError) as exc:
+        parser.error(str(exc))
+    try:
+        sim.start()
+    except OSError as exc:
+        parser.error(f"cannot listen on 127.0.0.1:{args.port}: {exc}")
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: background jobs ignore it
+        signal.signal(signum, lambda *_: done.set())
+    with sim:
+        print(
+            f"export ANTHROPIC_BASE_URL={sim.url}\nexport ELEVENLABS_BASE_URL={sim.url}", flush=True
+        )
+        print("serving; Ctrl-C or SIGTERM stops it", file=sys.stderr, flush=True)
+        while not done.wait(0.5):
+            pass
+    print(f"{len(sim.bills)} billed calls, ${sim.billed_micro_usd() / 1e6:.6f}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

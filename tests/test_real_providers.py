@@ -1,0 +1,148 @@
+"""Claude and ElevenLabs through their real SDKs, against the loopback provider simulator.
+
+Money is checked to the micro-dollar: what the ledger committed must equal what the
+simulator billed, whatever faults, retries and concurrency happened on the way.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from podcast_factory.api import load_batch_file, run_batch
+from podcast_factory.config import Credentials, RunSettings
+from podcast_factory.estimate import estimate_batch
+from podcast_factory.models import BatchSpec
+from providers.wav import analyze_pcm, decode_wav
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import provider_sim
+
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
+
+KEY = "sk-ant-test-FAKEKEY-0123456789abcdef"
+SETTINGS = RunSettings(
+    llm="claude",
+    tts="elevenlabs",
+    backoff_base_s=0.05,
+    backoff_max_s=0.2,
+    request_timeout_s=2.0,
+)
+
+
+def _creds(sim: provider_sim.ProviderSimulator, key: str = KEY) -> Credentials:
+    return Credentials.model_validate(
+        {
+            "anthropic_api_key": key,
+            "elevenlabs_api_key": key,
+            "anthropic_base_url": sim.url,
+            "elevenlabs_base_url": sim.url,
+        }
+    )
+
+
+def _committed(out: Path) -> int:
+    lines = [json.loads(x) for x in (out / "ledger.jsonl").read_text().splitlines()]
+    return sum(e["micro_usd"] for e in lines if e["op"] == "commit")
+
+
+def _all_text(out: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def batch(example_dir: Path) -> BatchSpec:
+    return load_batch_file(example_dir / "batch.yaml")
+
+
+def test_batch_with_real_sdks_ledger_equals_bill_and_estimate_holds(
+    batch: BatchSpec, tmp_path: Path
+) -> None:
+    """Three episodes through Claude and ElevenLabs: the ledger is the bill, exactly."""
+    out = tmp_path / "out"
+    with provider_sim.ProviderSimulator(api_key=KEY, voices={}) as sim:
+        result = run_batch(batch, out, SETTINGS, creds=_creds(sim))
+        billed = sim.billed_micro_usd()
+        bills = sim.bills
+        tts_calls = sim.tts_calls
+    assert result.ok, [(e.episode_id, e.status, e.errors) for e in result.episodes]
+    assert billed > 0
+    assert _committed(out) == billed == result.total_cost_micro_usd
+    assert {b.provider for b in bills} == {"anthropic", "elevenlabs"}
+    assert sum(e.total_cost_micro_usd for e in result.episodes) == billed
+    # continuity: a voice's later requests name its earlier ones
+    assert any(call.previous_request_ids for call in tts_calls)
+    for ep in batch.episodes:
+        pcm, rate = decode_wav((out / ep.episode_id / "audio.wav").read_bytes())
+        assert rate == 24_000
+        assert analyze_pcm(pcm, rate).duration_s > 0.5 * ep.minutes * 60
+        quality = json.loads((out / ep.episode_id / "quality.json").read_text())
+        assert {"rubric_faithfulness", "rubric_engagement", "rubric_clarity"} <= set(
+            quality["scores"]
+        )
+    estimate = estimate_batch(batch, SETTINGS).total_micro_usd
+    assert abs(estimate / billed - 1) <= 0.25, (estimate, billed)
+    assert KEY not in _all_text(out)
+
+
+def test_budget_is_never_overrun_under_concurrency(batch: BatchSpec, tmp_path: Path) -> None:
+    """Six episodes at once against a budget for about two: spend stays under it."""
+    episodes = tuple(
+        ep.model_copy(update={"episode_id": f"{ep.episode_id}-{n}"})
+        for n in range(2)
+        for ep in batch.episodes
+    )
+    budget = estimate_batch(batch, SETTINGS).total_micro_usd * 2 // 3
+    spec = batch.model_copy(
+        update={"episodes": episodes, "budget_micro_usd": budget, "concurrency": 6}
+    )
+    out = tmp_path / "out"
+    with provider_sim.ProviderSimulator(api_key=KEY, voices={}) as sim:
+        result = run_batch(spec, out, SETTINGS, creds=_creds(sim))
+        billed = sim.billed_micro_usd()
+    statuses = [e.status for e in result.episodes]
+    assert "over_budget" in statuses
+    assert _committed(out) == billed <= budget
+    refused = [e for e in result.episodes if e.status == "over_budget"]
+    assert all(err.type == "BudgetExceeded" for e in refused for err in e.errors[-1:])
+
+
+def test_twenty_percent_injected_faults_the_batch_still_completes(
+    batch: BatchSpec, tmp_path: Path
+) -> None:
+    """429 (Retry-After), 529, 500, timeouts and malformed replies: retried, all done."""
+    out = tmp_path / "out"
+    settings = SETTINGS.model_copy(update={"provider_attempts": 8})
+    with provider_sim.ProviderSimulator(
+        api_key=KEY, voices={}, fault_rate=0.2, retry_after_s=0.05, timeout_s=3.0, seed=7
+    ) as sim:
+        result = run_batch(batch, out, settings, creds=_creds(sim))
+        billed = sim.billed_micro_usd()
+        faults = {k: v for k, v in sim.requests.items() if k.startswith("fault:")}
+    assert result.ok, [(e.episode_id, e.status, e.errors) for e in result.episodes]
+    assert sum(faults.values()) >= 5, faults
+    assert _committed(out) == billed
+
+
+def test_a_wrong_key_fails_fast_with_a_clear_message(batch: BatchSpec, tmp_path: Path) -> None:
+    """A 401 is not retried: each episode fails at once, saying which key to check."""
+    out = tmp_path / "out"
+    wrong = "sk-ant-test-WRONGKEY-999999999999"
+    started = time.monotonic()
+    with provider_sim.ProviderSimulator(api_key=KEY, voices={}) as sim:
+        result = run_batch(batch, out, SETTINGS, creds=_creds(sim, wrong))
+        calls = sim.requests.get("/v1/messages", 0)
+    assert time.monotonic() - started < 30
+    assert [e.status for e in result.episodes] == ["failed"] * len(batch.episodes)
+    assert calls == len(batch.episodes)  # one request each, no retries
+    research = json.loads((out / batch.episodes[0].episode_id / "manifest.json").read_text())[
+        "stages"
+    ]["research"]
+    assert research["attempts"] == 1
+    message = research["error"]["message"]
+    assert "anthropic (HTTP 401)" in message and "API key was refused" in message
+    assert wrong not in _all_text(out) and KEY not in _all_text(out)
