@@ -146,3 +146,30 @@ def test_a_wrong_key_fails_fast_with_a_clear_message(batch: BatchSpec, tmp_path:
     message = research["error"]["message"]
     assert "anthropic (HTTP 401)" in message and "API key was refused" in message
     assert wrong not in _all_text(out) and KEY not in _all_text(out)
+
+
+def test_web_search_citations_and_prompt_caching(batch: BatchSpec, tmp_path: Path) -> None:
+    """Research with web search keeps cited URLs and quotes; the show prompt is cached."""
+    out = tmp_path / "out"
+    spec = batch.model_copy(update={"episodes": batch.episodes[:1]})
+    settings = SETTINGS.model_copy(
+        update={"claude": SETTINGS.claude.model_copy(update={"web_searches": 2})}
+    )
+    with provider_sim.ProviderSimulator(api_key=KEY, voices={}) as sim:
+        result = run_batch(spec, out, settings, creds=_creds(sim))
+        billed = sim.billed_micro_usd()
+    assert result.ok
+    facts = json.loads((out / spec.episodes[0].episode_id / "research.json").read_text())["facts"]
+    cited = [f for f in facts if f["source"].startswith("https://")]
+    assert cited and all(f["quote"] and f["source_title"] for f in cited)
+    entries = [json.loads(x) for x in (out / "ledger.jsonl").read_text().splitlines()]
+    commits = {
+        e["stage"]: e["units"]
+        for e in entries
+        if e["op"] == "commit" and e["provider"] == "anthropic"
+    }
+    assert commits["research"]["web_search_requests"] >= 1
+    # research and quality use the same model: the second reads what the first cached
+    assert commits["research"]["cache_write_5m_tokens"] > 0
+    assert commits["quality"]["cache_read_tokens"] == commits["research"]["cache_write_5m_tokens"]
+    assert _committed(out) == billed
