@@ -1,0 +1,359 @@
+"""The provider governor: one gate that every provider request of a batch passes.
+
+Retries (``providers/retry.py``) make one request patient; they cannot stop fifty
+agents on four nodes from each opening their own connection and all hitting a 429
+together. So before every attempt a caller asks this one actor for a ticket. Per
+provider it keeps an AIMD concurrency window (halved on a 429, +1 per round trip of
+successes), a pause that a 429 imposes on everyone, and a requests-per-minute budget
+kept as a sliding-window log (never more than ``requests_per_minute`` starts in any
+``rpm_window_s`` seconds; stricter than a token bucket, which allows a burst).
+
+A plain class; the supervisor makes it one *async* Ray actor per batch. All methods
+then run on the actor's event loop, so the sync ``release`` may touch the futures the
+waiting ``acquire`` calls sleep on. Waiters are futures in a FIFO per provider, woken
+by ``release`` or by one timer set for the next moment something can change (pause
+end, an rpm slot, a lease expiry): no polling.
+
+State is in memory only. A restarted governor starts with full windows and no pause,
+and forgets the tickets in flight: their late releases are no-ops (tickets are
+random, so never confused with new ones) and, until the old requests end, up to twice
+``max_concurrent`` may run. A 429 then pauses the provider again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from podcast_factory.errors import TransientProviderError
+
+log = logging.getLogger(__name__)
+
+ACTOR_OPTIONS: dict[str, Any] = {
+    "max_concurrency": 10_000,  # each queued acquire holds one; release must still get in
+    "max_restarts": -1,
+    "max_task_retries": -1,  # acquire/release are retried on the restarted actor
+    "num_cpus": 0,
+}
+"""For ``ray.remote(ProviderGovernor).options(name=..., **ACTOR_OPTIONS)``. If queued
+acquire calls filled ``max_concurrency``, no release could run until a lease ran out."""
+
+Outcome = Literal["ok", "throttled", "error"]
+
+
+class ProviderLimits(BaseModel):
+    """How hard one provider may be driven by a whole batch."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_concurrent: int = Field(ge=1)
+    """Requests in flight at the start, and the ceiling the window grows back to."""
+    min_concurrent: int = Field(default=1, ge=1)
+    """Floor of the window however many 429s arrive."""
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    """Starts allowed per ``rpm_window_s`` (60 s); None: no rate limit."""
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> ProviderLimits:
+        if self.min_concurrent > self.max_concurrent:
+            raise ValueError("min_concurrent must not exceed max_concurrent")
+        return self
+
+
+def default_limits() -> dict[str, ProviderLimits]:
+    """Limits that keep a batch inside the providers' entry tiers (a free ElevenLabs
+    account allows 2 concurrent requests; Anthropic's first tier 50 requests/minute)."""
+    return {
+        "anthropic": ProviderLimits(max_concurrent=8, requests_per_minute=50),
+        "elevenlabs": ProviderLimits(max_concurrent=2),
+    }
+
+
+class ProviderState(BaseModel):
+    """What the governor is doing for one provider, for progress views and tests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    window: int
+    """Requests allowed in flight now (between min_ and max_concurrent)."""
+    in_flight: int
+    """Tickets handed out and neither released nor expired."""
+    waiting: int
+    """acquire calls queued for a ticket."""
+    paused_until_s: float
+    """Seconds from now until a 429 pause ends; 0 if not paused."""
+    throttles: int
+    """429s reported so far."""
+    requests_started: int
+    """Tickets handed out so far."""
+    leases_expired: int
+    """Tickets reclaimed because their holder never released them."""
+
+
+@dataclass
+class _Lane:
+    """Mutable per-provider state."""
+
+    limits: ProviderLimits
+    window: int
+    held: dict[str, tuple[float, int]] = field(default_factory=dict)  # ticket: expiry, gen
+    waiters: deque[asyncio.Future[str]] = field(default_factory=deque)
+    starts: deque[float] = field(default_factory=deque)  # start times inside rpm window
+    paused_until: float = 0.0
+    gen: int = 0  # bumped at every window cut
+    oks: int = 0  # consecutive successes since the window last changed
+    strikes: int = 0  # consecutive throttle events, for the default backoff
+    throttles: int = 0
+    started: int = 0
+    expired: int = 0
+    timer: asyncio.TimerHandle | None = None
+
+
+class ProviderGovernor:
+    """Hands out tickets per provider within its limits; learns from their outcomes."""
+
+    def __init__(
+        self,
+        limits: Mapping[str, ProviderLimits] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        lease_s: float = 300.0,
+        rpm_window_s: float = 60.0,
+        backoff_s: float = 1.0,
+        max_pause_s: float = 60.0,
+    ) -> None:
+        self.limits = dict(default_limits() if limits is None else limits)
+        self._clock = clock
+        self._lease_s = lease_s
+        self._rpm_window_s = rpm_window_s
+        self._backoff_s = backoff_s
+        self._max_pause_s = max_pause_s
+        self._lanes = {p: _Lane(lim, lim.max_concurrent) for p, lim in self.limits.items()}
+        self._owner: dict[str, str] = {}  # ticket -> provider
+
+    async def acquire(self, provider: str) -> str:
+        """Wait for a ticket to make one request to ``provider``; FIFO per provider."""
+        lane = self._lanes.get(provider)
+        if lane is None:
+            return f"unlimited-{uuid.uuid4().hex}"
+        now = self._clock()
+        self._reclaim(provider, lane, now)
+        if not lane.waiters and self._blocked_until(lane, now) is None:
+            return self._grant(provider, lane, now)
+        fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        lane.waiters.append(fut)
+        self._pump(provider, lane)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():  # granted, but the caller is gone
+                self.release(fut.result(), "error")
+            elif fut in lane.waiters:
+                lane.waiters.remove(fut)
+                self._pump(provider, lane)
+            raise
+
+    def release(self, ticket: str, outcome: Outcome, retry_after_s: float | None = None) -> None:
+        """Give a ticket back with what became of its request. Unknown, expired or
+        already released tickets are ignored, so a repeated release is harmless."""
+        provider = self._owner.pop(ticket, None)
+        if provider is None:
+            return
+        lane = self._lanes[provider]
+        _, gen = lane.held.pop(ticket)
+        now = self._clock()
+        if outcome == "throttled":
+            self._throttled(lane, gen, now, retry_after_s)
+        elif outcome == "ok":
+            lane.strikes = 0
+            lane.oks += 1
+            if lane.oks >= lane.window and lane.window < lane.limits.max_concurrent:
+                lane.window += 1
+                lane.oks = 0
+        self._pump(provider, lane)
+
+    def state(self) -> dict[str, ProviderState]:
+        """A snapshot of every governed provider."""
+        now = self._clock()
+        out = {}
+        for provider, lane in self._lanes.items():
+            self._reclaim(provider, lane, now)
+            out[provider] = ProviderState(
+                window=lane.window,
+                in_flight=len(lane.held),
+                waiting=sum(not f.done() for f in lane.waiters),
+                paused_until_s=max(0.0, lane.paused_until - now),
+                throttles=lane.throttles,
+                requests_started=lane.started,
+                leases_expired=lane.expired,
+            )
+        return out
+
+    def _throttled(self, lane: _Lane, gen: int, now: float, retry_after_s: float | None) -> None:
+        """A 429: pause everyone, halve the window. Requests started before the last
+        cut were sent under the old window, so their 429s (often a burst of them) extend
+        the pause but do not cut again: one cut per round trip, as in TCP."""
+        lane.throttles += 1
+        if gen == lane.gen:
+            lane.gen += 1
+            lane.strikes += 1
+            lane.oks = 0
+            lane.window = max(lane.limits.min_concurrent, lane.window // 2)
+        if retry_after_s is None:
+            retry_after_s = self._backoff_s * 2 ** max(0, lane.strikes - 1)
+        pause = min(max(0.0, retry_after_s), self._max_pause_s)
+        lane.paused_until = max(lane.paused_until, now + pause)
+
+    def _blocked_until(self, lane: _Lane, now: float) -> float | None:
+        """None if a ticket may be granted now, else when that may change."""
+        if lane.paused_until > now:
+            return lane.paused_until
+        if len(lane.held) >= lane.window:
+            return min(expiry for expiry, _ in lane.held.values())
+        rpm = lane.limits.requests_per_minute
+        while lane.starts and lane.starts[0] <= now - self._rpm_window_s:
+            lane.starts.popleft()
+        if rpm is not None and len(lane.starts) >= rpm:
+            return lane.starts[0] + self._rpm_window_s
+        return None
+
+    def _grant(self, provider: str, lane: _Lane, now: float) -> str:
+        ticket = f"{provider}-{uuid.uuid4().hex}"
+        lane.held[ticket] = (now + self._lease_s, lane.gen)
+        self._owner[ticket] = provider
+        lane.started += 1
+        if lane.limits.requests_per_minute is not None:
+            lane.starts.append(now)
+        return ticket
+
+    def _reclaim(self, provider: str, lane: _Lane, now: float) -> None:
+        """Free the slots of tickets whose holders outlived their lease (likely dead)."""
+        for ticket in [t for t, (expiry, _) in lane.held.items() if expiry <= now]:
+            del lane.held[ticket]
+            del self._owner[ticket]
+            lane.expired += 1
+            log.warning("governor: %s ticket expired unreleased; slot reclaimed", provider)
+
+    def _pump(self, provider: str, lane: _Lane) -> None:
+        """Grant tickets to the head of the queue while the limits allow, then arm one
+        timer for the moment the head might be served."""
+        if lane.timer is not None:
+            lane.timer.cancel()
+            lane.timer = None
+        now = self._clock()
+        self._reclaim(provider, lane, now)
+        while lane.waiters:
+            head = lane.waiters[0]
+            if head.done():  # its caller was cancelled
+                lane.waiters.popleft()
+                continue
+            wake = self._blocked_until(lane, now)
+            if wake is not None:
+                delay = max(0.0, wake - now)
+                lane.timer = asyncio.get_running_loop().call_later(
+                    delay, self._pump, provider, lane
+                )
+                return
+            lane.waiters.popleft()
+            head.set_result(self._grant(provider, lane, now))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A granted request slot; ``ticket`` is None for a provider with no limits."""
+
+    provider: str
+    ticket: str | None
+
+
+class GovernorClient:
+    """What a caller holds: ``async with client.slot("anthropic"):`` around one attempt.
+
+    Built over a local ProviderGovernor (one process, not picklable), an actor name, or
+    an actor handle plus ``name=``. It pickles as the name alone and looks the actor up
+    lazily: an actor handle among an actor's constructor arguments stops Ray from
+    restarting that actor reliably (ray-project/ray#53727)."""
+
+    def __init__(
+        self,
+        governor: Any,
+        limits: Mapping[str, ProviderLimits] | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
+        self._local: ProviderGovernor | None = None
+        self._name: str | None = None
+        self._resolved: Any = None
+        if isinstance(governor, str):
+            self._name = governor
+        elif hasattr(governor.acquire, "remote"):
+            if name is None:
+                raise ValueError("GovernorClient over an actor handle needs name=")
+            self._name, self._resolved = name, governor
+        else:
+            self._local = governor
+            limits = governor.limits if limits is None else limits
+        # None: the limits are not known here, so every provider costs a round trip.
+        self._limited = None if limits is None else frozenset(limits)
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._name is None:
+            raise TypeError("a GovernorClient over a local governor cannot be pickled")
+        return {"_local": None, "_name": self._name, "_resolved": None, "_limited": self._limited}
+
+    @property
+    def _handle(self) -> Any:
+        if self._resolved is None:
+            import ray
+
+            assert self._name is not None, "only a client over an actor has no local"
+            self._resolved = ray.get_actor(self._name)
+        return self._resolved
+
+    async def acquire(self, provider: str) -> str:
+        if self._local is not None:
+            return await self._local.acquire(provider)
+        ticket: str = await self._handle.acquire.remote(provider)
+        return ticket
+
+    async def release(
+        self, ticket: str, outcome: Outcome, retry_after_s: float | None = None
+    ) -> None:
+        if self._local is not None:
+            self._local.release(ticket, outcome, retry_after_s)
+        else:
+            await self._handle.release.remote(ticket, outcome, retry_after_s)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, provider: str) -> AsyncIterator[Slot]:
+        """Hold a ticket for the body; release it as ok, throttled (a 429, with its
+        Retry-After) or error. The body's exception is re-raised unchanged."""
+        if self._limited is not None and provider not in self._limited:
+            yield Slot(provider, None)
+            return
+        ticket = await self.acquire(provider)
+        outcome: Outcome = "ok"
+        retry_after_s: float | None = None
+        try:
+            yield Slot(provider, ticket)
+        except TransientProviderError as exc:
+            outcome = "throttled" if exc.status == 429 else "error"
+            retry_after_s = exc.retry_after_s
+            raise
+        except BaseException:
+            outcome = "error"
+            raise
+        finally:
+            try:
+                await self.release(ticket, outcome, retry_after_s)
+            except Exception:  # the lease reclaims the slot; keep the body's outcome
+                log.warning("governor: release of %s failed", ticket, exc_info=True)
