@@ -26,6 +26,8 @@ import ray
 from ray.exceptions import ActorDiedError, ActorUnavailableError, RayTaskError
 
 from actors.audio import AudioSynthesizer
+from actors.governor import ACTOR_OPTIONS as GOVERNOR_OPTIONS
+from actors.governor import GovernorClient, ProviderGovernor
 from actors.ledger import CostLedger
 from actors.quality import QualityEvaluator
 from actors.research import ResearchAgent
@@ -88,6 +90,12 @@ class Supervisor:
                 str(self.rundir.ledger_path), batch.budget_micro_usd, batch.episode_cap_micro_usd
             )
         )
+        self.governor_name = f"podcast-factory-governor-{self.ledger_name.rsplit('-', 1)[-1]}"
+        self.governor: Any = (
+            ray.remote(ProviderGovernor)
+            .options(name=self.governor_name, **GOVERNOR_OPTIONS)
+            .remote(settings.provider_limits)
+        )
         self.agents = {name: self._spawn(name) for name in AGENTS}
         self.recreated = dict.fromkeys(AGENTS, 0)
 
@@ -98,7 +106,12 @@ class Supervisor:
         return (
             ray.remote(cls)
             .options(max_restarts=self.settings.max_actor_restarts, **options)
-            .remote(self.settings, ActorLedger(self.ledger_name), self.creds)
+            .remote(
+                self.settings,
+                ActorLedger(self.ledger_name),
+                self.creds,
+                GovernorClient(self.governor_name, self.settings.provider_limits),
+            )
         )
 
     # -- what callers can ask ---------------------------------------------------------
@@ -110,6 +123,10 @@ class Supervisor:
     def agent_handles(self) -> dict[str, Any]:
         """The current agent actors (tests kill one to prove the batch survives)."""
         return dict(self.agents)
+
+    async def provider_state(self) -> dict[str, Any]:
+        """The governor's view of each provider: window, in flight, pauses, throttles."""
+        return dict(await self.governor.state.remote())
 
     async def agent_stats(self) -> list[Any]:
         return list(await asyncio.gather(*(a.stats.remote() for a in self.agents.values())))

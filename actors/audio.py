@@ -20,7 +20,7 @@ class AudioSynthesizer(Agent):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.engine = speech_engine(self.settings, self.creds)
+        self.engine = speech_engine(self.settings, self.creds, self.governor)
 
     def voices(self, show: Show) -> dict[str, str]:
         """Speaker name -> voice, with a distinct default voice per host position."""

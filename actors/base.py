@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.metering import LedgerClient, Meter, StageContext
 
@@ -38,11 +39,16 @@ class Agent:
     name = "agent"
 
     def __init__(
-        self, settings: RunSettings, ledger: LedgerClient, creds: Credentials | None = None
+        self,
+        settings: RunSettings,
+        ledger: LedgerClient,
+        creds: Credentials | None = None,
+        governor: GovernorClient | None = None,
     ) -> None:
         self.settings = settings
         self.ledger = ledger
         self.creds = creds or Credentials()
+        self.governor = governor
         self.calls = 0
         self.failures = 0
         self.cache_hits = 0

@@ -169,7 +169,7 @@ class QualityEvaluator(Agent):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._claude = claude_writer(self.settings, self.creds)
+        self._claude = claude_writer(self.settings, self.creds, self.governor)
 
     async def evaluate(
         self,

@@ -28,7 +28,7 @@ class ResearchAgent(Agent):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._cache: dict[tuple[str, float], SourceText] = {}
-        self._claude = claude_writer(self.settings, self.creds)
+        self._claude = claude_writer(self.settings, self.creds, self.governor)
 
     async def _load(self, source: str) -> SourceText:
         key = (source, 0.0 if is_url(source) else os.stat(source).st_mtime)

@@ -15,7 +15,7 @@ class ScriptWriter(Agent):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._claude = claude_writer(self.settings, self.creds)
+        self._claude = claude_writer(self.settings, self.creds, self.governor)
 
     async def write(self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext) -> Script:
         """A script whose factual lines keep their fact references."""

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from actors.governor import ProviderLimits, default_limits
 from podcast_factory.errors import UserInputError
 
 WORDS_PER_MINUTE = 150
@@ -104,6 +105,10 @@ class RunSettings(BaseModel):
     """Tries per provider request for 429, 529, 5xx, timeouts and malformed replies.
     This is the only layer that retries provider errors."""
     request_timeout_s: float = Field(120.0, gt=0)
+    provider_limits: dict[str, ProviderLimits] = Field(default_factory=default_limits)
+    """Concurrent requests and requests per minute per provider, shared by the whole
+    batch (every episode, every node). ElevenLabs defaults to 2 concurrent, what its
+    free tier allows; raise it with ``--max-concurrent elevenlabs=10``."""
     max_attempts: int = Field(3, ge=1, le=20)
     """Tries per stage when the agent running it crashed or is restarting."""
     backoff_base_s: float = Field(0.5, ge=0)

@@ -18,10 +18,11 @@ from typing import Any, Generic, TypeVar
 import anthropic
 import pydantic
 
+from actors.governor import GovernorClient
 from podcast_factory.errors import TransientProviderError
 from podcast_factory.metering import Meter
 from providers.pricing import ClaudeUsage, PriceTable
-from providers.retry import RetryPolicy, call_with_retries, status_error
+from providers.retry import RetryPolicy, call_with_retries, governed, status_error
 
 PROVIDER = "anthropic"
 CHARS_PER_TOKEN_BOUND = 3
@@ -73,7 +74,9 @@ class ClaudeClient:
         prices: PriceTable,
         policy: RetryPolicy,
         timeout_s: float = 120.0,
+        governor: GovernorClient | None = None,
     ) -> None:
+        self._governor = governor
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s
         )
@@ -111,7 +114,10 @@ class ClaudeClient:
         estimate = self.reservation(model, system, prompt, max_tokens, web_searches)
 
         async def attempt() -> ClaudeResult[M]:
-            async with meter.call(PROVIDER, estimate, {"max_tokens": max_tokens}) as charge:
+            async with (
+                governed(self._governor, PROVIDER),
+                meter.call(PROVIDER, estimate, {"max_tokens": max_tokens}) as charge,
+            ):
                 message = await self._send(model, system, prompt, output, max_tokens, web_searches)
                 usage = ClaudeUsage.from_sdk(message.usage)
                 # Billed from here on: a reply that fails validation was still paid for.

@@ -18,10 +18,11 @@ import httpx
 from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 
+from actors.governor import GovernorClient
 from podcast_factory.errors import TransientProviderError
 from podcast_factory.metering import Meter
 from providers.pricing import PriceTable
-from providers.retry import RetryPolicy, call_with_retries, status_error
+from providers.retry import RetryPolicy, call_with_retries, governed, status_error
 
 PROVIDER = "elevenlabs"
 DEFAULT_VOICES: tuple[str, str] = ("JBFqnCBsd6RMkjVDRZzb", "21m00Tcm4TlvDq8ikWAM")
@@ -77,7 +78,9 @@ class ElevenLabsTTS:
         policy: RetryPolicy,
         chunk_chars: int = 2_500,
         timeout_s: float = 120.0,
+        governor: GovernorClient | None = None,
     ) -> None:
+        self._governor = governor
         self._http = httpx.AsyncClient(timeout=timeout_s)  # ours, so that we can close it
         self._client = AsyncElevenLabs(
             api_key=api_key, base_url=base_url, timeout=timeout_s, httpx_client=self._http
@@ -116,7 +119,10 @@ class ElevenLabsTTS:
         self, meter: Meter, text: str, voice_id: str, prior: tuple[str, ...]
     ) -> tuple[bytes, str]:
         estimate = self.reservation(len(text))
-        async with meter.call(PROVIDER, estimate, {"characters": len(text)}) as charge:
+        async with (
+            governed(self._governor, PROVIDER),
+            meter.call(PROVIDER, estimate, {"characters": len(text)}) as charge,
+        ):
             try:
                 async with self._client.text_to_speech.with_raw_response.convert(
                     voice_id,

@@ -7,6 +7,7 @@ SDK client that sends them.
 
 from __future__ import annotations
 
+from actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
 from providers.claude import ClaudeClient
@@ -25,7 +26,9 @@ def retry_policy(settings: RunSettings) -> RetryPolicy:
     )
 
 
-def claude_writer(settings: RunSettings, creds: Credentials) -> ClaudeWriter | None:
+def claude_writer(
+    settings: RunSettings, creds: Credentials, governor: GovernorClient | None = None
+) -> ClaudeWriter | None:
     """The Claude writer when Claude is the configured LLM, else None (offline)."""
     if settings.llm != "claude":
         return None
@@ -37,11 +40,14 @@ def claude_writer(settings: RunSettings, creds: Credentials) -> ClaudeWriter | N
         prices=PriceTable.load(),
         policy=retry_policy(settings),
         timeout_s=settings.request_timeout_s,
+        governor=governor,
     )
     return ClaudeWriter(client, settings.claude, settings.fact_share)
 
 
-def speech_engine(settings: RunSettings, creds: Credentials) -> SpeechEngine:
+def speech_engine(
+    settings: RunSettings, creds: Credentials, governor: GovernorClient | None = None
+) -> SpeechEngine:
     if settings.tts == "espeak":
         return EspeakEngine(settings.wpm)
     if creds.elevenlabs_api_key is None:
@@ -57,5 +63,6 @@ def speech_engine(settings: RunSettings, creds: Credentials) -> SpeechEngine:
             policy=retry_policy(settings),
             chunk_chars=el.chunk_chars,
             timeout_s=settings.request_timeout_s,
+            governor=governor,
         )
     )

@@ -33,7 +33,7 @@ class _Remote:
     def remote(self, *args):
         self._calls.append(self._name)
 
-        async def run():
+        async def run() -> object:
             result = self._fn(*args)
             return await result if asyncio.iscoroutine(result) else result
 
