@@ -162,6 +162,8 @@ class ProviderSimulator:
         self._port = port
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        self._in_flight: Counter[str] = Counter()
+        self._peak: Counter[str] = Counter()
         self._stopping = threading.Event()
         self._queue: list[list[Any]] = []  # [kind, remaining, path_prefix]
         self._counts: Counter[str] = Counter()
@@ -237,6 +239,12 @@ class ProviderSimulator:
             return list(self._tts_calls)
 
     @property
+    def peak_concurrency(self) -> dict[str, int]:
+        """Most requests each provider was answering at the same moment."""
+        with self._lock:
+            return dict(self._peak)
+
+    @property
     def message_bodies(self) -> list[dict[str, Any]]:
         """The JSON bodies of the ``/v1/messages`` requests that were answered."""
         with self._lock:
@@ -253,6 +261,16 @@ class ProviderSimulator:
         req = _Request(method, parts.path, query, headers, raw, provider)
         with self._lock:
             self._counts[req.path] += 1
+            self._in_flight[provider] += 1
+            self._peak[provider] = max(self._peak[provider], self._in_flight[provider])
+        try:
+            self._answer(handler, method, req)
+        finally:
+            with self._lock:
+                self._in_flight[provider] -= 1
+
+    def _answer(self, handler: _Handler, method: str, req: _Request) -> None:
+        provider = req.provider
         try:
             self._check_key(req)
             fault = self._next_fault(req.path)

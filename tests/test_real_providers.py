@@ -6,12 +6,14 @@ simulator billed, whatever faults, retries and concurrency happened on the way.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import ray
 
 from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import Credentials, RunSettings
@@ -173,3 +175,52 @@ def test_web_search_citations_and_prompt_caching(batch: BatchSpec, tmp_path: Pat
     assert commits["research"]["cache_write_5m_tokens"] > 0
     assert commits["quality"]["cache_read_tokens"] == commits["research"]["cache_write_5m_tokens"]
     assert _committed(out) == billed
+
+
+def _six(batch: BatchSpec) -> BatchSpec:
+    episodes = tuple(
+        ep.model_copy(update={"episode_id": f"{ep.episode_id}-{n}"})
+        for n in range(2)
+        for ep in batch.episodes
+    )
+    return batch.model_copy(update={"episodes": episodes, "concurrency": 6})
+
+
+@pytest.mark.parametrize("elevenlabs_limit", [2, 4])
+def test_governor_caps_concurrent_speech_across_the_batch(
+    batch: BatchSpec, tmp_path: Path, elevenlabs_limit: int
+) -> None:
+    """Six episodes at once never have more ElevenLabs requests open than the limit."""
+    limits = {**SETTINGS.provider_limits}
+    limits["elevenlabs"] = limits["elevenlabs"].model_copy(
+        update={"max_concurrent": elevenlabs_limit}
+    )
+    settings = SETTINGS.model_copy(update={"provider_limits": limits})
+    with provider_sim.ProviderSimulator(
+        api_key=KEY, voices={}, tts_latency_per_1000_chars_s=0.3
+    ) as sim:
+        result = run_batch(_six(batch), tmp_path / "out", settings, creds=_creds(sim))
+        peak = sim.peak_concurrency["elevenlabs"]
+    assert result.ok
+    assert peak == elevenlabs_limit
+
+
+def test_a_429_pauses_the_provider_for_every_episode(batch: BatchSpec, tmp_path: Path) -> None:
+    """Injected 429s are throttles in the governor; the batch still completes."""
+
+    async def scenario(sim: provider_sim.ProviderSimulator) -> tuple[object, dict]:
+        from podcast_factory.api import start_batch
+
+        sup = start_batch(_six(batch), tmp_path / "out", SETTINGS, _creds(sim))
+        result = await sup.run.remote()
+        state = await sup.provider_state.remote()
+        ray.kill(sup)
+        return result, state
+
+    with provider_sim.ProviderSimulator(api_key=KEY, voices={}, retry_after_s=0.3) as sim:
+        sim.inject("429", count=3, path_prefix="/v1/messages")
+        result, state = asyncio.run(scenario(sim))
+        billed = sim.billed_micro_usd()
+    assert result.ok  # type: ignore[attr-defined]
+    assert state["anthropic"].throttles == 3
+    assert result.total_cost_micro_usd == billed  # type: ignore[attr-defined]
