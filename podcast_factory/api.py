@@ -65,6 +65,8 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     probe = path
     while not probe.exists():
         probe = probe.parent
+    if not probe.is_dir():
+        raise UserInputError("--out", f"cannot create {path}: {probe} is a file")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UserInputError("--out", f"cannot write to {probe}")
     return path

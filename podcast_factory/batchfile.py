@@ -7,6 +7,7 @@ and reported as ``UserInputError(field, problem)`` with the field's path in the 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -18,7 +19,7 @@ import yaml
 from podcast_factory.errors import ProviderError, SourceError, UserInputError
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
 from providers.espeak import check_voice
-from providers.sources import is_url, read_local
+from providers.sources import fetch_url, is_url, read_local
 
 MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
 MAX_TOPIC_CHARS = 300
@@ -267,3 +268,22 @@ def single_episode(
     except UserInputError as exc:  # name the argument the user typed, not the YAML path
         field = re.sub(r"^episodes\[0\]\.", "", exc.field)
         raise UserInputError(field, exc.problem) from None
+
+
+async def _fetch_all(spec: BatchSpec) -> None:
+    urls = {
+        (f"episodes[{i}].sources[{j}]", src)
+        for i, ep in enumerate(spec.episodes)
+        for j, src in enumerate(ep.sources)
+        if is_url(src)
+    }
+    results = await asyncio.gather(*(fetch_url(u) for _, u in urls), return_exceptions=True)
+    for (field, _), result in sorted(zip(urls, results, strict=True)):
+        if isinstance(result, SourceError):
+            raise SourceError(field, result.message)
+
+
+def check_urls(spec: BatchSpec) -> None:
+    """Fetch every URL source once before anything runs, so an unreachable, huge or
+    non-text URL is a usage error (exit 2) rather than an episode failing later."""
+    asyncio.run(_fetch_all(spec))

@@ -15,18 +15,28 @@ from pathlib import Path
 
 from rich.console import Console
 
+from actors.governor import default_limits
 from podcast_factory.batchfile import (
     check_concurrency,
+    check_urls,
     load_batch_file,
     parse_usd,
     single_episode,
 )
-from podcast_factory.config import ClaudeSettings, Credentials, RunSettings, choose_providers
+from podcast_factory.config import (
+    ClaudeSettings,
+    Credentials,
+    ElevenLabsSettings,
+    RunSettings,
+    check_models,
+    choose_providers,
+)
 from podcast_factory.errors import UserInputError
 from podcast_factory.estimate import estimate_batch
 from podcast_factory.models import BatchResult, BatchSpec
 from podcast_factory.rundir import RunDir
 from podcast_factory.views import ProgressView, estimate_table, result_table
+from providers.pricing import PriceTable
 
 OK, SOME_FAILED, BAD_INPUT = 0, 1, 2
 
@@ -50,6 +60,21 @@ def _add_provider_options(p: argparse.ArgumentParser) -> None:
         "--tts",
         choices=["espeak", "elevenlabs"],
         help="speech provider (default: elevenlabs if ELEVENLABS_API_KEY is set, else espeak)",
+    )
+    for flag, what in (
+        ("--research-model", "research"),
+        ("--script-model", "script writing"),
+        ("--quality-model", "judging"),
+    ):
+        p.add_argument(flag, metavar="MODEL", help=f"Claude model for {what}")
+    p.add_argument("--tts-model", metavar="MODEL", help="ElevenLabs model")
+    p.add_argument(
+        "--max-concurrent",
+        action="append",
+        default=[],
+        metavar="PROVIDER=N",
+        help="requests a provider may have open at once, batch-wide (default anthropic=8, "
+        "elevenlabs=2, a free ElevenLabs tier); repeat for each provider",
     )
     p.add_argument(
         "--web-searches",
@@ -142,12 +167,38 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
     llm, tts, notices = choose_providers(args.llm, args.tts, creds)
     for notice in notices:
         err.print(f"note: {notice}", style="yellow", highlight=False)
-    claude = ClaudeSettings()
-    if args.web_searches is not None:
-        if not 0 <= args.web_searches <= 20:
-            raise UserInputError("--web-searches", "must be from 0 to 20")
-        claude = claude.model_copy(update={"web_searches": args.web_searches})
-    return RunSettings(llm=llm, tts=tts, claude=claude)
+    claude = ClaudeSettings().model_copy(
+        update={
+            k: v
+            for k, v in (
+                ("research_model", args.research_model),
+                ("script_model", args.script_model),
+                ("quality_model", args.quality_model),
+                ("web_searches", args.web_searches),
+            )
+            if v is not None
+        }
+    )
+    if not 0 <= claude.web_searches <= 20:
+        raise UserInputError("--web-searches", "must be from 0 to 20")
+    elevenlabs = ElevenLabsSettings()
+    if args.tts_model:
+        elevenlabs = elevenlabs.model_copy(update={"model_id": args.tts_model})
+    limits = dict(default_limits())
+    for item in args.max_concurrent:
+        provider, _, number = item.partition("=")
+        if provider not in limits or not number.isdigit() or not 1 <= int(number) <= 1000:
+            raise UserInputError(
+                "--max-concurrent",
+                f"{item!r}: give PROVIDER=N with PROVIDER one of {', '.join(limits)} "
+                "and N from 1 to 1000",
+            )
+        limits[provider] = limits[provider].model_copy(update={"max_concurrent": int(number)})
+    settings = RunSettings(
+        llm=llm, tts=tts, claude=claude, elevenlabs=elevenlabs, provider_limits=limits
+    )
+    check_models(settings, PriceTable.load())
+    return settings
 
 
 def _produce(args: argparse.Namespace, err: Console) -> int:
@@ -157,6 +208,7 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
     out = check_out_dir(args.out)
     creds = Credentials.from_env(os.environ)
     settings = _settings(args, creds, err)
+    check_urls(spec)
     with ProgressView(err, len(spec.episodes)) as view:
         result = run_batch(
             spec, out, settings, creds=creds, on_progress=view.update, address=args.address
