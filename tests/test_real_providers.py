@@ -224,3 +224,34 @@ def test_a_429_pauses_the_provider_for_every_episode(batch: BatchSpec, tmp_path:
     assert result.ok  # type: ignore[attr-defined]
     assert state["anthropic"].throttles == 3
     assert result.total_cost_micro_usd == billed  # type: ignore[attr-defined]
+
+
+def test_secret_scan_finds_no_key_in_the_run_or_the_logs(batch: BatchSpec, tmp_path: Path) -> None:
+    """Recognisable fake keys appear nowhere: run directory, ledger, reports, Ray logs."""
+    anthropic_key = "sk-ant-api03-SECRETSCAN-aaaaaaaaaaaaaaaa"
+    eleven_key = "xi-SECRETSCAN-bbbbbbbbbbbbbbbbbbbbbbbb"
+    out = tmp_path / "out"
+    spec = batch.model_copy(update={"episodes": batch.episodes[:1]})
+    with provider_sim.ProviderSimulator(api_key=anthropic_key, voices={}) as sim:
+        creds = Credentials.model_validate(
+            {
+                "anthropic_api_key": anthropic_key,
+                "elevenlabs_api_key": anthropic_key,
+                "anthropic_base_url": sim.url,
+                "elevenlabs_base_url": sim.url,
+            }
+        )
+        assert run_batch(spec, out, SETTINGS, creds=creds).ok
+        bad = Credentials.model_validate({**creds.model_dump(), "anthropic_api_key": eleven_key})
+        failed = run_batch(spec, tmp_path / "failed", SETTINGS, creds=bad)
+    assert failed.episodes[0].status == "failed"  # a refused key, written into a manifest
+    assert anthropic_key not in repr(creds) and anthropic_key not in str(creds.model_dump())
+    from ray._private.worker import global_worker
+
+    logs = Path(global_worker.node.get_logs_dir_path())
+    scanned = [p for root in (tmp_path, logs) for p in root.rglob("*") if p.is_file()]
+    assert len(scanned) > 10
+    for path in scanned:
+        data = path.read_bytes()
+        for key in (anthropic_key, eleven_key):
+            assert key.encode() not in data, f"{key[:12]}... found in {path}"
