@@ -20,6 +20,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import ray
@@ -74,6 +75,9 @@ class Supervisor:
         creds: Credentials | None = None,
     ) -> None:
         self.batch = batch
+        if settings.speech_cache_dir is None:
+            cache = str(Path(out_dir) / ".cache" / "speech")
+            settings = settings.model_copy(update={"speech_cache_dir": cache})
         self.settings = settings
         self.creds = creds or Credentials()
         self.rundir = RunDir(out_dir)

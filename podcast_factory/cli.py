@@ -77,6 +77,12 @@ def _add_provider_options(p: argparse.ArgumentParser) -> None:
         "elevenlabs=2, a free ElevenLabs tier); repeat for each provider",
     )
     p.add_argument(
+        "--attempts",
+        type=int,
+        metavar="N",
+        help="tries per provider request on 429, 529, 5xx, timeouts (default 4)",
+    )
+    p.add_argument(
         "--web-searches",
         type=int,
         metavar="N",
@@ -194,8 +200,15 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
                 "and N from 1 to 1000",
             )
         limits[provider] = limits[provider].model_copy(update={"max_concurrent": int(number)})
+    if args.attempts is not None and not 1 <= args.attempts <= 10:
+        raise UserInputError("--attempts", "must be from 1 to 10")
     settings = RunSettings(
-        llm=llm, tts=tts, claude=claude, elevenlabs=elevenlabs, provider_limits=limits
+        llm=llm,
+        tts=tts,
+        claude=claude,
+        elevenlabs=elevenlabs,
+        provider_limits=limits,
+        provider_attempts=args.attempts or RunSettings().provider_attempts,
     )
     check_models(settings, PriceTable.load())
     return settings

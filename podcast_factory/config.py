@@ -106,16 +106,21 @@ class RunSettings(BaseModel):
     """Tries per provider request for 429, 529, 5xx, timeouts and malformed replies.
     This is the only layer that retries provider errors."""
     request_timeout_s: float = Field(120.0, gt=0)
+    speech_cache_dir: str | None = None
+    """Where paid speech is kept per turn, so a rerun after a crash does not buy it
+    again. The supervisor sets it to ``OUT/.cache/speech``."""
     provider_limits: dict[str, ProviderLimits] = Field(default_factory=default_limits)
     """Concurrent requests and requests per minute per provider, shared by the whole
     batch (every episode, every node). ElevenLabs defaults to 2 concurrent, what its
     free tier allows; raise it with ``--max-concurrent elevenlabs=10``."""
-    max_attempts: int = Field(3, ge=1, le=20)
-    """Tries per stage when the agent running it crashed or is restarting."""
+    max_attempts: int = Field(5, ge=1, le=20)
+    """Tries per stage when the agent running it crashed or is restarting; after that the
+    episode fails, and its manifest says which stage gave up and why."""
     backoff_base_s: float = Field(0.5, ge=0)
     backoff_max_s: float = Field(8.0, ge=0)
-    max_actor_restarts: int = Field(3, ge=0)
-    """Ray restarts of a crashed agent before the supervisor recreates it."""
+    max_actor_restarts: int = Field(-1, ge=-1)
+    """Ray restarts of a crashed agent (-1: as often as it crashes; the bound that
+    matters is ``max_attempts`` per stage). A dead agent is recreated."""
     max_actor_recreations: int = Field(3, ge=0)
     """Recreations of a dead agent before the batch gives up on it."""
     wpm: int = Field(165, ge=80, le=400)

@@ -91,6 +91,8 @@ class ElevenLabsTTS:
         self._prices = prices
         self._policy = policy
         self._limit = min(chunk_chars, prices.tts_max_chars(model_id))
+        self.signature = f"{model_id}|{output_format}|{self._limit}"
+        """What, besides voice and text, decides the audio: part of cache keys."""
 
     def reservation(self, characters: int) -> int:
         return self._prices.tts_cost(self._model, characters)

@@ -64,5 +64,6 @@ def speech_engine(
             chunk_chars=el.chunk_chars,
             timeout_s=settings.request_timeout_s,
             governor=governor,
-        )
+        ),
+        cache_dir=settings.speech_cache_dir,
     )

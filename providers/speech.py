@@ -9,12 +9,16 @@ request and chains request ids per voice for continuity.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from podcast_factory.metering import Meter
 from podcast_factory.models import Host
+from podcast_factory.rundir import atomic_write
 from providers import elevenlabs_tts, espeak
 
 CACHE_TURNS = 64
@@ -69,21 +73,56 @@ class EspeakEngine:
 
 
 class ElevenLabsEngine:
+    """Paid speech, with every spoken turn kept on disk (``cache_dir``) once paid for.
+
+    A crash mid-episode loses the audio stage in flight; when it runs again, the turns
+    already synthesized (and paid) are read back instead of bought a second time. The
+    cache key covers model, format, voice and text, so a changed line is spoken anew."""
+
     name = elevenlabs_tts.PROVIDER
 
-    def __init__(self, tts: elevenlabs_tts.ElevenLabsTTS) -> None:
+    def __init__(self, tts: elevenlabs_tts.ElevenLabsTTS, cache_dir: str | None = None) -> None:
         self._tts = tts
         self.sample_rate = tts.sample_rate
         self.cache_hits = 0
+        self._cache = Path(cache_dir) if cache_dir else None
 
     def voice(self, host: Host, position: int) -> str:
         return host.voices.get("elevenlabs") or elevenlabs_tts.DEFAULT_VOICES[position]
+
+    def _key(self, text: str, voice: str) -> str:
+        return hashlib.sha256(f"{self._tts.signature}|{voice}|{text}".encode()).hexdigest()
+
+    def _cached(self, key: str) -> tuple[bytes, list[str]] | None:
+        if self._cache is None:
+            return None
+        pcm, meta = self._cache / f"{key}.pcm", self._cache / f"{key}.json"
+        if not (pcm.is_file() and meta.is_file()):
+            return None
+        try:
+            ids = json.loads(meta.read_text())["request_ids"]
+        except (ValueError, KeyError):
+            return None
+        self.cache_hits += 1
+        return pcm.read_bytes(), list(ids)
+
+    def _keep(self, key: str, pcm: bytes, ids: list[str]) -> None:
+        if self._cache is None:
+            return
+        atomic_write(self._cache / f"{key}.pcm", pcm)  # audio first: meta marks it whole
+        atomic_write(self._cache / f"{key}.json", json.dumps({"request_ids": ids}).encode())
 
     async def speak(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[bytes]:
         history: dict[str, list[str]] = {}
         out = []
         for text, voice in turns:
-            pcm, ids = await self._tts.speak(meter, text, voice, history.get(voice, ()))
+            key = self._key(text, voice)
+            found = await asyncio.to_thread(self._cached, key)
+            if found is None:
+                pcm, ids = await self._tts.speak(meter, text, voice, history.get(voice, ()))
+                await asyncio.to_thread(self._keep, key, pcm, ids)
+            else:
+                pcm, ids = found
             history.setdefault(voice, []).extend(ids)
             out.append(pcm)
         return out

@@ -140,6 +140,7 @@ class SchemaFiller:
     def __init__(self, schema: dict[str, Any], prompt: str, context: str = "") -> None:
         self.root = schema
         self.sentences = content_sentences(prompt)
+        self.first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
         self.next_sentence = 0
         self.padded = 0
         self.seen: dict[str, int] = {}
@@ -220,6 +221,8 @@ class SchemaFiller:
             return _FORMATS[fmt]
         if "speaker" in name.lower() and self.speakers:
             text = self.speakers[turn % len(self.speakers)]
+        elif name.lower() == "title":  # a title names the subject; it says no fact
+            text = " ".join(self.first_line.split()[:10]) or "Untitled"
         else:
             if self.next_sentence >= len(self.sentences) and self.filled:
                 text = PAD_LINES[self.padded % len(PAD_LINES)]

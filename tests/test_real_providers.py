@@ -248,10 +248,30 @@ def test_secret_scan_finds_no_key_in_the_run_or_the_logs(batch: BatchSpec, tmp_p
     assert anthropic_key not in repr(creds) and anthropic_key not in str(creds.model_dump())
     from ray._private.worker import global_worker
 
-    logs = Path(global_worker.node.get_logs_dir_path())
+    logs = Path(global_worker.node.get_logs_dir_path())  # type: ignore[union-attr]
     scanned = [p for root in (tmp_path, logs) for p in root.rglob("*") if p.is_file()]
     assert len(scanned) > 10
     for path in scanned:
         data = path.read_bytes()
         for key in (anthropic_key, eleven_key):
             assert key.encode() not in data, f"{key[:12]}... found in {path}"
+
+
+def test_speech_already_paid_for_is_not_bought_again(batch: BatchSpec, tmp_path: Path) -> None:
+    """An audio stage redone after a crash reuses the turns it already paid for."""
+    out = tmp_path / "out"
+    spec = batch.model_copy(update={"episodes": batch.episodes[:1]})
+    eid = spec.episodes[0].episode_id
+    with provider_sim.ProviderSimulator(api_key=KEY, voices={}) as sim:
+        assert run_batch(spec, out, SETTINGS, creds=_creds(sim)).ok
+        calls, billed = len(sim.tts_calls), sim.billed_micro_usd()
+        wav = out / eid / "audio.wav"
+        wav.write_bytes(wav.read_bytes()[:4096])  # as if the stage had died mid-write
+        again = run_batch(spec, out, SETTINGS, creds=_creds(sim))
+        assert again.ok
+        assert len(sim.tts_calls) == calls  # no speech bought twice
+        assert sim.billed_micro_usd() - billed < billed // 10  # only the new verdict
+        assert _committed(out) == sim.billed_micro_usd()
+    manifest = json.loads((out / eid / "manifest.json").read_text())
+    assert manifest["stages"]["audio"]["attempts"] == 2
+    assert len(wav.read_bytes()) > 100_000

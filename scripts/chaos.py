@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Chaos run: a batch against the provider simulator while things keep dying.
+
+Runs ``podcast-factory batch`` (the real CLI, as a user would) on N episodes against
+``provider_sim`` with injected faults; SIGKILLs random agent processes while it runs;
+SIGKILLs the driver once (which takes the supervisor and every actor with it); runs the
+same command again into the same OUT; then prints what a user would worry about:
+
+- episodes completed;
+- stages redone: stages the manifests showed complete at the driver kill that ran again;
+- double charges: call ids the ledger committed more than once;
+- paid but unrecorded: what the simulator billed beyond the ledger's commits (requests
+  in flight when the driver died: the provider charged, the answer was lost);
+- bytes lost: bytes of artifacts complete at the kill that are missing or changed.
+
+Linux only (it finds processes through /proc). It stops every Ray process of the runs it
+started, by pid. Usage: ``scripts/chaos.py --episodes 50`` (see ``--help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import provider_sim  # noqa: E402
+
+AGENTS = ("ResearchAgent", "ScriptWriter", "AudioSynthesizer", "QualityEvaluator")
+KEY = "chaos-sim-key"
+
+
+def make_batch(folder: Path, episodes: int, minutes: float) -> Path:
+    """N episodes cycling over the example topics and their source notes."""
+    example = yaml.safe_load((ROOT / "examples" / "batch.yaml").read_text())
+    base = ROOT / "examples"
+    items = []
+    for i in range(episodes):
+        ep = example["episodes"][i % len(example["episodes"])]
+        items.append(
+            {
+                "id": f"ep{i:03d}",
+                "topic": ep["topic"],
+                "minutes": minutes,
+                "sources": [str(base / s) for s in ep["sources"]],
+            }
+        )
+    path = folder / "chaos-batch.yaml"
+    path.write_text(yaml.safe_dump({"show": example["show"], "episodes": items}))
+    return path
+
+
+def processes() -> dict[int, str]:
+    """pid -> command line of every process."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            found[int(entry.name)] = cmd
+    return found
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below ``root`` (parents from /proc/<pid>/stat)."""
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {p for p, pp in parent.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def ray_of(driver_pid: int) -> set[int]:
+    """The processes of the Ray instance a driver started: below it, or (once it is
+    dead and they are orphans) naming its session, which ends with the driver's pid."""
+    pattern = re.compile(rf"session_[0-9_-]+_{driver_pid}\b")
+    return descendants(driver_pid) | {
+        pid for pid, cmd in processes().items() if pattern.search(cmd)
+    }
+
+
+def kill(pids: set[int]) -> None:
+    for pid in pids - {os.getpid()}:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def snapshot(out: Path) -> dict[tuple[str, str], tuple[int, dict[str, str], int]]:
+    """(episode, stage) -> (attempts, artifact checksums, artifact bytes) of every
+    stage a manifest shows complete."""
+    done = {}
+    for manifest in out.glob("*/manifest.json"):
+        try:
+            data = json.loads(manifest.read_text())
+        except ValueError:
+            continue
+        for stage, rec in data["stages"].items():
+            if rec["status"] == "completed":
+                size = sum(
+                    (manifest.parent / n).stat().st_size
+                    for n in rec["artifacts"]
+                    if (manifest.parent / n).is_file()
+                )
+                done[(data["episode_id"], stage)] = (rec["attempts"], rec["artifacts"], size)
+    return done
+
+
+def completed(out: Path) -> int:
+    count = 0
+    for manifest in out.glob("*/manifest.json"):
+        try:
+            count += json.loads(manifest.read_text())["status"] == "completed"
+        except ValueError:
+            continue
+    return count
+
+
+def run_driver(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("ab")
+    return subprocess.Popen(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def kill_an_agent(driver: subprocess.Popen[bytes], rng: random.Random) -> int:
+    """SIGKILL one random agent process of the driver's Ray instance; 1 if one was found."""
+    mine = ray_of(driver.pid)
+    agents = [
+        pid
+        for pid, cmd in processes().items()
+        if pid in mine and any(f"ray::{a}" in cmd for a in AGENTS)
+    ]
+    if not agents:
+        return 0
+    kill({rng.choice(agents)})
+    return 1
+
+
+def watch(
+    driver: subprocess.Popen[bytes], rng: random.Random, every_s: float, stop: Callable[[], bool]
+) -> int:
+    """Kill an agent every ``every_s`` seconds until the driver exits or ``stop()``."""
+    kills = 0
+    next_kill = time.monotonic() + every_s
+    while driver.poll() is None and not stop():
+        time.sleep(0.1)
+        if time.monotonic() >= next_kill:
+            kills += kill_an_agent(driver, rng)
+            next_kill += every_s
+    return kills
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--episodes", type=int, default=50)
+    p.add_argument("--minutes", type=float, default=0.5, help="length of each episode")
+    p.add_argument("--fault-rate", type=float, default=0.2)
+    p.add_argument("--latency", type=float, default=0.05, help="simulated seconds per request")
+    p.add_argument("--kill-every", type=float, default=4.0, help="seconds between agent kills")
+    p.add_argument(
+        "--driver-kill-at",
+        type=float,
+        default=0.4,
+        help="kill the driver once this share of episodes is complete",
+    )
+    p.add_argument("--concurrency", type=int, default=10)
+    p.add_argument("--out", type=Path, default=ROOT / "out" / "chaos")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = p.parse_args()
+
+    rng = random.Random(args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.exists():
+        raise SystemExit(f"{args.out} exists; give a new --out")
+    batch = make_batch(args.out.parent, args.episodes, args.minutes)
+    log = args.out.parent / "chaos-driver.log"
+    log.write_text("")
+    sim = provider_sim.ProviderSimulator(
+        api_key=KEY,
+        voices={},
+        fault_rate=args.fault_rate,
+        latency_s=args.latency,
+        retry_after_s=0.1,
+        timeout_s=2.0,
+        seed=args.seed,
+    ).start()
+    env = {
+        **os.environ,
+        "ANTHROPIC_API_KEY": KEY,
+        "ELEVENLABS_API_KEY": KEY,
+        "ANTHROPIC_BASE_URL": sim.url,
+        "ELEVENLABS_BASE_URL": sim.url,
+        "RAY_ADDRESS": "",
+    }
+    cli = str(Path(sys.executable).parent / "podcast-factory")
+    cmd = [
+        cli,
+        "batch",
+        str(batch),
+        "--out",
+        str(args.out),
+        "--concurrency",
+        str(args.concurrency),
+        "--attempts",
+        "8",
+        "--max-concurrent",
+        "elevenlabs=6",
+    ]
+    started = time.monotonic()
+    agent_kills = 0
+    try:
+        first = run_driver(cmd, env, log)
+        target = max(1, int(args.episodes * args.driver_kill_at))
+        agent_kills += watch(first, rng, args.kill_every, lambda: completed(args.out) >= target)
+        at_kill = snapshot(args.out)
+        first_exit = first.poll()  # None: still running when killed, as intended
+        kill({first.pid})
+        first.wait()
+        time.sleep(1)
+        kill(ray_of(first.pid))  # what the dead driver's Ray instance left behind
+        done_at_kill = completed(args.out)
+        second = run_driver(cmd, env, log)
+        agent_kills += watch(second, rng, args.kill_every, lambda: False)
+        second.wait()
+        time.sleep(1)
+        kill(ray_of(second.pid))
+        exit_code = second.returncode
+    finally:
+        sim.stop()
+    wall = time.monotonic() - started
+
+    after = snapshot(args.out)
+    redone = sum(
+        1
+        for key, (attempts, _, _) in at_kill.items()
+        if key not in after or after[key][0] != attempts
+    )
+    lost = 0
+    for (eid, _stage), (_, artifacts, size) in at_kill.items():
+        for name, digest in artifacts.items():
+            path = args.out / eid / name
+            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                lost += size
+                break
+    failures = {}
+    for manifest in sorted(args.out.glob("*/manifest.json")):
+        data = json.loads(manifest.read_text())
+        if data["status"] != "completed" and data["errors"]:
+            last = data["errors"][-1]
+            failures[data["episode_id"]] = f"{data['status']}: {last['stage']}: {last['type']}"
+    entries = [json.loads(x) for x in (args.out / "ledger.jsonl").read_text().splitlines()]
+    commits = [e["call_id"] for e in entries if e["op"] == "commit"]
+    committed = sum(e["micro_usd"] for e in entries if e["op"] == "commit")
+    figures = {
+        "episodes": args.episodes,
+        "completed": completed(args.out),
+        "completed_at_driver_kill": done_at_kill,
+        "first_driver_exited_by_itself": first_exit,
+        "stages_complete_at_driver_kill": len(at_kill),
+        "stages_redone_after_resume": redone,
+        "double_charges": len(commits) - len(set(commits)),
+        "billed_micro_usd": sim.billed_micro_usd(),
+        "committed_micro_usd": committed,
+        "paid_but_unrecorded_micro_usd": sim.billed_micro_usd() - committed,
+        "bytes_lost": lost,
+        "agent_kills": agent_kills,
+        "faults_injected": sum(v for k, v in sim.requests.items() if k.startswith("fault:")),
+        "wall_s": round(wall, 1),
+        "not_completed": failures,
+        "exit_code": exit_code,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        width = max(map(len, figures))
+        for name, value in figures.items():
+            print(f"{name:<{width}}  {value}")
+    return 0 if figures["completed"] == args.episodes else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""A small chaos run as CI can afford: agents killed, the driver killed once, resumed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_chaos_run_loses_nothing_and_charges_nothing_twice(tmp_path: Path) -> None:
+    """6 episodes, 20% faults, agent kills and a driver kill -9: all complete, nothing
+    redone, no double charge, no byte of a finished artifact lost, ledger = bill."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "chaos.py"),
+            "--episodes",
+            "6",
+            "--minutes",
+            "1",
+            "--kill-every",
+            "3",
+            "--out",
+            str(tmp_path / "out"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = json.loads(proc.stdout)
+    log = (tmp_path / "chaos-driver.log").read_text()
+    assert figures["first_driver_exited_by_itself"] is None, log[:3000]
+    assert figures["completed"] == 6
+    assert 0 < figures["completed_at_driver_kill"] < 6  # the driver died mid-batch
+    assert figures["stages_complete_at_driver_kill"] > 0
+    assert figures["stages_redone_after_resume"] == 0
+    assert figures["double_charges"] == 0
+    assert figures["bytes_lost"] == 0
+    assert figures["faults_injected"] > 0
+    assert (
+        figures["committed_micro_usd"] + figures["paid_but_unrecorded_micro_usd"]
+        == (figures["billed_micro_usd"])
+    )
