@@ -86,15 +86,19 @@ class Supervisor:
             ep.episode_id: EpisodeState(episode_id=ep.episode_id, topic=ep.topic)
             for ep in batch.episodes
         }
-        self.ledger_name = f"podcast-factory-ledger-{uuid.uuid4().hex[:12]}"
+        self.run_id = uuid.uuid4().hex[:12]
+        self.ledger_name = f"podcast-factory-ledger-{self.run_id}"
         self.ledger: Any = (
             ray.remote(CostLedger)
             .options(name=self.ledger_name, max_restarts=-1)
             .remote(
-                str(self.rundir.ledger_path), batch.budget_micro_usd, batch.episode_cap_micro_usd
+                str(self.rundir.ledger_path),
+                batch.budget_micro_usd,
+                batch.episode_cap_micro_usd,
+                self.run_id,
             )
         )
-        self.governor_name = f"podcast-factory-governor-{self.ledger_name.rsplit('-', 1)[-1]}"
+        self.governor_name = f"podcast-factory-governor-{self.run_id}"
         self.governor: Any = (
             ray.remote(ProviderGovernor)
             .options(name=self.governor_name, **GOVERNOR_OPTIONS)
@@ -125,8 +129,9 @@ class Supervisor:
         return list(self.states.values())
 
     def agent_handles(self) -> dict[str, Any]:
-        """The current agent actors (tests kill one to prove the batch survives)."""
-        return dict(self.agents)
+        """The current agents, ledger and governor (tests kill them to prove the batch
+        survives)."""
+        return {**self.agents, "ledger": self.ledger, "governor": self.governor}
 
     async def provider_state(self) -> dict[str, Any]:
         """The governor's view of each provider: window, in flight, pauses, throttles."""
@@ -196,10 +201,10 @@ class Supervisor:
                 await self._finish(
                     eid, status, quality_passed=report.passed, duration_audio_s=asset.duration_s
                 )
-            except BudgetExceeded:
-                await self._finish(eid, "over_budget")
-            except StageFailed:
-                await self._finish(eid, "failed")
+            except BudgetExceeded as exc:
+                await self._finish(eid, "over_budget", failure=exc.message)
+            except StageFailed as exc:
+                await self._finish(eid, "failed", failure=exc.message)
 
     async def _finish(self, eid: str, status: str, **fields: Any) -> None:
         total = await self.ledger.spent.remote(eid)

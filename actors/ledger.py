@@ -46,8 +46,10 @@ class CostLedger:
         path: str | None,
         budget_micro_usd: int | None = None,
         episode_cap_micro_usd: int | None = None,
+        run_id: str = "",
     ) -> None:
         self._path = Path(path) if path else None
+        self._run_id = run_id
         self._budget = budget_micro_usd
         self._cap = episode_cap_micro_usd
         self._reserved: dict[str, CostEntry] = {}
@@ -60,8 +62,9 @@ class CostLedger:
 
     def _replay(self, path: Path) -> None:
         """Rebuild state from disk. A last line cut short by a crash is cut off (so the
-        next entry starts on a line of its own); reservations left open by a process
-        that is gone are released, since that process will never commit them."""
+        next entry starts on a line of its own). Reservations left open by an earlier
+        run are released, since nothing will commit them; those of this run (the ledger
+        was restarted under a live supervisor) stay held, as their calls may commit."""
         data = path.read_bytes()
         if data and not data.endswith(b"\n"):
             data = data[: data.rfind(b"\n") + 1]
@@ -72,8 +75,9 @@ class CostLedger:
                 self._apply(CostEntry.model_validate_json(line))
             except ValueError:
                 continue  # not a ledger line; the call it described was not committed
-        for call_id in list(self._reserved):
-            self.release(call_id)
+        for call_id, held in list(self._reserved.items()):
+            if not self._run_id or held.run_id != self._run_id:
+                self.release(call_id)
 
     def _apply(self, entry: CostEntry) -> None:
         """Update the in-memory state (and the running totals) for one entry."""
@@ -186,8 +190,8 @@ class CostLedger:
             units=dict(by["u"]),
         )
 
-    @staticmethod
     def _entry(
+        self,
         op: CostOp,
         call_id: str,
         episode_id: str,
@@ -205,4 +209,5 @@ class CostLedger:
             provider=provider,
             micro_usd=micro_usd,
             units=units or {},
+            run_id=self._run_id,
         )

@@ -194,6 +194,9 @@ class CostEntry(_Frozen):
     micro_usd: int
     units: dict[str, int] = {}
     """Usage units: characters, tokens, seconds of audio. Recorded even when free."""
+    run_id: str = ""
+    """The supervisor run that made the entry: a restarted ledger keeps the open
+    reservations of its own run (their calls may still commit) and releases the rest."""
 
 
 class ErrorInfo(_Frozen):
@@ -238,6 +241,9 @@ class EpisodeState(_Frozen):
     total_cost_micro_usd: int = 0
     started_at: float | None = None
     ended_at: float | None = None
+    failure: str | None = None
+    """Why the episode did not complete, in one sentence (which stage gave up and why,
+    or which budget refused)."""
     quality_passed: bool | None = None
     duration_audio_s: float | None = None
 

@@ -97,3 +97,18 @@ def test_entries_after_a_torn_line_survive_the_next_reload(tmp_path: Path) -> No
     second.reserve("b", "ep1", "s", "p", 10)
     second.commit("b", 7)
     assert CostLedger(str(path)).spend().committed_micro_usd == 7
+
+
+def test_a_restart_under_the_same_run_keeps_its_open_reservations(tmp_path: Path) -> None:
+    """Restarted by Ray mid-run, the ledger still holds in-flight calls against the budget;
+    a later run releases them."""
+    path = tmp_path / "ledger.jsonl"
+    CostLedger(str(path), 1_000, run_id="run-1").reserve("c", "ep1", "s", "p", 800)
+    restarted = CostLedger(str(path), 1_000, run_id="run-1")
+    with pytest.raises(BudgetExceeded):
+        restarted.reserve("d", "ep2", "s", "p", 300)  # 800 still held
+    restarted.commit("c", 700)
+    assert restarted.spend().committed_micro_usd == 700
+    CostLedger(str(path), 1_000, run_id="run-1").reserve("e", "ep3", "s", "p", 10)
+    later = CostLedger(str(path), 1_000, run_id="run-2")
+    assert later.spend().reserved_micro_usd == 0

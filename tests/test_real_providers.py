@@ -18,7 +18,7 @@ import ray
 from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.estimate import estimate_batch
-from podcast_factory.models import BatchSpec
+from podcast_factory.models import BatchResult, BatchSpec
 from providers.wav import analyze_pcm, decode_wav
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
@@ -275,3 +275,36 @@ def test_speech_already_paid_for_is_not_bought_again(batch: BatchSpec, tmp_path:
     manifest = json.loads((out / eid / "manifest.json").read_text())
     assert manifest["stages"]["audio"]["attempts"] == 2
     assert len(wav.read_bytes()) > 100_000
+
+
+@pytest.mark.parametrize("victim", ["ledger", "governor", "audio"])
+def test_a_killed_ledger_governor_or_agent_restarts_and_nothing_is_lost(
+    batch: BatchSpec, tmp_path: Path, victim: str
+) -> None:
+    """Killed mid-batch, the actor restarts (the ledger from its file), every episode
+    completes, and the ledger still equals the bill to the micro-dollar."""
+    out = tmp_path / "out"
+
+    async def scenario(sim: provider_sim.ProviderSimulator) -> BatchResult:
+        from podcast_factory.api import start_batch
+
+        sup = start_batch(batch, out, SETTINGS, _creds(sim))
+        done = sup.run.remote()
+        for _ in range(600):
+            states = await sup.progress.remote()
+            if any(s.current_stage == "audio" for s in states):
+                break
+            await asyncio.sleep(0.05)
+        handles = await sup.agent_handles.remote()
+        ray.kill(handles[victim], no_restart=False)
+        result: BatchResult = await done
+        ray.kill(sup)
+        return result
+
+    with provider_sim.ProviderSimulator(
+        api_key=KEY, voices={}, latency_s=0.1, tts_latency_per_1000_chars_s=1.0
+    ) as sim:
+        result = asyncio.run(scenario(sim))
+        billed = sim.billed_micro_usd()
+    assert result.ok, [(e.episode_id, e.status, e.failure) for e in result.episodes]
+    assert _committed(out) == billed
