@@ -106,6 +106,7 @@ class Supervisor:
         )
         self.agents = {name: self._spawn(name) for name in AGENTS}
         self.recreated = dict.fromkeys(AGENTS, 0)
+        self.generation = dict.fromkeys(AGENTS, 0)
 
     def _spawn(self, name: str) -> Any:
         cls, options = AGENTS[name]
@@ -255,6 +256,7 @@ class Supervisor:
             record = record.model_copy(update={"status": "running", "attempts": attempt})
             await self._record(eid, stage, record)
             ctx = StageContext(episode_id=eid, stage=stage, attempt=attempt)
+            gen = self.generation[stage]
             try:
                 result, files = await work(ctx)
                 break
@@ -263,7 +265,7 @@ class Supervisor:
                 error = ErrorInfo(
                     type=type(exc).__name__, message=str(exc), stage=stage, attempt=attempt
                 )
-                retry = await self._should_retry(stage, exc, tries)
+                retry = await self._should_retry(stage, exc, tries, gen)
                 self.states[eid] = self.states[eid].model_copy(
                     update={"errors": (*self.states[eid].errors, error)}
                 )
@@ -304,25 +306,46 @@ class Supervisor:
         )
         return result, True
 
-    async def _should_retry(self, stage: str, exc: Exception, tries: int) -> bool:
-        """Retry a stage only when its agent crashed (restarting: pause; dead: recreate).
+    async def _should_retry(self, stage: str, exc: Exception, tries: int, gen: int) -> bool:
+        """Retry a stage only when its agent crashed: wait for Ray to restart it, or
+        recreate it if it is dead for good. Each crash costs the stage one try.
 
         Provider errors were already retried, once, in ``providers.retry``; retrying
         them here too would multiply the attempts."""
         if isinstance(exc, BudgetExceeded) or tries >= self.settings.max_attempts:
             return False
         if isinstance(exc, ActorDiedError):
-            name = stage  # one agent per stage
-            if self.recreated[name] >= self.settings.max_actor_recreations:
-                return False
-            self.recreated[name] += 1
-            self.agents[name] = self._spawn(name)
-            return True
+            return self._recreate(stage, gen)
         if isinstance(exc, ActorUnavailableError):
-            s = self.settings
-            pause = min(s.backoff_max_s, s.backoff_base_s * 2 ** (tries - 1))
-            await asyncio.sleep(pause * (0.5 + random.random()))
-            return True
+            return await self._await_ready(stage)
+        return False
+
+    def _recreate(self, name: str, gen: int) -> bool:
+        """Replace a dead agent, once per death however many calls saw it die."""
+        if self.generation[name] != gen:
+            return True  # another episode already replaced it
+        if self.recreated[name] >= self.settings.max_actor_recreations:
+            return False
+        self.recreated[name] += 1
+        self.generation[name] += 1
+        self.agents[name] = self._spawn(name)
+        return True
+
+    async def _await_ready(self, name: str) -> bool:
+        """Wait (bounded) until a restarting agent answers again. Calls made while Ray
+        restarts an actor fail at once, so retrying without waiting burns the tries."""
+        deadline = time.monotonic() + self.settings.actor_ready_timeout_s
+        pause = self.settings.backoff_base_s / 2
+        while time.monotonic() < deadline:
+            gen = self.generation[name]
+            try:
+                await self.agents[name].stats.remote()
+                return True
+            except ActorUnavailableError:
+                await asyncio.sleep(pause * (0.5 + random.random()))
+                pause = min(self.settings.backoff_max_s, pause * 2)
+            except ActorDiedError:
+                return self._recreate(name, gen)
         return False
 
     async def _record(self, eid: str, stage: str, record: StageRecord) -> None:

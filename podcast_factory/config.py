@@ -121,6 +121,8 @@ class RunSettings(BaseModel):
     max_actor_restarts: int = Field(-1, ge=-1)
     """Ray restarts of a crashed agent (-1: as often as it crashes; the bound that
     matters is ``max_attempts`` per stage). A dead agent is recreated."""
+    actor_ready_timeout_s: float = Field(120.0, gt=0)
+    """How long a stage waits for Ray to restart its crashed agent before giving up."""
     max_actor_recreations: int = Field(3, ge=0)
     """Recreations of a dead agent before the batch gives up on it."""
     wpm: int = Field(165, ge=80, le=400)
