@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,7 +25,15 @@ class StageContext(BaseModel):
     attempt: int = 1
 
 
-class LedgerClient(Protocol):
+class LedgerClient:
+    """What an agent needs of the ledger: reserve, commit, release, awaited.
+
+    Subclasses say how one method reaches the ledger (``_call``); the three methods
+    and their arguments are written once, here."""
+
+    async def _call(self, method: str, *args: Any) -> Any:
+        raise NotImplementedError
+
     async def reserve(
         self,
         call_id: str,
@@ -34,17 +42,20 @@ class LedgerClient(Protocol):
         provider: str,
         micro_usd: int,
         units: dict[str, int] | None = None,
-    ) -> Any: ...
+    ) -> Any:
+        return await self._call("reserve", call_id, episode_id, stage, provider, micro_usd, units)
 
     async def commit(
         self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
-    ) -> Any: ...
+    ) -> Any:
+        return await self._call("commit", call_id, micro_usd, units)
 
-    async def release(self, call_id: str) -> Any: ...
+    async def release(self, call_id: str) -> Any:
+        return await self._call("release", call_id)
 
 
-class ActorLedger:
-    """A LedgerClient that forwards to the ledger actor; awaits refs, never blocks.
+class ActorLedger(LedgerClient):
+    """Forwards to the ledger actor; awaits refs, never blocks.
 
     It holds the ledger's actor *name*, not its handle: an actor handle among an actor's
     constructor arguments stops Ray from restarting that actor reliably
@@ -54,63 +65,25 @@ class ActorLedger:
         self._name = name
         self._resolved: Any = None
 
-    @property
-    def _handle(self) -> Any:
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_name": self._name, "_resolved": None}
+
+    async def _call(self, method: str, *args: Any) -> Any:
         if self._resolved is None:
             import ray
 
             self._resolved = ray.get_actor(self._name)
-        return self._resolved
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"_name": self._name, "_resolved": None}
-
-    async def reserve(
-        self,
-        call_id: str,
-        episode_id: str,
-        stage: str,
-        provider: str,
-        micro_usd: int,
-        units: dict[str, int] | None = None,
-    ) -> Any:
-        return await self._handle.reserve.remote(
-            call_id, episode_id, stage, provider, micro_usd, units
-        )
-
-    async def commit(
-        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
-    ) -> Any:
-        return await self._handle.commit.remote(call_id, micro_usd, units)
-
-    async def release(self, call_id: str) -> Any:
-        return await self._handle.release.remote(call_id)
+        return await getattr(self._resolved, method).remote(*args)
 
 
-class LocalLedger:
-    """A LedgerClient over a plain ``CostLedger`` in this process (tests, one-process use)."""
+class LocalLedger(LedgerClient):
+    """Calls a plain ``CostLedger`` in this process (tests, one-process use)."""
 
     def __init__(self, ledger: Any) -> None:
         self.ledger = ledger
 
-    async def reserve(
-        self,
-        call_id: str,
-        episode_id: str,
-        stage: str,
-        provider: str,
-        micro_usd: int,
-        units: dict[str, int] | None = None,
-    ) -> Any:
-        return self.ledger.reserve(call_id, episode_id, stage, provider, micro_usd, units)
-
-    async def commit(
-        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
-    ) -> Any:
-        return self.ledger.commit(call_id, micro_usd, units)
-
-    async def release(self, call_id: str) -> Any:
-        return self.ledger.release(call_id)
+    async def _call(self, method: str, *args: Any) -> Any:
+        return getattr(self.ledger, method)(*args)
 
 
 @dataclass
