@@ -77,6 +77,13 @@ def _add_provider_options(p: argparse.ArgumentParser) -> None:
         "elevenlabs=2, a free ElevenLabs tier); repeat for each provider",
     )
     p.add_argument(
+        "--rpm",
+        action="append",
+        default=[],
+        metavar="PROVIDER=N",
+        help="requests a minute a provider may get, batch-wide (default anthropic=50)",
+    )
+    p.add_argument(
         "--attempts",
         type=int,
         metavar="N",
@@ -191,15 +198,19 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
     if args.tts_model:
         elevenlabs = elevenlabs.model_copy(update={"model_id": args.tts_model})
     limits = dict(default_limits())
-    for item in args.max_concurrent:
-        provider, _, number = item.partition("=")
-        if provider not in limits or not number.isdigit() or not 1 <= int(number) <= 1000:
-            raise UserInputError(
-                "--max-concurrent",
-                f"{item!r}: give PROVIDER=N with PROVIDER one of {', '.join(limits)} "
-                "and N from 1 to 1000",
-            )
-        limits[provider] = limits[provider].model_copy(update={"max_concurrent": int(number)})
+    for flag, field, items, top in (
+        ("--max-concurrent", "max_concurrent", args.max_concurrent, 1000),
+        ("--rpm", "requests_per_minute", args.rpm, 100_000),
+    ):
+        for item in items:
+            provider, _, number = item.partition("=")
+            if provider not in limits or not number.isdigit() or not 1 <= int(number) <= top:
+                raise UserInputError(
+                    flag,
+                    f"{item!r}: give PROVIDER=N with PROVIDER one of {', '.join(limits)} "
+                    f"and N from 1 to {top}",
+                )
+            limits[provider] = limits[provider].model_copy(update={field: int(number)})
     if args.attempts is not None and not 1 <= args.attempts <= 10:
         raise UserInputError("--attempts", "must be from 1 to 10")
     settings = RunSettings(

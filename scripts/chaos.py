@@ -180,7 +180,7 @@ def main() -> int:
     p.add_argument("--minutes", type=float, default=0.5, help="length of each episode")
     p.add_argument("--fault-rate", type=float, default=0.2)
     p.add_argument("--latency", type=float, default=0.05, help="simulated seconds per request")
-    p.add_argument("--kill-every", type=float, default=4.0, help="seconds between agent kills")
+    p.add_argument("--kill-every", type=float, default=5.0, help="seconds between agent kills")
     p.add_argument(
         "--driver-kill-at",
         type=float,
@@ -230,6 +230,10 @@ def main() -> int:
         "8",
         "--max-concurrent",
         "elevenlabs=6",
+        "--max-concurrent",
+        "anthropic=16",
+        "--rpm",
+        "anthropic=2000",
     ]
     started = time.monotonic()
     agent_kills = 0
