@@ -54,7 +54,7 @@ def make_batch(folder: Path, episodes: int, minutes: float) -> Path:
             {
                 "id": f"ep{i:03d}",
                 "topic": ep["topic"],
-                "minutes": minutes,
+                "minutes": round(minutes * (1 + (i % 5) / 5), 2),  # scripts differ
                 "sources": [str(base / s) for s in ep["sources"]],
             }
         )
@@ -177,10 +177,12 @@ def main() -> int:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--episodes", type=int, default=50)
-    p.add_argument("--minutes", type=float, default=0.5, help="length of each episode")
+    p.add_argument(
+        "--minutes", type=float, default=1.0, help="shortest episode; lengths run up to 1.8x this"
+    )
     p.add_argument("--fault-rate", type=float, default=0.2)
     p.add_argument("--latency", type=float, default=0.05, help="simulated seconds per request")
-    p.add_argument("--kill-every", type=float, default=5.0, help="seconds between agent kills")
+    p.add_argument("--kill-every", type=float, default=3.0, help="seconds between agent kills")
     p.add_argument(
         "--driver-kill-at",
         type=float,
