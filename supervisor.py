@@ -33,6 +33,8 @@ from actors.ledger import CostLedger
 from actors.quality import QualityEvaluator
 from actors.research import ResearchAgent
 from actors.script import ScriptWriter
+from actors.social import SocialAgent
+from actors.summary import SummaryAgent
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import BudgetExceeded, StageFailed
 from podcast_factory.estimate import estimate_batch
@@ -47,10 +49,13 @@ from podcast_factory.models import (
     QualityReport,
     ResearchDoc,
     Script,
+    ShowNotes,
+    SocialPosts,
     StageRecord,
 )
 from podcast_factory.render import script_markdown
 from podcast_factory.rundir import RunDir, to_json_bytes
+from providers.offline_notes import notes_markdown
 
 T = TypeVar("T")
 
@@ -61,6 +66,8 @@ AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
     "script": (ScriptWriter, {"max_concurrency": 32}),
     "audio": (AudioSynthesizer, {"max_concurrency": 16}),
     "quality": (QualityEvaluator, {"max_concurrency": 8}),
+    "summary": (SummaryAgent, {"max_concurrency": 32}),
+    "social": (SocialAgent, {"max_concurrency": 32}),
 }
 
 
@@ -198,6 +205,15 @@ class Supervisor:
                 report = await run.stage(
                     "quality", QualityReport, lambda c: self._quality(ep, doc, script, c)
                 )
+                if report.passed:  # notes and posts only for an episode worth publishing
+                    await asyncio.gather(
+                        run.stage(
+                            "summary", ShowNotes, lambda c: self._summary(ep, doc, script, asset, c)
+                        ),
+                        run.stage(
+                            "social", SocialPosts, lambda c: self._social(ep, doc, script, c)
+                        ),
+                    )
                 status = "completed" if report.passed else "rejected"
                 await self._finish(
                     eid, status, quality_passed=report.passed, duration_audio_s=asset.duration_s
@@ -391,6 +407,24 @@ class Supervisor:
             ep, doc, script, wav, ctx
         )
         return report, {"quality.json": to_json_bytes(report)}
+
+    async def _summary(
+        self,
+        ep: EpisodeSpec,
+        doc: ResearchDoc,
+        script: Script,
+        audio: AudioAsset,
+        ctx: StageContext,
+    ) -> tuple[ShowNotes, dict[str, bytes]]:
+        notes: ShowNotes = await self.agents["summary"].notes.remote(ep, doc, script, audio, ctx)
+        md = notes_markdown(notes).encode()
+        return notes, {"summary.json": to_json_bytes(notes), "summary.md": md}
+
+    async def _social(
+        self, ep: EpisodeSpec, doc: ResearchDoc, script: Script, ctx: StageContext
+    ) -> tuple[SocialPosts, dict[str, bytes]]:
+        posts: SocialPosts = await self.agents["social"].posts.remote(ep, doc, script, ctx)
+        return posts, {"social.json": to_json_bytes(posts)}
 
 
 class _Chain:

@@ -49,6 +49,8 @@ class Agent:
         self.ledger = ledger
         self.creds = creds or Credentials()
         self.governor = governor
+        if governor is not None:
+            governor.reclaim_own_tickets()
         self.calls = 0
         self.failures = 0
         self.cache_hits = 0

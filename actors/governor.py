@@ -139,9 +139,25 @@ class ProviderGovernor:
         self._max_pause_s = max_pause_s
         self._lanes = {p: _Lane(lim, lim.max_concurrent) for p, lim in self.limits.items()}
         self._owner: dict[str, str] = {}  # ticket -> provider
+        self._holder: dict[str, str] = {}  # ticket -> who holds it (an actor id)
 
-    async def acquire(self, provider: str) -> str:
-        """Wait for a ticket to make one request to ``provider``; FIFO per provider."""
+    async def acquire(self, provider: str, holder: str = "") -> str:
+        """Wait for a ticket to make one request to ``provider``; FIFO per provider.
+        ``holder`` names the caller so that its tickets can be freed if it crashes."""
+        ticket = await self._acquire(provider)
+        if holder and ticket in self._owner:
+            self._holder[ticket] = holder
+        return ticket
+
+    def release_holder(self, holder: str) -> int:
+        """Free every ticket ``holder`` still has: it crashed and restarted, so those
+        requests died with it. Without this their slots would wait out the lease."""
+        tickets = [t for t, h in self._holder.items() if h == holder]
+        for ticket in tickets:
+            self.release(ticket, "error")
+        return len(tickets)
+
+    async def _acquire(self, provider: str) -> str:
         lane = self._lanes.get(provider)
         if lane is None:
             return f"unlimited-{uuid.uuid4().hex}"
@@ -166,6 +182,7 @@ class ProviderGovernor:
         """Give a ticket back with what became of its request. Unknown, expired or
         already released tickets are ignored, so a repeated release is harmless."""
         provider = self._owner.pop(ticket, None)
+        self._holder.pop(ticket, None)
         if provider is None:
             return
         lane = self._lanes[provider]
@@ -240,6 +257,7 @@ class ProviderGovernor:
         for ticket in [t for t, (expiry, _) in lane.held.items() if expiry <= now]:
             del lane.held[ticket]
             del self._owner[ticket]
+            self._holder.pop(ticket, None)
             lane.expired += 1
             log.warning("governor: %s ticket expired unreleased; slot reclaimed", provider)
 
@@ -319,10 +337,28 @@ class GovernorClient:
             self._resolved = ray.get_actor(self._name)
         return self._resolved
 
+    @property
+    def holder(self) -> str:
+        """This caller's name for the governor: its Ray actor id (kept across restarts)."""
+        if self._local is not None:
+            return ""
+        import ray
+
+        actor_id = ray.get_runtime_context().get_actor_id() if ray.is_initialized() else None
+        return actor_id or ""
+
+    def reclaim_own_tickets(self) -> None:
+        """Called by an agent as it starts: if it is a restart, free the tickets its
+        previous incarnation died holding. Fire and forget; calls from one process reach
+        the governor in order, so this lands before the agent's first acquire."""
+        holder = self.holder
+        if holder and self._local is None:
+            self._handle.release_holder.remote(holder)
+
     async def acquire(self, provider: str) -> str:
         if self._local is not None:
             return await self._local.acquire(provider)
-        ticket: str = await self._handle.acquire.remote(provider)
+        ticket: str = await self._handle.acquire.remote(provider, self.holder)
         return ticket
 
     async def release(

@@ -14,7 +14,7 @@ import math
 from pydantic import BaseModel, ConfigDict
 
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
-from podcast_factory.models import BatchSpec, EpisodeSpec, usd
+from podcast_factory.models import STAGES, BatchSpec, EpisodeSpec, usd
 from providers.claude_writer import TOKENS_PER_WORD, show_system
 from providers.pricing import ClaudeUsage, PriceTable
 from providers.sources import is_url, read_local
@@ -27,6 +27,8 @@ URL_SOURCE_CHARS = 20_000
 PROMPT_TOKENS = 250
 """Instructions and framing around each prompt's payload."""
 JUDGE_OUTPUT_TOKENS = 250
+NOTES_OUTPUT_TOKENS = 200
+SOCIAL_OUTPUT_TOKENS = 350
 
 
 class EpisodeEstimate(BaseModel):
@@ -73,7 +75,7 @@ def estimate_episode(
     prompt cache; the others read it."""
     words = round(ep.minutes * WORDS_PER_MINUTE)
     fact_words = round(words * settings.fact_share)
-    stages = {"research": 0, "script": 0, "audio": 0, "quality": 0}
+    stages = dict.fromkeys(STAGES, 0)
     if settings.llm == "claude":
         c = settings.claude
         system = _tokens(len(show_system(ep.show)))
@@ -105,6 +107,18 @@ def estimate_episode(
                     **cache,
                 ),
             ),
+            **{
+                stage: (
+                    c.quality_model,
+                    ClaudeUsage(
+                        input_tokens=script_tokens + PROMPT_TOKENS, output_tokens=out, **cache
+                    ),
+                )
+                for stage, out in (
+                    ("summary", NOTES_OUTPUT_TOKENS),
+                    ("social", SOCIAL_OUTPUT_TOKENS),
+                )
+            },
         }
         for stage, (model, usage) in calls.items():
             stages[stage] = prices.claude_cost(model, usage)

@@ -7,6 +7,8 @@ call, so no call can skip the reservation.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -54,6 +56,10 @@ class LedgerClient:
         return await self._call("release", call_id)
 
 
+LEDGER_PATIENCE_S = 120.0
+"""How long a call waits for a restarting ledger actor before failing the stage."""
+
+
 class ActorLedger(LedgerClient):
     """Forwards to the ledger actor; awaits refs, never blocks.
 
@@ -69,11 +75,23 @@ class ActorLedger(LedgerClient):
         return {"_name": self._name, "_resolved": None}
 
     async def _call(self, method: str, *args: Any) -> Any:
-        if self._resolved is None:
-            import ray
+        """Every ledger method is idempotent by call id, so a call that met a restarting
+        ledger is simply sent again; giving up would lose a commit the provider billed."""
+        import ray
+        from ray.exceptions import ActorUnavailableError
 
+        if self._resolved is None:
             self._resolved = ray.get_actor(self._name)
-        return await getattr(self._resolved, method).remote(*args)
+        pause = 0.05
+        deadline = time.monotonic() + LEDGER_PATIENCE_S
+        while True:
+            try:
+                return await getattr(self._resolved, method).remote(*args)
+            except ActorUnavailableError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(pause)
+                pause = min(2.0, pause * 2)
 
 
 class LocalLedger(LedgerClient):

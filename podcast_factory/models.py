@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validat
 
 MICRO = 1_000_000
 EPISODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-STAGES: tuple[str, ...] = ("research", "script", "audio", "quality")
+STAGES: tuple[str, ...] = ("research", "script", "audio", "quality", "summary", "social")
+"""Every stage of the full workflow, in order; summary and social run side by side."""
 
 EpisodeStatus = Literal["pending", "running", "completed", "failed", "over_budget", "rejected"]
 StageStatus = Literal["pending", "running", "completed", "failed", "skipped"]
@@ -177,6 +178,36 @@ class QualityReport(_Frozen):
     scores: dict[str, float]
     checks: tuple[Check, ...]
     suggestions: tuple[str, ...]
+
+
+class Chapter(_Frozen):
+    start_s: float
+    """Where the chapter starts in the audio, from the segment timings."""
+    title: str
+
+
+class ShowNotes(_Frozen):
+    """What goes under the episode in a podcast app."""
+
+    title: str
+    summary: str
+    chapters: tuple[Chapter, ...]
+    sources: tuple[SourceInfo, ...]
+
+
+PLATFORM_LIMITS: dict[str, int] = {"x": 280, "linkedin": 3000, "mastodon": 500}
+"""Characters a post may have on each platform."""
+
+
+class Post(_Frozen):
+    platform: str
+    text: str
+    """The whole post as it would be published, hashtags included."""
+    hashtags: tuple[str, ...]
+
+
+class SocialPosts(_Frozen):
+    posts: tuple[Post, ...]
 
 
 CostOp = Literal["reserve", "commit", "release"]

@@ -137,10 +137,10 @@ def estimate_table(estimate: BatchEstimate) -> Table:
     for e in estimate.episodes:
         table.add_row(
             e.episode_id,
-            *(f"{usd(e.stages.get(s, 0))}" for s in stages),
-            f"{usd(e.total_micro_usd)}",
+            *(f"{usd(e.stages.get(s, 0)):.4f}" for s in stages),
+            f"{usd(e.total_micro_usd):.4f}",
         )
     table.add_section()
     sums = [sum(e.stages.get(s, 0) for e in estimate.episodes) for s in stages]
-    table.add_row("total", *(f"{usd(n)}" for n in sums), f"{usd(estimate.total_micro_usd)}")
+    table.add_row("total", *(f"{usd(n):.4f}" for n in sums), f"{usd(estimate.total_micro_usd):.4f}")
     return table

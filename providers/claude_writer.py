@@ -77,6 +77,21 @@ class RubricOut(BaseModel):
     suggestions: list[str] = Field(description="Concrete changes that would raise the scores.")
 
 
+class NotesOut(BaseModel):
+    summary: str = Field(description="Two or three sentences a listener reads before playing.")
+    chapter_titles: list[str] = Field(description="One short title per chapter, in order.")
+
+
+class _PostOut(BaseModel):
+    platform: str = Field(description="x, linkedin or mastodon.")
+    text: str = Field(description="The post without hashtags, within the platform's limit.")
+
+
+class SocialOut(BaseModel):
+    posts: list[_PostOut]
+    hashtags: list[str] = Field(description="Two or three hashtags without the # sign.")
+
+
 def show_system(show: Show) -> str:
     """The system prompt every call of a show shares (and caches)."""
     a, b = (h.name for h in show.hosts)
@@ -216,5 +231,45 @@ class ClaudeWriter:
             prompt=prompt,
             output=RubricOut,
             max_tokens=600,
+        )
+        return result.output
+
+    async def notes(
+        self, meter: Meter, spec: EpisodeSpec, script: Script, chapters: list[str]
+    ) -> NotesOut:
+        """A summary, and a title for each chapter (given by its opening line)."""
+        lines = "\n".join(f"{t.speaker}: {t.text}" for t in script.turns)
+        openings = "\n".join(f"[{i}] {c}" for i, c in enumerate(chapters))
+        prompt = (
+            f"Write show notes for the episode '{script.title}': about 60 words of summary, "
+            f"and one title of at most six words for each of the {len(chapters)} chapters, "
+            f"which open with these lines:\n{openings}\n\nScript:\n{lines}"
+        )
+        result = await self._client.structured(
+            meter,
+            model=self._settings.quality_model,
+            system=show_system(spec.show),
+            prompt=prompt,
+            output=NotesOut,
+            max_tokens=800,
+        )
+        return result.output
+
+    async def social(self, meter: Meter, spec: EpisodeSpec, script: Script) -> SocialOut:
+        """One post per platform, hashtags apart so the limits can be enforced."""
+        lines = "\n".join(f"{t.speaker}: {t.text}" for t in script.turns)
+        prompt = (
+            f"Write posts announcing the episode '{script.title}' of {spec.show.name}: one "
+            "for x (under 240 characters), one for linkedin (under 1200), one for mastodon "
+            "(under 450), each with the title and the most striking fact, and two or three "
+            f"hashtags.\n\nScript:\n{lines}"
+        )
+        result = await self._client.structured(
+            meter,
+            model=self._settings.quality_model,
+            system=show_system(spec.show),
+            prompt=prompt,
+            output=SocialOut,
+            max_tokens=900,
         )
         return result.output

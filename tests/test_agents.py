@@ -14,11 +14,14 @@ from actors.ledger import CostLedger
 from actors.quality import QualityEvaluator, fact_coverage
 from actors.research import ResearchAgent
 from actors.script import ScriptWriter
+from actors.social import SocialAgent
+from actors.summary import SummaryAgent
 from podcast_factory.batchfile import load_batch_file
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
 from podcast_factory.errors import SourceError
 from podcast_factory.metering import LocalLedger, StageContext
-from podcast_factory.models import EpisodeSpec, Script, Turn
+from podcast_factory.models import PLATFORM_LIMITS, EpisodeSpec, Script, Turn
+from providers.offline_notes import notes_markdown
 from providers.wav import analyze_pcm, decode_wav, estimate_pitch_hz
 
 SETTINGS = RunSettings()
@@ -50,6 +53,7 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             ep, doc, script, synth.wav, _ctx(ep, "quality")
         )
         return {
+            "client": client,
             "ep": ep,
             "doc": doc,
             "script": script,
@@ -152,3 +156,34 @@ def test_research_without_usable_source_says_how_to_give_one(tmp_path: Path) -> 
     _, client = _agents(tmp_path)
     with pytest.raises(SourceError, match=r"\.md, \.txt or \.html file or an http"):
         asyncio.run(ResearchAgent(SETTINGS, client).research(ep, _ctx(ep, "research")))
+
+
+def test_show_notes_chapters_follow_the_audio_and_list_sources(produced: dict) -> None:
+    """Chapters start at the audio's segment times, in order; the sources are listed."""
+    ep, doc, script, synth = (produced[k] for k in ("ep", "doc", "script", "synth"))
+    notes = asyncio.run(
+        SummaryAgent(SETTINGS, produced["client"]).notes(
+            ep, doc, script, synth.asset, _ctx(ep, "summary")
+        )
+    )
+    starts = [c.start_s for c in notes.chapters]
+    assert starts[0] == 0.0 and starts == sorted(starts) and len(starts) >= 3
+    assert set(starts[1:]) <= {s.start_s for s in synth.asset.segments}
+    assert starts[-1] < synth.asset.duration_s
+    assert {s.source for s in notes.sources} == set(ep.sources)
+    assert ep.show.hosts[0].name in notes.summary
+    md = notes_markdown(notes)
+    assert "## Chapters" in md and "- 0:00 Introduction" in md
+
+
+def test_social_posts_fit_each_platform_with_title_and_hashtags(produced: dict) -> None:
+    """One post per platform, within its limit, naming the episode, with hashtags."""
+    ep, doc, script = produced["ep"], produced["doc"], produced["script"]
+    posts = asyncio.run(
+        SocialAgent(SETTINGS, produced["client"]).posts(ep, doc, script, _ctx(ep, "social"))
+    ).posts
+    assert {p.platform for p in posts} == set(PLATFORM_LIMITS)
+    for post in posts:
+        assert len(post.text) <= PLATFORM_LIMITS[post.platform]
+        assert script.title in post.text
+        assert post.hashtags and all(tag in post.text for tag in post.hashtags)

@@ -43,6 +43,8 @@ def test_example_batch_end_to_end(example_dir: Path, tmp_path: Path) -> None:
             "script.json",
             "audio.wav",
             "quality.json",
+            "summary.md",
+            "social.json",
         ):
             assert (d / name).is_file(), name
         m = _manifest(out, ep.episode_id)

@@ -355,7 +355,9 @@ def test_client_pickles_by_name_and_looks_the_actor_up_lazily(monkeypatch) -> No
         looked_up.append(name)
         return handle
 
-    monkeypatch.setitem(sys.modules, "ray", types.SimpleNamespace(get_actor=get_actor))
+    monkeypatch.setitem(
+        sys.modules, "ray", types.SimpleNamespace(get_actor=get_actor, is_initialized=lambda: False)
+    )
 
     async def main() -> None:
         async with clone.slot("espeak"):
@@ -368,3 +370,17 @@ def test_client_pickles_by_name_and_looks_the_actor_up_lazily(monkeypatch) -> No
     assert handle.calls == ["acquire", "release"]
     with pytest.raises(TypeError):
         pickle.dumps(GovernorClient(ProviderGovernor()))
+
+
+def test_a_restarted_holder_gets_its_dead_tickets_back() -> None:
+    """Tickets of a crashed caller are freed at once when it restarts, not at lease end."""
+
+    async def scenario() -> tuple[int, int]:
+        gov = ProviderGovernor({"el": ProviderLimits(max_concurrent=2)})
+        await gov.acquire("el", holder="agent-1")
+        await gov.acquire("el", holder="agent-1")
+        freed = gov.release_holder("agent-1")
+        await asyncio.wait_for(gov.acquire("el", holder="agent-1"), timeout=1)
+        return freed, gov.state()["el"].in_flight
+
+    assert asyncio.run(scenario()) == (2, 1)

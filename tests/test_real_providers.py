@@ -306,5 +306,14 @@ def test_a_killed_ledger_governor_or_agent_restarts_and_nothing_is_lost(
     ) as sim:
         result = asyncio.run(scenario(sim))
         billed = sim.billed_micro_usd()
+        tts_bills = sorted(b.micro_usd for b in sim.bills if b.provider == "elevenlabs")
     assert result.ok, [(e.episode_id, e.status, e.failure) for e in result.episodes]
-    assert _committed(out) == billed
+    commits = [json.loads(x) for x in (out / "ledger.jsonl").read_text().splitlines()]
+    ids = [e["call_id"] for e in commits if e["op"] == "commit"]
+    assert len(ids) == len(set(ids))  # nothing committed twice
+    if victim == "audio":
+        # Requests in flight inside the killed process were billed but their answers
+        # died with it; the governor allows at most two such ElevenLabs requests.
+        assert 0 <= billed - _committed(out) <= sum(tts_bills[-2:])
+    else:
+        assert _committed(out) == billed

@@ -1,0 +1,56 @@
+"""Summary agent: show notes with chapters timed from the audio, and the source list.
+
+Offline, the notes are built from the research and script; with Claude, Claude writes
+the summary and the chapter titles while the chapter times still come from the audio's
+segment timings (a model cannot hear where a turn starts).
+"""
+
+from __future__ import annotations
+
+from actors.base import Agent
+from podcast_factory.metering import StageContext
+from podcast_factory.models import AudioAsset, Chapter, EpisodeSpec, ResearchDoc, Script, ShowNotes
+from providers.factory import claude_writer
+from providers.offline_notes import SUMMARY_CHARS, fit, show_notes
+
+
+class SummaryAgent(Agent):
+    name = "summary"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._claude = claude_writer(self.settings, self.creds, self.governor)
+
+    async def notes(
+        self,
+        spec: EpisodeSpec,
+        doc: ResearchDoc,
+        script: Script,
+        audio: AudioAsset,
+        ctx: StageContext,
+    ) -> ShowNotes:
+        """Show notes for a finished episode."""
+        return await self.served(self._notes(spec, doc, script, audio, ctx))
+
+    async def _notes(
+        self,
+        spec: EpisodeSpec,
+        doc: ResearchDoc,
+        script: Script,
+        audio: AudioAsset,
+        ctx: StageContext,
+    ) -> ShowNotes:
+        notes = show_notes(spec, doc, script, audio)
+        if self._claude is None:
+            return notes
+        written = await self._claude.notes(
+            self.meter(ctx), spec, script, [c.title for c in notes.chapters]
+        )
+        titles = [*written.chapter_titles, *(c.title for c in notes.chapters)]
+        chapters = tuple(
+            Chapter(start_s=c.start_s, title=fit(titles[i].strip() or c.title, 80))
+            for i, c in enumerate(notes.chapters)
+        )
+        return notes.model_copy(
+            update={"summary": fit(written.summary.strip(), SUMMARY_CHARS), "chapters": chapters}
+        )
