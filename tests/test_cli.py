@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from podcast_factory.models import STAGES
+
 CLI = str(Path(sys.executable).parent / "podcast-factory")
 
 
@@ -122,7 +124,7 @@ def test_estimate_spends_nothing_and_prices_each_stage(tmp_path: Path) -> None:
     assert (data["llm"], data["tts"]) == ("claude", "elevenlabs")
     assert data["prices_as_of"] == "2026-11-01"
     for ep in data["episodes"]:
-        assert set(ep["stages"]) == {"research", "script", "audio", "quality"}
+        assert set(ep["stages"]) == set(STAGES)
         assert ep["stages"]["audio"] > ep["stages"]["script"] > 0
     assert data["total_micro_usd"] == sum(sum(e["stages"].values()) for e in data["episodes"])
     offline = _cli("estimate", str(batch), "--json", cwd=tmp_path)
