@@ -287,40 +287,26 @@ class Supervisor:
                 )
                 if retry:
                     continue
-                cost = await self.ledger.spent.remote(eid, stage)
-                await self._record(
-                    eid,
-                    stage,
-                    record.model_copy(
-                        update={
-                            "status": "failed",
-                            "error": error,
-                            "cost_micro_usd": cost,
-                            "duration_s": round(time.monotonic() - began, 3),
-                        }
-                    ),
-                )
+                await self._close(eid, stage, record, began, status="failed", error=error)
                 if isinstance(exc, BudgetExceeded):
                     raise
                 raise StageFailed(eid, stage, error.type, error.message, tries) from exc
         artifacts = {}
         for name, data in files.items():
             artifacts[name] = await asyncio.to_thread(self.rundir.write_artifact, eid, name, data)
-        cost = await self.ledger.spent.remote(eid, stage)
-        await self._record(
-            eid,
-            stage,
-            record.model_copy(
-                update={
-                    "status": "completed",
-                    "error": None,
-                    "artifacts": artifacts,
-                    "cost_micro_usd": cost,
-                    "duration_s": round(time.monotonic() - began, 3),
-                }
-            ),
+        await self._close(
+            eid, stage, record, began, status="completed", error=None, artifacts=artifacts
         )
         return result, True
+
+    async def _close(
+        self, eid: str, stage: str, record: StageRecord, began: float, **fields: Any
+    ) -> None:
+        """Record how a stage ended, with what it cost and how long it took."""
+        cost = await self.ledger.spent.remote(eid, stage)
+        duration = round(time.monotonic() - began, 3)
+        update = {**fields, "cost_micro_usd": cost, "duration_s": duration}
+        await self._record(eid, stage, record.model_copy(update=update))
 
     async def _should_retry(self, stage: str, exc: Exception, tries: int, gen: int) -> bool:
         """Retry a stage only when its agent crashed: wait for Ray to restart it, or

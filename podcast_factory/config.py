@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from actors.governor import ProviderLimits, default_limits
 from podcast_factory.errors import UserInputError
-from providers.pricing import PriceTable
+from providers.pricing import ClaudeUsage, PriceTable
 
 WORDS_PER_MINUTE = 150
 """Spoken words a minute a script is sized for (a typical conversational pace)."""
@@ -169,27 +169,24 @@ def choose_providers(
 
 def check_models(settings: RunSettings, prices: PriceTable) -> None:
     """Every model the settings name must be in the price table, or nothing can be
-    reserved for it: a usage error before anything runs."""
+    reserved for it: a usage error before anything runs. The table's own lookup decides
+    (dated ids such as ``claude-haiku-4-5-20251001`` included); only the field changes."""
     c = settings.claude
-    if settings.llm == "claude":
-        for flag, model in (
+    claude = (
+        [
             ("--research-model", c.research_model),
             ("--script-model", c.script_model),
             ("--quality-model", c.quality_model),
-        ):
-            if model not in prices.claude_models() and not _dated(model, prices.claude_models()):
-                raise UserInputError(
-                    flag,
-                    f"unknown model {model!r}; priced models: " + ", ".join(prices.claude_models()),
-                )
-    if settings.tts == "elevenlabs" and settings.elevenlabs.model_id not in prices.tts_models():
-        raise UserInputError(
-            "--tts-model",
-            f"unknown model {settings.elevenlabs.model_id!r}; "
-            "priced models: " + ", ".join(prices.tts_models()),
-        )
-
-
-def _dated(model: str, known: list[str]) -> bool:
-    """``claude-haiku-4-5-20251001`` is priced as ``claude-haiku-4-5``."""
-    return any(model.startswith(f"{k}-") and model[len(k) + 1 :].isdigit() for k in known)
+        ]
+        if settings.llm == "claude"
+        else []
+    )
+    speech = [("--tts-model", settings.elevenlabs.model_id)] if settings.tts == "elevenlabs" else []
+    for flag, model in claude + speech:
+        try:
+            if flag == "--tts-model":
+                prices.tts_max_chars(model)
+            else:
+                prices.claude_cost(model, ClaudeUsage())
+        except UserInputError as exc:
+            raise UserInputError(flag, exc.problem) from None
