@@ -1,63 +1,78 @@
-"""The supervisor actor: hands each episode from stage to stage and keeps the run dir.
+"""The supervisor actor: runs each episode's workflow and keeps the run directory.
 
-Per episode: research -> script -> audio -> quality. Many episodes run at once under a
-semaphore (asyncio inside the actor; refs are awaited, never ``ray.get``). A stage is
-retried with exponential backoff and jitter when its failure is retryable (a provider
-fault, an agent that crashed or is restarting); an agent that is dead for good is
-recreated. After each stage its artifacts and the episode's manifest are written
-atomically, so a rerun into the same directory skips every stage already done and a
-crash loses at most the stage in flight.
+An episode's workflow is a graph of stages (``podcast_factory.workflow``): the full
+preset is research -> script -> audio -> quality, then summary and social side by side
+when quality passed. Each stage starts as soon as what it waits for is done, so stages
+that do not depend on each other run in parallel; many episodes run at once under a
+semaphore (asyncio inside the actor; refs are awaited, never ``ray.get``).
+
+Quality is a gate: a failed verdict sends the script back to the writer with the
+evaluator's suggestions, and the stages between them run again, up to the workflow's
+number of revisions; every draft and its cost is in the manifest.
+
+A stage is retried only when its agent crashed (Ray restarts it, or it is recreated).
+After each stage its artifacts and the episode's manifest are written atomically, so a
+rerun into the same directory reuses every stage whose fingerprint still matches
+(``podcast_factory.reuse``) and a crash loses at most the stage in flight.
 
 The supervisor coordinates and nothing else: agents do the work, the ledger keeps the
-money, ``RunDir`` knows the file layout.
+money, the memory actor keeps the series, ``RunDir`` knows the file layout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import random
 import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import ray
+from pydantic import BaseModel
 from ray.exceptions import ActorDiedError, ActorUnavailableError, RayTaskError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from actors.audio import AudioSynthesizer
 from actors.governor import ACTOR_OPTIONS as GOVERNOR_OPTIONS
 from actors.governor import GovernorClient, ProviderGovernor
 from actors.ledger import CostLedger
+from actors.memory import SeriesMemory
 from actors.quality import QualityEvaluator
 from actors.research import ResearchAgent
 from actors.script import ScriptWriter
 from actors.social import SocialAgent
 from actors.summary import SummaryAgent
-from podcast_factory.config import Credentials, RunSettings
+from podcast_factory.config import WORDS_PER_MINUTE, Credentials, RunSettings
 from podcast_factory.errors import BudgetExceeded, StageFailed
 from podcast_factory.estimate import estimate_batch
+from podcast_factory.inputs import OUTPUTS, import_inputs
 from podcast_factory.metering import ActorLedger, StageContext
 from podcast_factory.models import (
     AudioAsset,
     BatchResult,
     BatchSpec,
+    Draft,
     EpisodeSpec,
     EpisodeState,
     ErrorInfo,
+    Feedback,
     QualityReport,
     ResearchDoc,
     Script,
-    ShowNotes,
-    SocialPosts,
     StageRecord,
 )
 from podcast_factory.render import script_markdown
+from podcast_factory.reuse import fingerprint
 from podcast_factory.rundir import RunDir, to_json_bytes
+from podcast_factory.workflow import StageSpec, user_agent_takes_agent_args
 from providers.offline_notes import notes_markdown
 
-T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
     # I/O-bound agents are async actors with bounded concurrency; offline speech is
@@ -69,6 +84,11 @@ AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
     "summary": (SummaryAgent, {"max_concurrency": 32}),
     "social": (SocialAgent, {"max_concurrency": 32}),
 }
+USER_AGENT_OPTIONS: dict[str, Any] = {"max_concurrency": 16}
+SKIPPED = object()
+"""A stage's result when its condition did not hold or an input it needs was skipped."""
+
+Work = Callable[[StageContext], Awaitable[tuple[Any, dict[str, bytes]]]]
 
 
 class Supervisor:
@@ -82,6 +102,7 @@ class Supervisor:
         creds: Credentials | None = None,
     ) -> None:
         self.batch = batch
+        self.workflow = batch.workflow
         if settings.speech_cache_dir is None:
             cache = str(Path(out_dir) / ".cache" / "speech")
             settings = settings.model_copy(update={"speech_cache_dir": cache})
@@ -94,10 +115,11 @@ class Supervisor:
             for ep in batch.episodes
         }
         self.run_id = uuid.uuid4().hex[:12]
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
         self.ledger_name = f"podcast-factory-ledger-{self.run_id}"
         self.ledger: Any = (
             ray.remote(CostLedger)
-            .options(name=self.ledger_name, max_restarts=-1)
+            .options(name=self.ledger_name, max_restarts=-1, scheduling_strategy=here)
             .remote(
                 str(self.rundir.ledger_path),
                 batch.budget_micro_usd,
@@ -111,23 +133,48 @@ class Supervisor:
             .options(name=self.governor_name, **GOVERNOR_OPTIONS)
             .remote(settings.provider_limits)
         )
-        self.agents = {name: self._spawn(name) for name in AGENTS}
-        self.recreated = dict.fromkeys(AGENTS, 0)
-        self.generation = dict.fromkeys(AGENTS, 0)
+        self.memory: Any = None
+        if settings.memory and settings.memory_dir:  # its file is on the supervisor's node
+            self.memory = (
+                ray.remote(SeriesMemory)
+                .options(
+                    name=f"podcast-factory-memory-{self.run_id}",
+                    max_restarts=-1,
+                    max_task_retries=-1,
+                    scheduling_strategy=here,
+                )
+                .remote(settings.memory_dir, batch.show.name)
+            )
+        names = [s.name for s in self.workflow.stages]
+        self.agents = {name: self._spawn(name) for name in names}
+        self.recreated = dict.fromkeys(names, 0)
+        self.generation = dict.fromkeys(names, 0)
+        # Episodes that share a source research one after another, in batch order, so the
+        # later one knows which facts the earlier one took (series memory).
+        self.research_done = {ep.episode_id: asyncio.Event() for ep in batch.episodes}
+        self.overlaps = _overlaps(batch.episodes) if self.memory is not None else {}
 
     def _spawn(self, name: str) -> Any:
-        cls, options = AGENTS[name]
-        if name == "audio" and self.settings.tts == "espeak":
-            options = {**options, "num_cpus": 1}  # offline speech is CPU-bound
+        spec = self.workflow.stage(name)
+        args: tuple[Any, ...] = (
+            self.settings,
+            ActorLedger(self.ledger_name),
+            self.creds,
+            GovernorClient(self.governor_name, self.settings.provider_limits),
+        )
+        if spec.agent_class is not None:  # a user's agent, by import path or class
+            cls = spec.agent_class
+            options = dict(USER_AGENT_OPTIONS)
+            if not user_agent_takes_agent_args(cls):
+                args = ()
+        else:
+            cls, options = AGENTS[spec.agent]
+            if spec.agent == "audio" and self.settings.tts == "espeak":
+                options = {**options, "num_cpus": 1}  # offline speech is CPU-bound
         return (
             ray.remote(cls)
             .options(max_restarts=self.settings.max_actor_restarts, **options)
-            .remote(
-                self.settings,
-                ActorLedger(self.ledger_name),
-                self.creds,
-                GovernorClient(self.governor_name, self.settings.provider_limits),
-            )
+            .remote(*args)
         )
 
     # -- what callers can ask ---------------------------------------------------------
@@ -137,16 +184,19 @@ class Supervisor:
         return list(self.states.values())
 
     def agent_handles(self) -> dict[str, Any]:
-        """The current agents, ledger and governor (tests kill them to prove the batch
-        survives)."""
-        return {**self.agents, "ledger": self.ledger, "governor": self.governor}
+        """The current agents, ledger, governor and memory (tests kill them to prove the
+        batch survives)."""
+        extra = {"memory": self.memory} if self.memory is not None else {}
+        return {**self.agents, "ledger": self.ledger, "governor": self.governor, **extra}
 
     async def provider_state(self) -> dict[str, Any]:
         """The governor's view of each provider: window, in flight, pauses, throttles."""
         return dict(await self.governor.state.remote())
 
     async def agent_stats(self) -> list[Any]:
-        return list(await asyncio.gather(*(a.stats.remote() for a in self.agents.values())))
+        """Counters of the built-in agents (user agents need not keep any)."""
+        built_in = [a for n, a in self.agents.items() if self.workflow.stage(n).agent_class is None]
+        return list(await asyncio.gather(*(a.stats.remote() for a in built_in)))
 
     async def run(self) -> BatchResult:
         started = time.time()
@@ -185,43 +235,44 @@ class Supervisor:
     # -- one episode --------------------------------------------------------------------
 
     async def _episode(self, ep: EpisodeSpec, gate: asyncio.Semaphore) -> None:
-        async with gate:
-            eid = ep.episode_id
-            previous = self.rundir.load_manifest(eid)
-            state = (previous or self.states[eid]).model_copy(
-                update={
-                    "status": "running",
-                    "started_at": time.time(),
-                    "ended_at": None,
-                    "topic": ep.topic,
-                }
-            )
-            await self._save(state)
-            try:
-                run = _Chain(self, ep)
-                doc = await run.stage("research", ResearchDoc, lambda c: self._research(ep, c))
-                script = await run.stage("script", Script, lambda c: self._script(ep, doc, c))
-                asset = await run.stage("audio", AudioAsset, lambda c: self._audio(ep, script, c))
-                report = await run.stage(
-                    "quality", QualityReport, lambda c: self._quality(ep, doc, script, c)
+        eid = ep.episode_id
+        try:
+            async with gate:
+                previous = self.rundir.load_manifest(eid)
+                state = (previous or self.states[eid]).model_copy(
+                    update={
+                        "status": "running",
+                        "ended_at": None,
+                        "failure": None,
+                        "topic": ep.topic,
+                        "started_at": (previous.started_at if previous else None) or time.time(),
+                    }
                 )
-                if report.passed:  # notes and posts only for an episode worth publishing
-                    await asyncio.gather(
-                        run.stage(
-                            "summary", ShowNotes, lambda c: self._summary(ep, doc, script, asset, c)
-                        ),
-                        run.stage(
-                            "social", SocialPosts, lambda c: self._social(ep, doc, script, c)
-                        ),
-                    )
-                status = "completed" if report.passed else "rejected"
-                await self._finish(
-                    eid, status, quality_passed=report.passed, duration_audio_s=asset.duration_s
-                )
-            except BudgetExceeded as exc:
-                await self._finish(eid, "over_budget", failure=exc.message)
-            except StageFailed as exc:
-                await self._finish(eid, "failed", failure=exc.message)
+                await self._save(state)
+                try:
+                    results = await _EpisodeRun(self, ep).run()
+                    report = results.get("quality")
+                    if isinstance(report, QualityReport):
+                        status = "completed" if report.passed else "rejected"
+                        audio = results.get("audio")
+                        await self._finish(
+                            eid,
+                            status,
+                            quality_passed=report.passed,
+                            duration_audio_s=audio.duration_s
+                            if isinstance(audio, AudioAsset)
+                            else None,
+                        )
+                    else:
+                        await self._finish(eid, "completed")
+                except BudgetExceeded as exc:
+                    await self._finish(eid, "over_budget", failure=exc.message)
+                except StageFailed as exc:
+                    await self._finish(eid, "failed", failure=exc.message)
+                if self.states[eid].status != "completed":
+                    await self._remember("forget_claim", eid)
+        finally:
+            self.research_done[eid].set()
 
     async def _finish(self, eid: str, status: str, **fields: Any) -> None:
         total = await self.ledger.spent.remote(eid)
@@ -241,25 +292,35 @@ class Supervisor:
         self.states[state.episode_id] = state
         await asyncio.to_thread(self.rundir.write_manifest, state)
 
+    async def _remember(self, method: str, *args: Any) -> Any:
+        """Call the series memory; without memory, or if it fails, go on without it: a
+        batch loses memory's help, never an episode."""
+        if self.memory is None:
+            return None
+        try:
+            return await getattr(self.memory, method).remote(*args)
+        except Exception as exc:  # memory is help, not a dependency
+            log.warning("series memory %s failed: %s", method, exc)
+            return None
+
     async def _stage(
         self,
         ep: EpisodeSpec,
         stage: str,
-        model: type[T],
-        work: Callable[[StageContext], Awaitable[tuple[T, dict[str, bytes]]]],
-        reuse: bool,
-    ) -> tuple[T, bool]:
-        """Run one stage, or (if ``reuse``) load its result when a previous run completed
-        it intact. Returns the result and whether the stage ran."""
+        fp: str,
+        load: Callable[[], Any],
+        work: Work,
+    ) -> tuple[Any, bool]:
+        """Run one stage, or load its result when a previous run completed it intact
+        with the same fingerprint. Returns the result and whether the stage ran."""
         eid = ep.episode_id
         record = self.states[eid].stages.get(stage, StageRecord())
         if (
-            reuse
-            and record.status == "completed"
+            record.status == "completed"
+            and record.fingerprint == fp
             and self.rundir.artifacts_intact(eid, record.artifacts)
         ):
-            loaded = self.rundir.load_model(eid, f"{stage}.json", model)  # type: ignore[type-var]
-            return loaded, False
+            return await asyncio.to_thread(load), False
         began = time.monotonic()
         # Attempts are numbered across runs, so a stage redone after a crash or a damaged
         # artifact makes calls with new ids (and is charged), while retries of this run
@@ -269,7 +330,9 @@ class Supervisor:
         while True:
             attempt += 1
             tries += 1
-            record = record.model_copy(update={"status": "running", "attempts": attempt})
+            record = record.model_copy(
+                update={"status": "running", "attempts": attempt, "note": None}
+            )
             await self._record(eid, stage, record)
             ctx = StageContext(episode_id=eid, stage=stage, attempt=attempt)
             gen = self.generation[stage]
@@ -295,7 +358,15 @@ class Supervisor:
         for name, data in files.items():
             artifacts[name] = await asyncio.to_thread(self.rundir.write_artifact, eid, name, data)
         await self._close(
-            eid, stage, record, began, status="completed", error=None, artifacts=artifacts
+            eid,
+            stage,
+            record,
+            began,
+            status="completed",
+            error=None,
+            artifacts=artifacts,
+            fingerprint=fp,
+            imported_from=None,
         )
         return result, True
 
@@ -341,7 +412,7 @@ class Supervisor:
         while time.monotonic() < deadline:
             gen = self.generation[name]
             try:
-                await self.agents[name].stats.remote()
+                await self.agents[name].__ray_ready__.remote()
                 return True
             except ActorUnavailableError:
                 await asyncio.sleep(pause * (0.5 + random.random()))
@@ -363,74 +434,262 @@ class Supervisor:
             )
         )
 
-    # -- the stages: call an agent, say which files to keep ------------------------------
 
-    async def _research(
-        self, ep: EpisodeSpec, ctx: StageContext
-    ) -> tuple[ResearchDoc, dict[str, bytes]]:
-        doc: ResearchDoc = await self.agents["research"].research.remote(ep, ctx)
-        return doc, {"research.json": to_json_bytes(doc)}
+class _EpisodeRun:
+    """One episode through the workflow: each stage a task that waits for the stages it
+    depends on; the quality stage holds the revision loop."""
 
-    async def _script(
-        self, ep: EpisodeSpec, doc: ResearchDoc, ctx: StageContext
-    ) -> tuple[Script, dict[str, bytes]]:
-        script: Script = await self.agents["script"].write.remote(ep, doc, ctx)
-        md = script_markdown(script, doc).encode()
-        return script, {"script.json": to_json_bytes(script), "script.md": md}
+    def __init__(self, supervisor: Supervisor, ep: EpisodeSpec) -> None:
+        self.sup = supervisor
+        self.ep = ep
+        self.eid = ep.episode_id
+        self.wf = supervisor.workflow
+        self.results: dict[str, Any] = {}
+        self.ran: dict[str, bool] = {}
+        self.tasks: dict[str, asyncio.Task[Any]] = {}
+        names = set(self.wf.names)
+        self.loop = {"script", "quality"} <= names and self.wf.stage("script").agent == "script"
+        # Stages between the writer and the gate run again in every revision; any other
+        # stage that uses the script waits for the gate, so it never works on a draft
+        # that is sent back.
+        self.path: list[str] = []
+        self.gated: set[str] = set()
+        if self.loop:
+            between = self.wf.downstream("script") & self.wf.upstream("quality")
+            self.path = [n for n in self.wf.order if n in between or n in ("script", "quality")]
+            self.gated = (
+                self.wf.downstream("script") - between - self.wf.downstream("quality") - {"quality"}
+            )
 
-    async def _audio(
-        self, ep: EpisodeSpec, script: Script, ctx: StageContext
-    ) -> tuple[AudioAsset, dict[str, bytes]]:
-        synthesis = await self.agents["audio"].synthesize.remote(script, ep.show, ctx)
-        asset: AudioAsset = synthesis.asset
-        return asset, {"audio.json": to_json_bytes(asset), "audio.wav": synthesis.wav}
+    async def run(self) -> dict[str, Any]:
+        try:
+            imported = await asyncio.to_thread(
+                import_inputs,
+                self.sup.rundir,
+                self.wf.inputs_from,
+                self.eid,
+                sorted(self.wf.external_inputs),
+            )
+        except (OSError, ValueError) as exc:  # checked before the run; gone since
+            raise StageFailed(self.eid, "inputs", type(exc).__name__, str(exc), 1) from exc
+        for name, (record, result) in imported.items():
+            self.results[name] = result
+            await self.sup._record(self.eid, name, record)
+        for name in self.wf.order:  # all created before any runs: tasks await each other
+            self.tasks[name] = asyncio.ensure_future(self._run(name))
+        outcomes = await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        for outcome in outcomes:  # a failure ends the episode; its siblings finished first
+            if isinstance(outcome, (BudgetExceeded, StageFailed)):
+                raise outcome
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return {n: r for n, r in self.results.items() if r is not SKIPPED}
 
-    async def _quality(
-        self, ep: EpisodeSpec, doc: ResearchDoc, script: Script, ctx: StageContext
-    ) -> tuple[QualityReport, dict[str, bytes]]:
-        wav = await asyncio.to_thread(self.rundir.read_artifact, ep.episode_id, "audio.wav")
-        report: QualityReport = await self.agents["quality"].evaluate.remote(
-            ep, doc, script, wav, ctx
+    async def _run(self, name: str) -> Any:
+        spec = self.wf.stage(name)
+        waits = set(spec.deps) | ({"quality"} if name in self.gated else set())
+        await asyncio.gather(*(self.tasks[d] for d in sorted(waits) if d in self.tasks))
+        skipped = [d for d in spec.needs if self.results.get(d) is SKIPPED]
+        reason = None
+        if skipped:
+            reason = f"skipped: its input {skipped[0]} was skipped"
+        elif spec.when is not None and not spec.when.holds(self.results.get(spec.when.stage)):
+            reason = f"skipped: {spec.when} did not hold"
+        if reason is not None:
+            self.results[name] = SKIPPED
+            record = StageRecord(status="skipped", note=reason)
+            await self.sup._record(self.eid, name, record)
+            return SKIPPED
+        if name == "quality" and self.loop:
+            return await self._gate()
+        return await self._one(name)
+
+    async def _one(self, name: str) -> Any:
+        """Run (or reuse) one stage whose inputs are ready."""
+        spec = self.wf.stage(name)
+        sup = self.sup
+        draft = self._due_draft() if name == "script" and self.loop else 0
+        inputs = {d: sup.states[self.eid].stages[d] for d in spec.needs}
+        fp = fingerprint(name, spec.agent, self.ep, sup.settings, inputs, draft)
+        if name == "research":
+            await self._wait_for_overlaps()
+        result, ran = await sup._stage(
+            self.ep, name, fp, lambda: self._load(spec), lambda ctx: self._work(spec, ctx, draft)
         )
-        return report, {"quality.json": to_json_bytes(report)}
+        self.results[name] = result
+        self.ran[name] = ran
+        if ran and name == "research":
+            facts = [f.text for f in result.facts]
+            await sup._remember("claim", self.eid, facts)
+        if name == "research":
+            sup.research_done[self.eid].set()
+        if ran and name == "quality":
+            await self._judged(result)
+        return result
 
-    async def _summary(
-        self,
-        ep: EpisodeSpec,
-        doc: ResearchDoc,
-        script: Script,
-        audio: AudioAsset,
-        ctx: StageContext,
-    ) -> tuple[ShowNotes, dict[str, bytes]]:
-        notes: ShowNotes = await self.agents["summary"].notes.remote(ep, doc, script, audio, ctx)
-        md = notes_markdown(notes).encode()
-        return notes, {"summary.json": to_json_bytes(notes), "summary.md": md}
+    async def _gate(self) -> QualityReport:
+        """Quality, and while it fails and revisions are left: revise the script, redo
+        the stages between, judge again."""
+        report: QualityReport = await self._one("quality")
+        while not report.passed:
+            drafts = self._drafts()
+            if not drafts or self._due_draft() <= drafts[-1].number:
+                break  # no revision left: the episode ends rejected
+            for name in self.path:
+                report = await self._one(name)
+            if not self.ran["quality"]:
+                # The revision came out byte for byte the same (the failed checks are not
+                # ones a script can fix), so the old verdict stands for the new draft.
+                await self._judged(report)
+        return report
 
-    async def _social(
-        self, ep: EpisodeSpec, doc: ResearchDoc, script: Script, ctx: StageContext
-    ) -> tuple[SocialPosts, dict[str, bytes]]:
-        posts: SocialPosts = await self.agents["social"].posts.remote(ep, doc, script, ctx)
+    def _drafts(self) -> list[Draft]:
+        """The drafts judged on the current research (older ones are history only)."""
+        basis = self._basis()
+        return [d for d in self.sup.states[self.eid].drafts if d.basis == basis]
+
+    def _basis(self) -> str:
+        """What the drafts of this episode rest on: the script's inputs and settings."""
+        if "script" not in self.wf:
+            return ""  # a re-voiced script: its drafts were judged in another workflow
+        spec = self.wf.stage("script")
+        inputs = {d: self.sup.states[self.eid].stages[d] for d in spec.needs}
+        return fingerprint("script", spec.agent, self.ep, self.sup.settings, inputs, 0)
+
+    def _due_draft(self) -> int:
+        """Which draft the script should be: the next one while the last was rejected
+        and revisions are left, else the last one judged."""
+        drafts = self._drafts()
+        if not drafts:
+            return 0
+        if not drafts[-1].passed and len(drafts) <= self.wf.revisions:
+            return len(drafts)
+        return drafts[-1].number
+
+    async def _judged(self, report: QualityReport) -> None:
+        """Record a verdict: a draft in the manifest, a lesson or an episode in memory."""
+        sup = self.sup
+        spent = await asyncio.gather(
+            *(sup.ledger.spent.remote(self.eid, n) for n in (self.path or ["quality"]))
+        )
+        state = sup.states[self.eid]
+        script = self.results.get("script")
+        audio = self.results.get("audio")
+        draft = Draft(
+            number=len(self._drafts()),
+            basis=self._basis() if self.loop else "",
+            passed=report.passed,
+            overall=report.scores.get("overall", 0.0),
+            failed_checks=report.failed,
+            suggestions=report.suggestions,
+            cost_micro_usd=sum(spent) - sum(d.cost_micro_usd for d in self._drafts()),
+            words=script.words if isinstance(script, Script) else 0,
+            duration_s=audio.duration_s if isinstance(audio, AudioAsset) else None,
+        )
+        await sup._save(state.model_copy(update={"drafts": (*state.drafts, draft)}))
+        doc = self.results.get("research")
+        said: list[str] = []
+        if isinstance(script, Script) and isinstance(doc, ResearchDoc):
+            refs = sorted({r for t in script.turns for r in t.fact_refs})
+            said = [doc.facts[r].text for r in refs if r < len(doc.facts)]
+        await sup._remember(
+            "record_quality",
+            self.eid,
+            self.ep.topic,
+            script.title if isinstance(script, Script) else self.ep.topic,
+            report.passed,
+            [(c.name, self._lesson_value(c.name, c.value, draft), c.passed) for c in report.checks],
+            list(report.suggestions),
+            said,
+            draft.duration_s,
+        )
+
+    @staticmethod
+    def _lesson_value(check: str, value: float, draft: Draft) -> float:
+        """What memory keeps of a check. For length that is the pace the show's voices
+        were measured at against the planned words a minute (+0.3: 30% slower), which
+        holds for the next script whatever its length; the raw over- or undershoot
+        would not, once the next script was already resized."""
+        if check != "duration" or not draft.words or not draft.duration_s:
+            return value
+        return round(draft.duration_s / draft.words / (60 / WORDS_PER_MINUTE) - 1, 3)
+
+    async def _wait_for_overlaps(self) -> None:
+        for other in self.sup.overlaps.get(self.eid, ()):
+            await self.sup.research_done[other].wait()
+
+    async def _feedback(self, draft: int) -> Feedback:
+        lessons = await self.sup._remember("lessons") or []
+        advice = tuple(lesson.advice for lesson in lessons if lesson.advice)
+        scale = 1.0
+        for lesson in lessons:  # the voices' measured pace sizes the first draft
+            if lesson.check == "duration" and lesson.value > -0.9:
+                scale = 1 / (1 + lesson.value)
+        if draft == 0:
+            return Feedback(lessons=advice, length_scale=scale)
+        previous, report = self.results.get("script"), self.results.get("quality")
+        if not isinstance(previous, Script) or not isinstance(report, QualityReport):
+            # resumed mid-revision: the judged draft and its verdict are on disk
+            previous = self.sup.rundir.load_model(self.eid, "script.json", Script)
+            report = self.sup.rundir.load_model(self.eid, "quality.json", QualityReport)
+        return Feedback(lessons=advice, length_scale=scale, draft=previous, report=report)
+
+    def _load(self, spec: StageSpec) -> Any:
+        model = OUTPUTS.get(spec.name) if spec.agent_class is None else None
+        if spec.agent_class is not None:
+            model = getattr(spec.agent_class, "output", None)
+        raw = self.sup.rundir.read_artifact(self.eid, f"{spec.name}.json")
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model.model_validate_json(raw)
+        return json.loads(raw)
+
+    async def _work(
+        self, spec: StageSpec, ctx: StageContext, draft: int
+    ) -> tuple[Any, dict[str, bytes]]:
+        """Call the stage's agent; say which files to keep."""
+        agent = self.sup.agents[spec.name]
+        ep, r = self.ep, self.results
+        if spec.agent_class is not None:
+            out = await agent.run.remote(ep, {d: r[d] for d in spec.needs}, ctx)
+            if not isinstance(out, (BaseModel, dict)):
+                raise TypeError(
+                    f"{spec.agent}.run returned {type(out).__name__}; return a pydantic "
+                    "model or a dict"
+                )
+            return out, {f"{spec.name}.json": to_json_bytes(out)}
+        if spec.agent == "research":
+            avoid = tuple(await self.sup._remember("covered_facts", self.eid) or ())
+            doc = await agent.research.remote(ep, ctx, avoid)
+            return doc, {"research.json": to_json_bytes(doc)}
+        if spec.agent == "script":
+            feedback = await self._feedback(draft)
+            script = await agent.write.remote(ep, r["research"], ctx, feedback)
+            md = script_markdown(script, r["research"]).encode()
+            return script, {"script.json": to_json_bytes(script), "script.md": md}
+        if spec.agent == "audio":
+            synthesis = await agent.synthesize.remote(r["script"], ep.show, ctx)
+            asset = synthesis.asset
+            return asset, {"audio.json": to_json_bytes(asset), "audio.wav": synthesis.wav}
+        if spec.agent == "quality":
+            wav = await asyncio.to_thread(self.sup.rundir.read_artifact, self.eid, "audio.wav")
+            report = await agent.evaluate.remote(ep, r["research"], r["script"], wav, ctx)
+            return report, {"quality.json": to_json_bytes(report)}
+        if spec.agent == "summary":
+            notes = await agent.notes.remote(ep, r["research"], r["script"], r["audio"], ctx)
+            md = notes_markdown(notes).encode()
+            return notes, {"summary.json": to_json_bytes(notes), "summary.md": md}
+        posts = await agent.posts.remote(ep, r["research"], r["script"], ctx)
         return posts, {"social.json": to_json_bytes(posts)}
 
 
-class _Chain:
-    """The stages of one episode in order: once a stage runs, every later stage runs too,
-    since its input changed (new audio needs a new quality verdict)."""
-
-    def __init__(self, supervisor: Supervisor, ep: EpisodeSpec) -> None:
-        self._supervisor = supervisor
-        self._ep = ep
-        self._reuse = True
-
-    async def stage(
-        self,
-        name: str,
-        model: type[T],
-        work: Callable[[StageContext], Awaitable[tuple[T, dict[str, bytes]]]],
-    ) -> T:
-        result, ran = await self._supervisor._stage(self._ep, name, model, work, self._reuse)
-        self._reuse = self._reuse and not ran
-        return result
+def _overlaps(episodes: tuple[EpisodeSpec, ...]) -> dict[str, list[str]]:
+    """For each episode, the earlier episodes of the batch that share a source with it."""
+    found: dict[str, list[str]] = {}
+    for i, ep in enumerate(episodes):
+        mine = set(ep.sources)
+        found[ep.episode_id] = [e.episode_id for e in episodes[:i] if mine & set(e.sources)]
+    return found
 
 
 def _unwrap(exc: Exception) -> Exception:

@@ -3,8 +3,9 @@
 Sources are read (local files) or fetched (http(s) URLs, bounded in time and size),
 split into sentences, and ranked against the topic with BM25. One failed source does
 not stop the episode while another is usable; none usable is a SourceError that says
-how to give one. Source texts are cached per agent, so a batch whose episodes share
-notes reads each file once.
+how to give one. Facts the series memory says other episodes already covered are left
+out, so a series does not repeat itself. Source texts are cached per agent, so a batch
+whose episodes share notes reads each file once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import os
 
 from actors.base import Agent
+from actors.memory import is_repeat
 from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.errors import SourceError
 from podcast_factory.metering import StageContext
@@ -48,11 +50,16 @@ class ResearchAgent(Agent):
         except (SourceError, OSError) as exc:
             return SourceInfo(source=source, error=str(exc))
 
-    async def research(self, spec: EpisodeSpec, ctx: StageContext) -> ResearchDoc:
-        """The key facts of the episode's sources, most relevant to its topic."""
-        return await self.served(self._research(spec, ctx))
+    async def research(
+        self, spec: EpisodeSpec, ctx: StageContext, avoid: tuple[str, ...] = ()
+    ) -> ResearchDoc:
+        """The key facts of the episode's sources, most relevant to its topic, leaving
+        out the facts in ``avoid`` (covered by other episodes of the series)."""
+        return await self.served(self._research(spec, ctx, avoid))
 
-    async def _research(self, spec: EpisodeSpec, ctx: StageContext) -> ResearchDoc:
+    async def _research(
+        self, spec: EpisodeSpec, ctx: StageContext, avoid: tuple[str, ...]
+    ) -> ResearchDoc:
         loaded = await asyncio.gather(*(self._try_load(s) for s in spec.sources))
         infos: list[SourceInfo] = []
         texts: list[SourceText] = []
@@ -72,12 +79,16 @@ class ResearchAgent(Agent):
                 f"({problems}). Give a .md, .txt or .html file or an http(s) URL with prose.",
             )
         if self._claude is not None:
-            return await self._claude.research(self.meter(ctx), spec, texts, infos)
+            doc = await self._claude.research(self.meter(ctx), spec, texts, infos, avoid)
+            fresh = tuple(f for f in doc.facts if not is_repeat(f.text, avoid))
+            return doc.model_copy(update={"facts": fresh or doc.facts})
         budget = spec.minutes * WORDS_PER_MINUTE * self.settings.fact_share
         ranked = _interleave(
             rank_sentences(spec.topic, [s for s, _ in sentences], len(sentences)),
             [src for _, src in sentences],
         )
+        if avoid:  # the series said these already; fall back to them only if nothing is new
+            ranked = [r for r in ranked if not is_repeat(sentences[r[0]][0], avoid)] or ranked
         kept: list[tuple[int, float]] = []
         words = 0
         for i, score in ranked:  # best first, until the episode's share of words is full

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actors.base import Agent
 from podcast_factory.metering import StageContext
-from podcast_factory.models import EpisodeSpec, ResearchDoc, Script
+from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script
 from providers.factory import claude_writer
 from providers.offline_writer import OfflineWriter
 
@@ -17,16 +17,25 @@ class ScriptWriter(Agent):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._claude = claude_writer(self.settings, self.creds, self.governor)
 
-    async def write(self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext) -> Script:
-        """A script whose factual lines keep their fact references."""
-        return await self.served(self._write(spec, doc, ctx))
+    async def write(
+        self,
+        spec: EpisodeSpec,
+        doc: ResearchDoc,
+        ctx: StageContext,
+        feedback: Feedback | None = None,
+    ) -> Script:
+        """A script whose factual lines keep their fact references. With feedback that
+        carries a draft and its verdict, a revision of that draft."""
+        return await self.served(self._write(spec, doc, ctx, feedback or Feedback()))
 
-    async def _write(self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext) -> Script:
+    async def _write(
+        self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext, feedback: Feedback
+    ) -> Script:
         if self._claude is not None:
-            return await self._claude.write(self.meter(ctx), spec, doc)
+            return await self._claude.write(self.meter(ctx), spec, doc, feedback)
         facts_words = sum(len(f.text.split()) for f in doc.facts)
         meter = self.meter(ctx)
         async with meter.call(self.offline_provider, 0, {"input_words": facts_words}) as charge:
-            script = OfflineWriter().write(spec, doc)
+            script = OfflineWriter().write(spec, doc, feedback)
             charge.units["output_words"] = script.words
         return script

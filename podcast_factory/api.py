@@ -20,16 +20,21 @@ from typing import Any
 
 import ray
 
+from actors.memory import default_memory_dir
 from podcast_factory.batchfile import load_batch_file, single_episode
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
+from podcast_factory.inputs import missing_inputs
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
+from podcast_factory.workflow import StageSpec, Workflow, workflow_from_python
 
 __all__ = [
     "BatchResult",
     "BatchSpec",
     "Credentials",
     "RunSettings",
+    "StageSpec",
+    "Workflow",
     "check_out_dir",
     "ensure_ray",
     "load_batch_file",
@@ -37,6 +42,7 @@ __all__ = [
     "run_batch_async",
     "single_episode",
     "start_batch",
+    "workflow_from_python",
 ]
 
 ProgressCallback = Callable[[list[EpisodeState]], None]
@@ -72,6 +78,26 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     return path
 
 
+def prepare(
+    batch: BatchSpec, out_dir: str | os.PathLike[str], settings: RunSettings | None = None
+) -> RunSettings:
+    """Checks that need the run directory, and the settings completed from the
+    environment (where the series memory lives). Raises ``UserInputError``."""
+    path = check_out_dir(out_dir)
+    settings = settings or RunSettings()
+    missing = missing_inputs(batch, path)
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise UserInputError(
+            "workflow.inputs_from",
+            f"{missing[0]}{more}: the {batch.workflow.preset or 'workflow'} workflow starts "
+            "from a previous run; point inputs_from (--from) at it",
+        )
+    if settings.memory and settings.memory_dir is None:
+        settings = settings.model_copy(update={"memory_dir": default_memory_dir(os.environ)})
+    return settings
+
+
 def start_batch(
     batch: BatchSpec,
     out_dir: str | os.PathLike[str],
@@ -81,11 +107,12 @@ def start_batch(
     """Create the supervisor actor for a batch; returns its handle (Ray must be running)."""
     from supervisor import Supervisor  # imported late: it pulls in every agent
 
+    settings = prepare(batch, out_dir, settings)
     path = check_out_dir(out_dir)
     return (
         ray.remote(Supervisor)
         .options(max_concurrency=1000)
-        .remote(batch, str(path), settings or RunSettings(), creds or Credentials())
+        .remote(batch, str(path), settings, creds or Credentials())
     )
 
 
@@ -102,7 +129,7 @@ async def run_batch_async(
 
     ``settings`` says which providers run (offline unless set); ``creds`` carries the
     API keys (``Credentials.from_env(os.environ)`` reads them the usual way)."""
-    check_out_dir(out_dir)
+    prepare(batch, out_dir, settings)  # bad input fails before Ray starts
     ensure_ray(address)
     supervisor = start_batch(batch, out_dir, settings, creds)
     try:

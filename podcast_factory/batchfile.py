@@ -18,13 +18,14 @@ import yaml
 
 from podcast_factory.errors import ProviderError, SourceError, UserInputError
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
+from podcast_factory.workflow import Workflow, build_workflow
 from providers.espeak import check_voice
 from providers.sources import fetch_url, is_url, read_local
 
 MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
 MAX_TOPIC_CHARS = 300
 DEFAULT_HOSTS = (Host(name="Alex"), Host(name="Sam"))
-TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency"}
+TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency", "workflow"}
 SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro"}
 EPISODE_KEYS = {"id", "topic", "sources", "minutes"}
 VOICE_PROVIDERS = ("espeak", "elevenlabs")
@@ -229,6 +230,11 @@ def build_batch(data: Any, base: Path, where: str = "batch file") -> BatchSpec:
         budget_micro_usd=parse_usd("budget_usd", data.get("budget_usd")),
         episode_cap_micro_usd=parse_usd("episode_cap_usd", data.get("episode_cap_usd")),
         concurrency=check_concurrency("concurrency", data.get("concurrency", 4)),
+        workflow=(
+            build_workflow(data["workflow"], base)
+            if data.get("workflow") is not None
+            else Workflow.preset("full")
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from actors.governor import default_limits
+from actors.memory import default_memory_dir
 from podcast_factory.batchfile import (
     check_concurrency,
     check_urls,
@@ -33,9 +34,11 @@ from podcast_factory.config import (
 )
 from podcast_factory.errors import UserInputError
 from podcast_factory.estimate import estimate_batch
+from podcast_factory.memory_view import show_memory
 from podcast_factory.models import BatchResult, BatchSpec
 from podcast_factory.rundir import RunDir
 from podcast_factory.views import ProgressView, estimate_table, result_table
+from podcast_factory.workflow import MAX_REVISIONS, PRESETS, Workflow, validate
 from providers.pricing import PriceTable
 
 OK, SOME_FAILED, BAD_INPUT = 0, 1, 2
@@ -104,6 +107,40 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--episode-cap", metavar="USD", help="most one episode may cost")
     p.add_argument("--address", help="Ray cluster address (default: a local Ray instance)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    _add_workflow_options(p)
+    p.add_argument(
+        "--memory-dir",
+        metavar="DIR",
+        help="where series memory is kept (default: $PODCAST_FACTORY_MEMORY or "
+        "~/.podcast-factory/memory)",
+    )
+    p.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="neither read nor write the show's series memory",
+    )
+
+
+def _add_workflow_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workflow",
+        choices=sorted(PRESETS),
+        help="a preset instead of the batch file's workflow: full (default), script-only "
+        "(research and script), revoice (speak existing scripts again, no research or "
+        "writing paid)",
+    )
+    p.add_argument(
+        "--revisions",
+        type=int,
+        metavar="N",
+        help="times a script the quality check fails is revised and voiced again (0-5, default 1)",
+    )
+    p.add_argument(
+        "--from",
+        dest="inputs_from",
+        metavar="DIR",
+        help="run directory to take existing research and scripts from (revoice)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     estimate.add_argument("file", metavar="FILE")
     _add_provider_options(estimate)
+    _add_workflow_options(estimate)
     estimate.add_argument("--json", action="store_true", help="machine-readable output")
 
     report = sub.add_parser(
@@ -155,6 +193,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("dir", metavar="DIR")
     report.add_argument("--json", action="store_true", help="machine-readable output")
+
+    memory = sub.add_parser(
+        "memory",
+        help="what a show's series memory holds",
+        description="Episodes produced, facts covered and lessons learned for SHOW (its "
+        "name as in the batch file).",
+    )
+    memory.add_argument("show", metavar="SHOW")
+    memory.add_argument("--memory-dir", metavar="DIR", help="where series memory is kept")
+    memory.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -172,7 +220,30 @@ def _spec_from_args(args: argparse.Namespace) -> BatchSpec:
         update["episode_cap_micro_usd"] = parse_usd("--episode-cap", args.episode_cap)
     if getattr(args, "concurrency", None) is not None:
         update["concurrency"] = check_concurrency("--concurrency", args.concurrency)
+    workflow = _workflow_from_args(args, spec.workflow)
+    if workflow is not spec.workflow:
+        update["workflow"] = workflow
     return spec.model_copy(update=update)
+
+
+def _workflow_from_args(args: argparse.Namespace, workflow: Workflow) -> Workflow:
+    """The batch's workflow with the command line's preset, revisions and --from."""
+    changes: dict[str, object] = {}
+    if args.workflow is not None:
+        workflow = Workflow.preset(args.workflow, revisions=workflow.revisions)
+        changes["inputs_from"] = workflow.inputs_from
+    if args.revisions is not None:
+        if not 0 <= args.revisions <= MAX_REVISIONS:
+            raise UserInputError("--revisions", f"must be from 0 to {MAX_REVISIONS}")
+        changes["revisions"] = args.revisions
+    if args.inputs_from is not None:
+        source = Path(args.inputs_from).expanduser().resolve()
+        if not source.is_dir():
+            raise UserInputError("--from", f"{source} is not a run directory")
+        changes["inputs_from"] = str(source)
+    if not changes:
+        return workflow
+    return validate(workflow.model_copy(update=changes), "--workflow")
 
 
 def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> RunSettings:
@@ -220,20 +291,22 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
         elevenlabs=elevenlabs,
         provider_limits=limits,
         provider_attempts=args.attempts or RunSettings().provider_attempts,
+        memory=not getattr(args, "no_memory", False),
+        memory_dir=getattr(args, "memory_dir", None),
     )
     check_models(settings, PriceTable.load())
     return settings
 
 
 def _produce(args: argparse.Namespace, err: Console) -> int:
-    from podcast_factory.api import check_out_dir, run_batch
+    from podcast_factory.api import check_out_dir, prepare, run_batch
 
     spec = _spec_from_args(args)
     out = check_out_dir(args.out)
     creds = Credentials.from_env(os.environ)
-    settings = _settings(args, creds, err)
+    settings = prepare(spec, out, _settings(args, creds, err))
     check_urls(spec)
-    with ProgressView(err, len(spec.episodes)) as view:
+    with ProgressView(err, len(spec.episodes), spec.workflow.order) as view:
         result = run_batch(
             spec, out, settings, creds=creds, on_progress=view.update, address=args.address
         )
@@ -260,6 +333,7 @@ def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) ->
 
 def _estimate(args: argparse.Namespace, err: Console) -> int:
     spec = load_batch_file(args.file)
+    spec = spec.model_copy(update={"workflow": _workflow_from_args(args, spec.workflow)})
     settings = _settings(args, Credentials.from_env(os.environ), err)
     estimate = estimate_batch(spec, settings)
     if args.json:
@@ -301,6 +375,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.verb == "report":
             return _report(args)
+        if args.verb == "memory":
+            memory_dir = args.memory_dir or default_memory_dir(os.environ)
+            return show_memory(args.show, memory_dir, args.json, Console())
         if args.verb == "estimate":
             return _estimate(args, err)
         return _produce(args, err)

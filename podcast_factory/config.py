@@ -136,6 +136,12 @@ class RunSettings(BaseModel):
     """Added delay per offline provider call: mimics a remote provider in tests and
     benchmarks. Zero for real work."""
     quality: QualityThresholds = QualityThresholds()
+    memory: bool = True
+    """Keep a series memory per show: research avoids facts other episodes covered,
+    scripts hear the lessons of failed quality checks."""
+    memory_dir: str | None = None
+    """Where the series memory of each show is kept (one JSON file per show). When unset
+    the CLI and Python API use PODCAST_FACTORY_MEMORY or ~/.podcast-factory/memory."""
 
 
 def choose_providers(

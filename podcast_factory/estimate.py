@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
 from podcast_factory.models import STAGES, BatchSpec, EpisodeSpec, usd
+from podcast_factory.workflow import Workflow
 from providers.claude_writer import TOKENS_PER_WORD, show_system
 from providers.pricing import ClaudeUsage, PriceTable
 from providers.sources import is_url, read_local
@@ -36,11 +37,19 @@ class EpisodeEstimate(BaseModel):
 
     episode_id: str
     stages: dict[str, int]
-    """Stage -> expected micro-USD."""
+    """Stage -> expected micro-USD (stages the workflow does not run cost 0)."""
+    per_revision_micro_usd: int = 0
+    """What one revision would add: the script written again, voiced and judged."""
+    revisions: int = 0
 
     @property
     def total_micro_usd(self) -> int:
         return sum(self.stages.values())
+
+    @property
+    def worst_micro_usd(self) -> int:
+        """The cost if every revision the workflow allows is used."""
+        return self.total_micro_usd + self.revisions * self.per_revision_micro_usd
 
 
 class BatchEstimate(BaseModel):
@@ -54,6 +63,10 @@ class BatchEstimate(BaseModel):
     @property
     def total_micro_usd(self) -> int:
         return sum(e.total_micro_usd for e in self.episodes)
+
+    @property
+    def worst_micro_usd(self) -> int:
+        return sum(e.worst_micro_usd for e in self.episodes)
 
     def summary(self) -> str:
         return f"${usd(self.total_micro_usd)} for {len(self.episodes)} episode(s)"
@@ -69,10 +82,15 @@ def _tokens(chars: float) -> int:
 
 
 def estimate_episode(
-    ep: EpisodeSpec, settings: RunSettings, prices: PriceTable, first: bool
+    ep: EpisodeSpec,
+    settings: RunSettings,
+    prices: PriceTable,
+    first: bool,
+    workflow: Workflow | None = None,
 ) -> EpisodeEstimate:
     """Expected cost per stage of one episode. ``first``: this episode writes the show's
-    prompt cache; the others read it."""
+    prompt cache; the others read it. Only the built-in stages the workflow runs are
+    priced (a user's agent meters its own calls, which no table can foresee)."""
     words = round(ep.minutes * WORDS_PER_MINUTE)
     fact_words = round(words * settings.fact_share)
     stages = dict.fromkeys(STAGES, 0)
@@ -125,7 +143,17 @@ def estimate_episode(
     if settings.tts == "elevenlabs":
         chars = math.ceil(words * CHARS_PER_SPOKEN_WORD)
         stages["audio"] = prices.tts_cost(settings.elevenlabs.model_id, chars)
-    return EpisodeEstimate(episode_id=ep.episode_id, stages=stages)
+    workflow = workflow or Workflow.preset("full")
+    runs = {s.agent for s in workflow.stages if s.agent_class is None}
+    stages = {name: cost if name in runs else 0 for name, cost in stages.items()}
+    revised = ("script", "audio", "quality")
+    loop = {"script", "quality"} <= runs
+    return EpisodeEstimate(
+        episode_id=ep.episode_id,
+        stages=stages,
+        per_revision_micro_usd=sum(stages[s] for s in revised) if loop else 0,
+        revisions=workflow.revisions if loop else 0,
+    )
 
 
 def estimate_batch(
@@ -137,7 +165,7 @@ def estimate_batch(
         tts=settings.tts,
         prices_as_of=table.as_of,
         episodes=tuple(
-            estimate_episode(ep, settings, table, first=(i == 0))
+            estimate_episode(ep, settings, table, first=(i == 0), workflow=spec.workflow)
             for i, ep in enumerate(spec.episodes)
         ),
     )

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
+from podcast_factory.workflow import Workflow
+
 MICRO = 1_000_000
 EPISODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 STAGES: tuple[str, ...] = ("research", "script", "audio", "quality", "summary", "social")
@@ -83,6 +85,8 @@ class BatchSpec(_Frozen):
     episode_cap_micro_usd: int | None = None
     """Optional per-episode cap."""
     concurrency: int = Field(default=4, ge=1, le=1000)
+    workflow: Workflow = Field(default_factory=lambda: Workflow.preset("full"))
+    """The stages each episode goes through (the full episode unless the batch says)."""
 
 
 class SourceInfo(_Frozen):
@@ -179,6 +183,25 @@ class QualityReport(_Frozen):
     checks: tuple[Check, ...]
     suggestions: tuple[str, ...]
 
+    @property
+    def failed(self) -> dict[str, float]:
+        """The failed checks by name, with their values."""
+        return {c.name: c.value for c in self.checks if not c.passed}
+
+
+class Feedback(_Frozen):
+    """What a writer is told besides the research.
+
+    Lessons come from the series memory (what failed in earlier episodes); a revision
+    also carries the draft that was sent back and the verdict that sent it."""
+
+    lessons: tuple[str, ...] = ()
+    length_scale: float = 1.0
+    """Multiplies the episode's word target: learned from earlier episodes whose audio
+    ran long or short at this show's voices."""
+    draft: Script | None = None
+    report: QualityReport | None = None
+
 
 class Chapter(_Frozen):
     start_s: float
@@ -251,6 +274,39 @@ class StageRecord(_Frozen):
     error: ErrorInfo | None = None
     artifacts: dict[str, str] = {}
     """File name -> sha256 of every artifact the stage wrote."""
+    fingerprint: str = ""
+    """Hash of what the stage's result depends on: its inputs' artifacts, the settings
+    that shape it and (for a script) which draft it is. A rerun reuses a completed
+    stage only when the fingerprint still matches."""
+    imported_from: str | None = None
+    """The run directory the artifacts were copied from (re-voice), if not made here."""
+    note: str | None = None
+    """Why a stage was skipped, or what else a reader of the manifest should know."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_usd(self) -> Decimal:
+        return usd(self.cost_micro_usd)
+
+
+class Draft(_Frozen):
+    """One pass through the quality gate: a script, its audio and their verdict."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # computed cost_usd on reload
+
+    number: int
+    """0 for the first draft, then one per revision."""
+    basis: str = ""
+    """Fingerprint of the research and settings the draft was written from: drafts on
+    another basis (the research was redone) are history, not revisions of this one."""
+    passed: bool
+    overall: float
+    failed_checks: dict[str, float] = {}
+    suggestions: tuple[str, ...] = ()
+    cost_micro_usd: int = 0
+    """What writing, voicing and judging this draft cost."""
+    words: int = 0
+    duration_s: float | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -277,6 +333,8 @@ class EpisodeState(_Frozen):
     or which budget refused)."""
     quality_passed: bool | None = None
     duration_audio_s: float | None = None
+    drafts: tuple[Draft, ...] = ()
+    """Every draft the quality gate judged, in order, with its cost."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property

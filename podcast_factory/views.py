@@ -16,7 +16,7 @@ from rich.table import Table
 from podcast_factory.estimate import BatchEstimate
 from podcast_factory.models import STAGES, EpisodeState, usd
 
-COLUMNS = ("queued", *STAGES, "completed", "rejected", "failed", "over_budget")
+ENDINGS = ("completed", "rejected", "failed", "over_budget")
 
 
 def stage_counts(states: Iterable[EpisodeState]) -> Counter[str]:
@@ -35,9 +35,10 @@ def stage_counts(states: Iterable[EpisodeState]) -> Counter[str]:
 class ProgressView:
     """Episodes per stage, live on a terminal; one line per change elsewhere (CI, logs)."""
 
-    def __init__(self, console: Console, total: int) -> None:
+    def __init__(self, console: Console, total: int, stages: Iterable[str] = STAGES) -> None:
         self.console = console
         self.total = total
+        self.columns = ("queued", *stages, *ENDINGS)
         self.started = time.monotonic()
         self._live: Live | None = None
         self._last = ""
@@ -55,13 +56,13 @@ class ProgressView:
             self._live.__exit__(*exc)
 
     def _table(self, counts: Counter[str]) -> Table:
-        done = sum(counts[c] for c in COLUMNS[len(STAGES) + 1 :])
+        done = sum(counts[c] for c in ENDINGS)
         table = Table(
             title=f"{done}/{self.total} episodes done, {time.monotonic() - self.started:.0f} s"
         )
-        for col in COLUMNS:
+        for col in self.columns:
             table.add_column(col, justify="right")
-        table.add_row(*(str(counts[c]) for c in COLUMNS))
+        table.add_row(*(str(counts[c]) for c in self.columns))
         return table
 
     def update(self, states: list[EpisodeState]) -> None:
@@ -69,7 +70,7 @@ class ProgressView:
         if self._live is not None:
             self._live.update(self._table(counts))
             return
-        line = " ".join(f"{c}={counts[c]}" for c in COLUMNS if counts[c])
+        line = " ".join(f"{c}={counts[c]}" for c in self.columns if counts[c])
         if line != self._last:
             self._last = line
             self.console.print(f"[{time.monotonic() - self.started:6.1f}s] {line}", highlight=False)
@@ -87,7 +88,9 @@ def _quality(state: EpisodeState, out: Path) -> str:
         return "-"
     data = json.loads(path.read_text(encoding="utf-8"))
     mark = "pass" if data.get("passed") else "FAIL"
-    return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}"
+    revised = len(state.drafts) - 1
+    after = f", {revised} revision{'s' if revised > 1 else ''}" if revised > 0 else ""
+    return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}{after}"
 
 
 def result_table(
@@ -132,15 +135,23 @@ def estimate_table(estimate: BatchEstimate) -> Table:
         f"(prices as of {estimate.prices_as_of})"
     )
     stages = list(STAGES)
-    for name in ("episode", *stages, "total USD"):
+    revisions = max((e.revisions for e in estimate.episodes), default=0)
+    worst = [f"if {revisions} revision(s) USD"] if revisions else []
+    for name in ("episode", *stages, "total USD", *worst):
         table.add_column(name, justify="left" if name == "episode" else "right")
     for e in estimate.episodes:
         table.add_row(
             e.episode_id,
             *(f"{usd(e.stages.get(s, 0)):.4f}" for s in stages),
             f"{usd(e.total_micro_usd):.4f}",
+            *([f"{usd(e.worst_micro_usd):.4f}"] if worst else []),
         )
     table.add_section()
     sums = [sum(e.stages.get(s, 0) for e in estimate.episodes) for s in stages]
-    table.add_row("total", *(f"{usd(n):.4f}" for n in sums), f"{usd(estimate.total_micro_usd):.4f}")
+    table.add_row(
+        "total",
+        *(f"{usd(n):.4f}" for n in sums),
+        f"{usd(estimate.total_micro_usd):.4f}",
+        *([f"{usd(estimate.worst_micro_usd):.4f}"] if worst else []),
+    )
     return table

@@ -16,12 +16,23 @@ from pydantic import BaseModel, Field, create_model
 
 from podcast_factory.config import WORDS_PER_MINUTE, ClaudeSettings
 from podcast_factory.metering import Meter
-from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, Script, Show, SourceInfo, Turn
+from podcast_factory.models import (
+    EpisodeSpec,
+    Fact,
+    Feedback,
+    ResearchDoc,
+    Script,
+    Show,
+    SourceInfo,
+    Turn,
+)
 from providers.claude import ClaudeClient
-from providers.offline_writer import spoken, title_for
+from providers.offline_writer import MAX_SCALE, MIN_SCALE, revised_target, spoken, title_for
 from providers.sources import SourceText
 from providers.text import split_sentences
 
+MAX_AVOID = 200
+"""Covered facts listed in a research prompt at most (the newest ones matter most)."""
 TOKENS_PER_WORD = 1.4
 """English prose with JSON framing; sizes max_tokens and estimates."""
 
@@ -129,7 +140,12 @@ class ClaudeWriter:
         self._fact_share = fact_share
 
     async def research(
-        self, meter: Meter, spec: EpisodeSpec, texts: list[SourceText], infos: list[SourceInfo]
+        self,
+        meter: Meter,
+        spec: EpisodeSpec,
+        texts: list[SourceText],
+        infos: list[SourceInfo],
+        avoid: tuple[str, ...] = (),
     ) -> ResearchDoc:
         fact_words = round(script_words(spec) * self._fact_share)
         budget = self._settings.max_source_chars // max(1, len(texts))
@@ -144,6 +160,11 @@ class ClaudeWriter:
             "Each fact is one sentence in your words, with the index of its source and the "
             "verbatim span it rests on."
         )
+        if avoid:
+            prompt += (
+                " Earlier episodes of the show already covered these facts; do not repeat "
+                "them:\n- " + "\n- ".join(avoid[-MAX_AVOID:]) + "\n"
+            )
         searches = self._settings.web_searches
         if searches:
             prompt += (
@@ -177,11 +198,32 @@ class ClaudeWriter:
             episode_id=spec.episode_id, topic=spec.topic, facts=tuple(facts), sources=tuple(infos)
         )
 
-    async def write(self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc) -> Script:
+    async def write(
+        self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc, feedback: Feedback | None = None
+    ) -> Script:
         a, b = (h.name for h in spec.show.hosts)
-        words = script_words(spec)
+        feedback = feedback or Feedback()
+        nominal = script_words(spec)
+        words = round(nominal * min(MAX_SCALE, max(MIN_SCALE, feedback.length_scale)))
         facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
         show = spec.show
+        revision = ""
+        if feedback.draft is not None and feedback.report is not None:
+            failed = feedback.report.failed
+            if "duration" in failed:
+                words = revised_target(feedback.draft, failed["duration"])
+            lines = "\n".join(f"{t.speaker}: {t.text}" for t in feedback.draft.turns)
+            revision = (
+                "\n\nThis is a revision. The draft below was sent back by the quality check "
+                "with these suggestions:\n- "
+                + "\n- ".join(feedback.report.suggestions or ("improve it",))
+                + f"\n\nDraft ({feedback.draft.words} words):\n{lines}"
+            )
+        lessons = (
+            "\nLessons from earlier episodes of this show:\n- " + "\n- ".join(feedback.lessons)
+            if feedback.lessons
+            else ""
+        )
         prompt = (
             f"Write the script of an episode on: {spec.topic}\n"
             f"Hosts: {a} opens and closes, {b} is the co-host; they alternate naturally.\n"
@@ -189,7 +231,7 @@ class ClaudeWriter:
             f"Outro to say last: {show.outro or 'a short thank-you'}\n"
             f"Length: about {words} words in all.\n"
             "Use every fact below, cite each line's facts by index in fact_refs, add nothing "
-            "the facts do not support.\n\nFacts:\n" + facts
+            "the facts do not support." + lessons + "\n\nFacts:\n" + facts + revision
         )
         result = await self._client.structured(
             meter,
@@ -211,7 +253,7 @@ class ClaudeWriter:
             episode_id=spec.episode_id,
             title=spoken(result.output.title) or title_for(spec.topic),
             turns=tuple(turns),
-            target_words=words,
+            target_words=nominal,
         )
 
     async def judge(

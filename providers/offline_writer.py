@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from podcast_factory.config import WORDS_PER_MINUTE
-from podcast_factory.models import EpisodeSpec, ResearchDoc, Script, Turn
+from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script, Turn
 
 LEAD_INS = (
     "Here's the first thing that stood out to me.",
@@ -62,13 +62,46 @@ def title_for(topic: str) -> str:
     return topic[:1].upper() + topic[1:]
 
 
-class OfflineWriter:
-    """Extractive writer: research facts in, Script out, deterministic."""
+MIN_SCALE, MAX_SCALE = 0.5, 2.0
+"""Bounds of how far lessons or a revision may stretch or shrink the word target."""
 
-    def write(self, spec: EpisodeSpec, doc: ResearchDoc) -> Script:
+
+def revised_target(draft: Script, off: float) -> int:
+    """Words that would have hit the target length at the pace the draft was spoken:
+    a draft of W words whose audio ran ``off`` (e.g. +0.3 = 30% long) needs W / 1.3."""
+    return max(1, round(draft.words / (1 + off)))
+
+
+class OfflineWriter:
+    """Extractive writer: research facts in, Script out, deterministic.
+
+    Feedback changes the draft the way an editor would: a length lesson from earlier
+    episodes scales the word target; a revision resizes the script to the pace its audio
+    was actually spoken at, says every fact when too few were said, drops the chatter
+    when it must shrink, and never repeats a sentence."""
+
+    def write(
+        self, spec: EpisodeSpec, doc: ResearchDoc, feedback: Feedback | None = None
+    ) -> Script:
+        feedback = feedback or Feedback()
+        nominal = round(spec.minutes * WORDS_PER_MINUTE)
+        scale = min(MAX_SCALE, max(MIN_SCALE, feedback.length_scale))
+        target = round(nominal * scale)
+        say_all = False
+        if feedback.draft is not None and feedback.report is not None:
+            failed = feedback.report.failed
+            if "duration" in failed:
+                target = revised_target(feedback.draft, failed["duration"])
+                target = min(round(nominal * MAX_SCALE), max(round(nominal * MIN_SCALE), target))
+            say_all = "fact_coverage" in failed
+        script = self._write(spec, doc, target, compact=target < nominal, say_all=say_all)
+        return script.model_copy(update={"target_words": nominal})
+
+    def _write(
+        self, spec: EpisodeSpec, doc: ResearchDoc, target: int, *, compact: bool, say_all: bool
+    ) -> Script:
         a, b = (h.name for h in spec.show.hosts)
         show = spec.show
-        target = round(spec.minutes * WORDS_PER_MINUTE)
         intro = (
             _fill(show.intro, spec)
             if show.intro
@@ -97,13 +130,15 @@ class OfflineWriter:
             # whoever did not speak last states the next fact, so nobody speaks twice in a row
             speaker, listener = (b, a) if turns[-1].speaker == a else (a, b)
             lead = LEAD_INS[i] if i < len(LEAD_INS) else ""  # never the same line twice
+            if compact and i > 0:
+                lead = ""  # a script that must shrink loses its chatter before its facts
             line = f"{lead} {spoken(fact.text)}".strip()
             words = len(line.split())
-            if used + words > budget + OVERSHOOT * target and i > 0:
+            if used + words > budget + OVERSHOOT * target and i > 0 and not say_all:
                 break  # research sized the facts; this only guards against a runaway
             turns.append(Turn(speaker=speaker, text=line, fact_refs=(i,)))
             used += words
-            if i < len(REPLIES) and i % 3 == 1 and used + 4 < budget:
+            if not compact and i < len(REPLIES) and i % 3 == 1 and used + 4 < budget:
                 turns.append(Turn(speaker=listener, text=REPLIES[i]))
                 used += len(REPLIES[i].split())
         turns.extend(closing)

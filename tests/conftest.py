@@ -41,6 +41,15 @@ def ray_session() -> Iterator[None]:
     ray.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def memory_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test has its own series memory, so what one test's episodes covered or
+    learned never changes another test's scripts (and nothing is written to ~)."""
+    path = tmp_path_factory.mktemp("memory")
+    monkeypatch.setenv("PODCAST_FACTORY_MEMORY", str(path))
+    return path
+
+
 @pytest.fixture
 def example_dir(tmp_path: Path) -> Path:
     """A private copy of examples/ so a test may edit the batch file."""

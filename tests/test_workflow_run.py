@@ -1,0 +1,210 @@
+"""Custom workflows as a user runs them: the example batch file with its own agent, the
+presets, a user agent passed in through the Python API, and invalid workflows refused
+before anything runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from podcast_factory.api import load_batch_file, run_batch, workflow_from_python
+from podcast_factory.metering import StageContext
+from podcast_factory.models import EpisodeSpec, Script
+
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
+
+CLI = str(Path(sys.executable).parent / "podcast-factory")
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "160"}
+    return subprocess.run(
+        [CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def _manifest(out: Path, eid: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / eid / "manifest.json").read_text())
+    return data
+
+
+def _ledger_stages(out: Path) -> set[str]:
+    lines = (out / "ledger.jsonl").read_text().splitlines()
+    return {json.loads(line)["stage"] for line in lines}
+
+
+def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path) -> None:
+    """examples/workflow.yaml: the full episode without social posts, plus the user's
+    title agent after the quality gate."""
+    out = tmp_path / "out"
+    done = _cli("batch", "workflow.yaml", "--out", str(out), cwd=example_dir)
+    assert done.returncode == 0, done.stderr
+    spec = load_batch_file(example_dir / "workflow.yaml")
+    assert spec.workflow.order[-1] == "title"
+    for ep in spec.episodes:
+        m = _manifest(out, ep.episode_id)
+        assert m["status"] == "completed"
+        assert set(m["stages"]) == {"research", "script", "audio", "quality", "summary", "title"}
+        assert all(r["status"] == "completed" for r in m["stages"].values())
+        assert not (out / ep.episode_id / "social.json").exists()  # skipped by the file
+        ideas = json.loads((out / ep.episode_id / "title.json").read_text())
+        assert len(ideas["titles"]) == 3 and ideas["keywords"]
+        script = (out / ep.episode_id / "script.md").read_text().lower()
+        assert all(k.lower() in script for k in ideas["keywords"])
+    # a rerun reuses every stage, the user's included
+    again = _cli("batch", "workflow.yaml", "--out", str(out), "--json", cwd=example_dir)
+    assert again.returncode == 0, again.stderr
+    for ep in json.loads(again.stdout)["episodes"]:
+        assert ep["stages"]["title"]["attempts"] == 1
+
+
+def test_script_only_preset_writes_scripts_and_no_audio(example_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = _cli(
+        "batch", "batch.yaml", "--out", str(out), "--workflow", "script-only", cwd=example_dir
+    )
+    assert done.returncode == 0, done.stderr
+    for ep in load_batch_file(example_dir / "batch.yaml").episodes:
+        m = _manifest(out, ep.episode_id)
+        assert m["status"] == "completed" and set(m["stages"]) == {"research", "script"}
+        assert (out / ep.episode_id / "script.md").is_file()
+        assert not (out / ep.episode_id / "audio.wav").exists()
+    assert _ledger_stages(out) == {"script"}  # the offline writer's free call
+
+
+def test_revoice_speaks_existing_scripts_again_without_writing_them(
+    example_dir: Path, tmp_path: Path
+) -> None:
+    first = tmp_path / "first"
+    spec = load_batch_file(example_dir / "batch.yaml")
+    one = spec.model_copy(update={"episodes": spec.episodes[:1]})
+    run_batch(one, first)
+    eid = one.episodes[0].episode_id
+    # the same batch with other voices, re-voiced into a new run directory
+    data = yaml.safe_load((example_dir / "batch.yaml").read_text())
+    data["show"]["hosts"] = [
+        {"name": "Nora", "voice": "en-us+m3"},
+        {"name": "Eli", "voice": "en-us+f3"},
+    ]
+    data["episodes"] = data["episodes"][:1]
+    (example_dir / "revoice.yaml").write_text(yaml.safe_dump(data))
+    second = tmp_path / "second"
+    done = _cli(
+        "batch",
+        "revoice.yaml",
+        "--out",
+        str(second),
+        "--workflow",
+        "revoice",
+        "--from",
+        str(first),
+        cwd=example_dir,
+    )
+    assert done.returncode == 0, done.stderr
+    m = _manifest(second, eid)
+    assert m["status"] == "completed"
+    for stage in ("research", "script"):
+        assert m["stages"][stage]["imported_from"] == str(first.resolve())
+        assert m["stages"][stage]["cost_usd"] == "0.000000"
+    assert (second / eid / "script.json").read_bytes() == (first / eid / "script.json").read_bytes()
+    assert (second / eid / "audio.wav").read_bytes() != (first / eid / "audio.wav").read_bytes()
+    assert _ledger_stages(second) == {"audio"}  # nothing was researched or written
+    for name in ("quality.json", "summary.md", "social.json"):
+        assert (second / eid / name).is_file()
+
+
+def test_revoice_without_a_previous_run_is_refused(example_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = _cli(
+        "batch",
+        "batch.yaml",
+        "--out",
+        str(out),
+        "--workflow",
+        "revoice",
+        "--from",
+        str(empty),
+        cwd=example_dir,
+    )
+    assert done.returncode == 2
+    assert "has no completed research" in done.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("workflow", "message"),
+    [
+        ({"stages": ["research", "script", "voiceover"]}, "voiceover"),
+        (
+            {
+                "stages": [
+                    "research",
+                    "script",
+                    {"name": "a", "agent": "agents/title.py:TitleAgent", "after": ["b"]},
+                    {"name": "b", "agent": "agents/title.py:TitleAgent", "after": ["a"]},
+                ]
+            },
+            "cycle",
+        ),
+        ({"stages": ["audio", "quality"]}, "audio needs script"),
+        ({"preset": "full", "when_typo": 1}, "when_typo"),
+        ({"stages": ["research", {"name": "x", "agent": "agents/nope.py:X"}]}, "nope.py"),
+    ],
+)
+def test_an_invalid_workflow_is_refused_before_anything_runs(
+    example_dir: Path, tmp_path: Path, workflow: dict[str, Any], message: str
+) -> None:
+    data = yaml.safe_load((example_dir / "batch.yaml").read_text())
+    data["workflow"] = workflow
+    (example_dir / "bad.yaml").write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    done = _cli("batch", "bad.yaml", "--out", str(out), cwd=example_dir)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "workflow" in done.stderr and message in done.stderr
+    assert not out.exists()
+
+
+class Shout(BaseModel):
+    """What the test's own agent returns."""
+
+    title: str
+    turns: int
+
+
+class ShoutAgent:
+    """A user agent passed in as a class through the Python API."""
+
+    needs = ("script",)
+    output = Shout
+
+    async def run(self, episode: EpisodeSpec, inputs: dict[str, Any], ctx: StageContext) -> Shout:
+        script: Script = inputs["script"]
+        return Shout(title=script.title.upper(), turns=len(script.turns))
+
+
+def test_a_user_agent_passed_through_the_python_api_runs_as_a_ray_actor(
+    example_dir: Path, tmp_path: Path
+) -> None:
+    spec = load_batch_file(example_dir / "batch.yaml")
+    workflow = workflow_from_python(
+        ["research", "script", {"name": "shout", "agent": ShoutAgent}],
+    )
+    spec = spec.model_copy(update={"episodes": spec.episodes[:1], "workflow": workflow})
+    out = tmp_path / "out"
+    result = run_batch(spec, out)
+    assert result.ok
+    eid = spec.episodes[0].episode_id
+    shout = json.loads((out / eid / "shout.json").read_text())
+    script = json.loads((out / eid / "script.json").read_text())
+    assert shout == {"title": script["title"].upper(), "turns": len(script["turns"])}
+    assert _manifest(out, eid)["stages"]["shout"]["status"] == "completed"
