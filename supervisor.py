@@ -173,7 +173,11 @@ class Supervisor:
                 options = {**options, "num_cpus": 1}  # offline speech is CPU-bound
         return (
             ray.remote(cls)
-            .options(max_restarts=self.settings.max_actor_restarts, **options)
+            .options(
+                max_restarts=self.settings.max_actor_restarts,
+                scheduling_strategy="SPREAD",  # on a cluster, agents use every node
+                **options,
+            )
             .remote(*args)
         )
 
@@ -211,6 +215,7 @@ class Supervisor:
         gate = asyncio.Semaphore(self.batch.concurrency)
         await asyncio.gather(*(self._episode(ep, gate) for ep in self.batch.episodes))
         spend = await self.ledger.spend.remote()
+        placed = await self.agent_stats()
         ended = time.time()
         states = tuple(self.states[ep.episode_id] for ep in self.batch.episodes)
         statuses = Counter(s.status for s in states)
@@ -223,6 +228,7 @@ class Supervisor:
                 "cost_micro_usd": spend.committed_micro_usd,
                 "units": spend.units,
             },
+            "agents": [a.model_dump(mode="json") for a in placed],
         }
         await asyncio.to_thread(self.rundir.write_batch, info)
         return BatchResult(

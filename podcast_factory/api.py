@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from actors.memory import default_memory_dir
 from podcast_factory.batchfile import load_batch_file, single_episode
@@ -109,9 +110,12 @@ def start_batch(
 
     settings = prepare(batch, out_dir, settings)
     path = check_out_dir(out_dir)
+    # The supervisor writes the run directory: keep it on this (the driver's) node, so
+    # a batch submitted as a Ray job leaves its artifacts where its driver ran.
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
     return (
         ray.remote(Supervisor)
-        .options(max_concurrency=1000)
+        .options(max_concurrency=1000, scheduling_strategy=here)
         .remote(batch, str(path), settings, creds or Credentials())
     )
 

@@ -32,8 +32,9 @@ from podcast_factory.config import (
     check_models,
     choose_providers,
 )
-from podcast_factory.errors import UserInputError
+from podcast_factory.errors import RunError, UserInputError
 from podcast_factory.estimate import estimate_batch
+from podcast_factory.jobs import RESULT_PREFIX, submit_batch, wait_for_job
 from podcast_factory.memory_view import show_memory
 from podcast_factory.models import BatchResult, BatchSpec
 from podcast_factory.rundir import RunDir
@@ -107,6 +108,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--episode-cap", metavar="USD", help="most one episode may cost")
     p.add_argument("--address", help="Ray cluster address (default: a local Ray instance)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--job", action="store_true", help=argparse.SUPPRESS)  # a Ray job's driver
     _add_workflow_options(p)
     p.add_argument(
         "--memory-dir",
@@ -194,6 +196,48 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("dir", metavar="DIR")
     report.add_argument("--json", action="store_true", help="machine-readable output")
 
+    submit = sub.add_parser(
+        "submit",
+        help="run a batch as a Ray job on a cluster",
+        description="Submit FILE as a Ray job to the cluster at --address (its dashboard, "
+        "e.g. http://HEAD:8265), follow its progress and print its result. The code, the "
+        "batch file and its local sources travel with the job; the run directory is "
+        "written on the head node. The cluster's token is read from RAY_AUTH_TOKEN, "
+        "RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token.",
+    )
+    submit.add_argument("file", metavar="FILE")
+    submit.add_argument("--address", required=True, help="the cluster's dashboard address")
+    submit.add_argument(
+        "--out",
+        help="run directory on the head node (default ~/podcast-factory/runs/<job id>)",
+    )
+    submit.add_argument(
+        "--no-wait", action="store_true", help="print the job id and return at once"
+    )
+    submit.add_argument(
+        "--forward-keys",
+        action="store_true",
+        help="send ANTHROPIC_API_KEY / ELEVENLABS_API_KEY with the job (Ray keeps a job's "
+        "environment in its job table; by default the cluster's own keys are used)",
+    )
+    submit.add_argument("--json", action="store_true", help="print the result as JSON")
+    submit.add_argument("--budget", metavar="USD", help="batch budget in dollars")
+    submit.add_argument("--episode-cap", metavar="USD", help="most one episode may cost")
+    submit.add_argument("--concurrency", type=int, help="episodes at once (default 4)")
+    submit.add_argument("--no-memory", action="store_true", help="no series memory")
+    _add_provider_options(submit)
+    _add_workflow_options(submit)
+
+    job = sub.add_parser(
+        "job",
+        help="follow or fetch the result of a submitted batch",
+        description="Follow the job ID on the cluster at --address until it ends, then "
+        "print its result.",
+    )
+    job.add_argument("job_id", metavar="ID")
+    job.add_argument("--address", required=True, help="the cluster's dashboard address")
+    job.add_argument("--json", action="store_true", help="print the result as JSON")
+
     memory = sub.add_parser(
         "memory",
         help="what a show's series memory holds",
@@ -236,7 +280,9 @@ def _workflow_from_args(args: argparse.Namespace, workflow: Workflow) -> Workflo
         if not 0 <= args.revisions <= MAX_REVISIONS:
             raise UserInputError("--revisions", f"must be from 0 to {MAX_REVISIONS}")
         changes["revisions"] = args.revisions
-    if args.inputs_from is not None:
+    if args.inputs_from is not None and args.verb == "submit":
+        changes["inputs_from"] = args.inputs_from  # a directory on the cluster's head node
+    elif args.inputs_from is not None:
         source = Path(args.inputs_from).expanduser().resolve()
         if not source.is_dir():
             raise UserInputError("--from", f"{source} is not a run directory")
@@ -306,12 +352,78 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
     creds = Credentials.from_env(os.environ)
     settings = prepare(spec, out, _settings(args, creds, err))
     check_urls(spec)
-    with ProgressView(err, len(spec.episodes), spec.workflow.order) as view:
+    plain = Console(stderr=True, force_terminal=False) if args.job else err
+    with ProgressView(plain, len(spec.episodes), spec.workflow.order) as view:
         result = run_batch(
             spec, out, settings, creds=creds, on_progress=view.update, address=args.address
         )
-    _show_result(result, out, args.json, err)
+    if args.job:  # the submitting side reads this one line back out of the job's logs
+        err.print(result_table(result.episodes, out))
+        print(RESULT_PREFIX + result.model_dump_json(), flush=True)
+    else:
+        _show_result(result, out, args.json, err)
     return OK if result.ok else SOME_FAILED
+
+
+FORWARDED = (
+    "llm", "tts", "research_model", "script_model", "quality_model", "tts_model",
+    "max_concurrent", "rpm", "attempts", "web_searches", "workflow", "revisions",
+    "inputs_from", "budget", "episode_cap", "concurrency", "no_memory",
+)  # fmt: skip
+"""The ``submit`` options handed on to the ``batch`` verb that runs on the cluster."""
+
+
+def _batch_options(args: argparse.Namespace) -> list[str]:
+    """The job's ``batch`` flags from the options given to ``submit``."""
+    options: list[str] = []
+    for name in FORWARDED:
+        flag = "--from" if name == "inputs_from" else "--" + name.replace("_", "-")
+        value = getattr(args, name, None)
+        if value is None or value is False or value == []:
+            continue
+        if value is True:
+            options.append(flag)
+        elif isinstance(value, list):
+            for item in value:
+                options += [flag, str(item)]
+        else:
+            options += [flag, str(value)]
+    return options
+
+
+def _submit(args: argparse.Namespace, err: Console) -> int:
+    _spec_from_args(args)  # the file and its flags checked here, before the cluster sees them
+    options = _batch_options(args)
+    job_id = submit_batch(args.file, args.address, out=args.out, options=options,
+                          forward_keys=args.forward_keys)  # fmt: skip
+    err.print(f"submitted job {job_id} to {args.address}", highlight=False)
+    if args.no_wait:
+        print(job_id)
+        return OK
+    return _follow(args.address, job_id, args.json, err)
+
+
+def _follow(address: str, job_id: str, as_json: bool, err: Console) -> int:
+    outcome = wait_for_job(address, job_id, on_line=lambda line: err.print(
+        line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip
+    if as_json:
+        print(outcome.model_dump_json(indent=2))
+    elif outcome.result is not None:
+        out = Path(outcome.result.out_dir)
+        Console().print(result_table(outcome.result.episodes, out))
+        Console().print(
+            f"job {job_id}: {outcome.status}; run directory on the head node: {out}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if outcome.result is None:
+        err.print(
+            f"job {job_id} ended {outcome.status} without a result: {outcome.message}",
+            style="red",
+            highlight=False,
+        )
+        return SOME_FAILED
+    return OK if outcome.result.ok else SOME_FAILED
 
 
 def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) -> None:
@@ -375,6 +487,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.verb == "report":
             return _report(args)
+        if args.verb == "submit":
+            return _submit(args, err)
+        if args.verb == "job":
+            return _follow(args.address, args.job_id, args.json, err)
         if args.verb == "memory":
             memory_dir = args.memory_dir or default_memory_dir(os.environ)
             return show_memory(args.show, memory_dir, args.json, Console())
@@ -384,6 +500,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserInputError as exc:
         err.print(f"error: {exc}", style="red", highlight=False)
         return BAD_INPUT
+    except RunError as exc:  # the cluster could not be reached or refused the job
+        err.print(f"error: {exc}", style="red", highlight=False)
+        return SOME_FAILED
 
 
 if __name__ == "__main__":

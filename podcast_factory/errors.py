@@ -10,7 +10,8 @@
         ├── LedgerError           the ledger was asked something impossible (unknown call id)
         ├── ProviderError         a provider failed a call; ``retryable`` says if trying again helps
         │   └── TransientProviderError   always retryable (timeouts, 429, 5xx, injected faults)
-        └── StageFailed           a stage gave up for good; keeps the cause's type and message
+        ├── StageFailed           a stage gave up for good; keeps the cause's type and message
+        └── ClusterError          a Ray cluster could not be reached or refused a job
 
 Ray re-raises an actor's exception in the caller's process, so every class here must
 survive pickling with its fields intact. Each one keeps its constructor keywords and
@@ -156,3 +157,13 @@ class StageFailed(RunError):
 def is_retryable(exc: BaseException) -> bool:
     """Whether the supervisor should retry a stage that raised ``exc``."""
     return isinstance(exc, ProviderError) and exc.retryable
+
+
+class ClusterError(RunError):
+    """A Ray cluster could not be reached, refused the token, or refused a job. The
+    message never carries the token."""
+
+    address: str
+
+    def __init__(self, address: str, problem: str) -> None:
+        super().__init__(f"Ray cluster at {address}: {problem}", address=address)

@@ -13,6 +13,7 @@ CASES = [
     errors.UserInputError("episodes[0].topic", "must be a non-empty text"),
     errors.SourceError("notes.pdf", "unsupported file type"),
     errors.RunError("something broke"),
+    errors.ClusterError("http://127.0.0.1:8265", "connection refused"),
     errors.BudgetExceeded("ep1", "batch", 1_500_000, 200_000),
     errors.LedgerError("call x: commit without a reservation"),
     errors.ProviderError("espeak-ng", "unknown voice 'zz'", status=None, retryable=False),
