@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from podcast_factory.jobs import fetch_result, submit_batch
+
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
@@ -186,24 +188,18 @@ def test_the_example_batch_as_a_job_runs_on_both_nodes(cluster: Cluster, tmp_pat
     assert cluster.token not in done.stdout + done.stderr
 
 
-def test_a_job_id_from_another_process_fetches_the_result(
+def test_a_job_submitted_from_python_is_fetched_by_id_from_another_process(
     cluster: Cluster, tmp_path: Path, example_dir: Path
 ) -> None:
     out = tmp_path / "out"
-    submitted = _cli(
-        cluster,
-        "submit",
-        str(example_dir / "workflow.yaml"),
-        "--address",
+    env = {**cluster.env, "PODCAST_FACTORY_MEMORY": os.environ["PODCAST_FACTORY_MEMORY"]}
+    job_id = submit_batch(
+        example_dir / "workflow.yaml",
         cluster.address,
-        "--out",
-        str(out),
-        "--no-wait",
-        "--workflow",
-        "script-only",
+        out=str(out),
+        options=["--workflow", "script-only"],
+        env=env,
     )
-    assert submitted.returncode == 0, submitted.stderr
-    job_id = submitted.stdout.strip()
     assert job_id.startswith("podcast-factory-workflow-")
     fetched = _cli(cluster, "job", job_id, "--address", cluster.address, "--json")
     assert fetched.returncode == 0, fetched.stderr
@@ -212,6 +208,9 @@ def test_a_job_id_from_another_process_fetches_the_result(
     for e in result["episodes"]:
         assert set(e["stages"]) == {"research", "script"}
         assert (out / e["episode_id"] / "script.md").is_file()
+    again = fetch_result(cluster.address, job_id, env)  # the same result, from Python
+    assert again.status == "SUCCEEDED" and again.result is not None
+    assert again.result.out_dir == str(out)
 
 
 def test_a_wrong_token_is_refused_and_never_printed(cluster: Cluster, tmp_path: Path) -> None:
