@@ -208,3 +208,25 @@ def test_a_user_agent_passed_through_the_python_api_runs_as_a_ray_actor(
     script = json.loads((out / eid / "script.json").read_text())
     assert shout == {"title": script["title"].upper(), "turns": len(script["turns"])}
     assert _manifest(out, eid)["stages"]["shout"]["status"] == "completed"
+
+
+def test_a_rerun_with_other_voices_redoes_only_the_audio_and_what_follows(
+    example_dir: Path, tmp_path: Path
+) -> None:
+    spec = load_batch_file(example_dir / "batch.yaml")
+    spec = spec.model_copy(update={"episodes": spec.episodes[:1]})
+    eid = spec.episodes[0].episode_id
+    out = tmp_path / "out"
+    run_batch(spec, out)
+    data = yaml.safe_load((example_dir / "batch.yaml").read_text())
+    data["show"]["hosts"][0]["voice"] = "en-us+m3"
+    data["show"]["hosts"][1]["voice"] = "en-us+f3"
+    data["episodes"] = data["episodes"][:1]
+    (example_dir / "swapped.yaml").write_text(yaml.safe_dump(data))
+    before = (out / eid / "audio.wav").read_bytes()
+    run_batch(load_batch_file(example_dir / "swapped.yaml"), out)
+    stages = _manifest(out, eid)["stages"]
+    assert stages["research"]["attempts"] == stages["script"]["attempts"] == 1
+    for name in ("audio", "quality", "summary"):
+        assert stages[name]["attempts"] == 2, name
+    assert (out / eid / "audio.wav").read_bytes() != before
