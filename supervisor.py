@@ -114,6 +114,8 @@ class Supervisor:
             ep.episode_id: EpisodeState(episode_id=ep.episode_id, topic=ep.topic)
             for ep in batch.episodes
         }
+        self.version = 1  # of the states: progress() sends what changed since a version
+        self.versions = dict.fromkeys(self.states, 1)
         self.run_id = uuid.uuid4().hex[:12]
         here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
         self.ledger_name = f"podcast-factory-ledger-{self.run_id}"
@@ -183,9 +185,12 @@ class Supervisor:
 
     # -- what callers can ask ---------------------------------------------------------
 
-    def progress(self) -> list[EpisodeState]:
-        """A snapshot of every episode's state, for a live progress view."""
-        return list(self.states.values())
+    def progress(self, since: int = 0) -> tuple[int, list[EpisodeState]]:
+        """The episodes whose state changed after version ``since``, and the current
+        version: a poller sends back what it last got and receives only the changes,
+        so polling a batch of thousands of episodes stays cheap."""
+        changed = [self.states[eid] for eid, v in self.versions.items() if v > since]
+        return self.version, changed
 
     def agent_handles(self) -> dict[str, Any]:
         """The current agents, ledger, governor and memory (tests kill them to prove the
@@ -296,6 +301,8 @@ class Supervisor:
 
     async def _save(self, state: EpisodeState) -> None:
         self.states[state.episode_id] = state
+        self.version += 1
+        self.versions[state.episode_id] = self.version
         await asyncio.to_thread(self.rundir.write_manifest, state)
 
     async def _remember(self, method: str, *args: Any) -> Any:

@@ -138,10 +138,14 @@ async def run_batch_async(
     supervisor = start_batch(batch, out_dir, settings, creds)
     try:
         done = asyncio.ensure_future(supervisor.run.remote())
+        version = 0
+        states: dict[str, EpisodeState] = {}
         while True:
             finished, _ = await asyncio.wait({done}, timeout=POLL_S)
-            if on_progress is not None:
-                on_progress(await supervisor.progress.remote())
+            if on_progress is not None:  # only what changed crosses the wire
+                version, changed = await supervisor.progress.remote(version)
+                states.update((s.episode_id, s) for s in changed)
+                on_progress(list(states.values()))
             if finished:
                 result: BatchResult = done.result()
                 return result

@@ -109,7 +109,7 @@ def test_agent_killed_mid_batch_every_episode_completes(
         done = sup.run.remote()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            states = await sup.progress.remote()
+            _, states = await sup.progress.remote()
             if any(s.current_stage == "audio" and s.status == "running" for s in states):
                 break
             await asyncio.sleep(0.05)

@@ -291,7 +291,7 @@ def test_a_killed_ledger_governor_or_agent_restarts_and_nothing_is_lost(
         sup = start_batch(batch, out, SETTINGS, _creds(sim))
         done = sup.run.remote()
         for _ in range(600):
-            states = await sup.progress.remote()
+            _, states = await sup.progress.remote()
             if any(s.current_stage == "audio" for s in states):
                 break
             await asyncio.sleep(0.05)

@@ -104,7 +104,7 @@ def test_memory_survives_its_actor_being_killed_mid_batch(
         done = sup.run.remote()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # kill it once the first episode's facts are in
-            states = await sup.progress.remote()
+            _, states = await sup.progress.remote()
             if any(
                 s.stages.get("research", None) and s.current_stage != "research" for s in states
             ):
