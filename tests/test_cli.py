@@ -67,7 +67,7 @@ def test_run_without_source_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("verb", ["run", "batch", "estimate", "report"])
+@pytest.mark.parametrize("verb", ["run", "batch", "estimate", "report", "submit", "job", "memory"])
 def test_every_verb_has_help(tmp_path: Path, verb: str) -> None:
     """Each verb explains itself with --help and exits 0."""
     proc = _cli(verb, "--help", cwd=tmp_path)
@@ -139,3 +139,25 @@ def test_choosing_claude_without_a_key_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "ANTHROPIC_API_KEY" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--address", "127.0.0.1:8265"], 2, "--address: '127.0.0.1:8265' is not a cluster"),
+        (["--address", "http://127.0.0.1:9"], 1, "Ray cluster at http://127.0.0.1:9"),
+    ],
+)
+def test_submit_refuses_a_bad_address_and_names_an_unreachable_one(
+    tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    batch = str(Path(__file__).resolve().parent.parent / "examples" / "batch.yaml")
+    proc = _cli("submit", batch, *args, cwd=tmp_path)
+    assert proc.returncode == code, proc.stderr
+    assert message in proc.stderr
+
+
+def test_submit_checks_the_batch_file_before_the_cluster(tmp_path: Path) -> None:
+    proc = _cli("submit", "missing.yaml", "--address", "http://127.0.0.1:9", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "missing.yaml" in proc.stderr
