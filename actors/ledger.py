@@ -57,6 +57,10 @@ class CostLedger:
         self._known: dict[str, CostEntry] = {}  # first reservation of every call id
         self._total = 0  # committed + reserved, micro-USD
         self._per_episode: defaultdict[str, int] = defaultdict(int)
+        # committed totals kept as commits arrive: spent() is asked at every stage end,
+        # and a scan of every commit would grow with the batch
+        self._spent_stage: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self._spent_episode: defaultdict[str, int] = defaultdict(int)
         if self._path is not None and self._path.exists():
             self._replay(self._path)
 
@@ -96,6 +100,8 @@ class CostLedger:
                 self._hold(held, -1)
             self._committed[call_id] = entry
             self._hold(entry, +1)
+            self._spent_stage[(entry.episode_id, entry.stage)] += entry.micro_usd
+            self._spent_episode[entry.episode_id] += entry.micro_usd
         else:
             held = self._reserved.pop(call_id, None)
             if held is not None:
@@ -166,11 +172,9 @@ class CostLedger:
 
     def spent(self, episode_id: str, stage: str | None = None) -> int:
         """Committed micro-USD of an episode, or of one of its stages."""
-        return sum(
-            e.micro_usd
-            for e in self._committed.values()
-            if e.episode_id == episode_id and stage in (None, e.stage)
-        )
+        if stage is None:
+            return self._spent_episode.get(episode_id, 0)
+        return self._spent_stage.get((episode_id, stage), 0)
 
     def spend(self) -> Spend:
         by: dict[str, dict[str, int]] = {k: defaultdict(int) for k in ("ep", "st", "pr", "u")}

@@ -85,6 +85,8 @@ def test_reload_carries_commits_and_releases_orphaned_reservations(tmp_path: Pat
     assert second.spent("ep1") == 250
     second.commit("done", 999)  # a repeated commit after restart is not charged again
     assert second.spend().committed_micro_usd == 250
+    assert second.spent("ep1") == second.spent("ep1", "s") == 250
+    assert second.spent("ep1", "other") == second.spent("ep9") == 0
 
 
 def test_entries_after_a_torn_line_survive_the_next_reload(tmp_path: Path) -> None:
