@@ -121,7 +121,14 @@ class Supervisor:
         self.ledger_name = f"podcast-factory-ledger-{self.run_id}"
         self.ledger: Any = (
             ray.remote(CostLedger)
-            .options(name=self.ledger_name, max_restarts=-1, scheduling_strategy=here)
+            # every ledger method is idempotent (by call id) or a read, so a call that met
+            # a restart is simply sent again once the ledger has reloaded its file
+            .options(
+                name=self.ledger_name,
+                max_restarts=-1,
+                max_task_retries=-1,
+                scheduling_strategy=here,
+            )
             .remote(
                 str(self.rundir.ledger_path),
                 batch.budget_micro_usd,
