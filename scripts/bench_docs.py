@@ -77,9 +77,9 @@ the pace. CPU time by process during the N = {target_n} run:
 
 NOTES_MAKESPAN = """\
 **Where the time goes at 1:10 (analysis of 2026-11-25, this machine).** Each Claude
-stage takes ~90-180 ms longer than its one request, the audio stage ~330 ms longer than
-its ~2.9 requests, and there is ~75 ms of the supervisor's own work between stages (table
-above); at 1:10 a Claude call is 0.3 s, so that is a third of a stage. Two things add up:
+stage takes ~80-130 ms longer than its one request, the audio stage ~290-315 ms longer
+than its ~2.8 requests, and there is ~55-60 ms of the supervisor's own work between stages
+(table above); at 1:10 a Claude call is 0.3 s, so that is a third of a stage. Two things add up:
 
 1. *Orchestration latency per stage and per request.* Each provider request makes four
    actor round trips (`ProviderGovernor.acquire`/`release`, `CostLedger.reserve`/
@@ -93,21 +93,23 @@ above); at 1:10 a Claude call is 0.3 s, so that is a third of a stage. Two thing
    27% in `os.fsync`; 12% in issuing actor calls (argument pickling, Ray's tracing
    wrapper). With one episode at a time (C = 1) the same costs are ~30-45 ms per Claude
    stage and ~35 ms per audio request: latency, not load.
-2. *CPU.* The instance uses ~220 ms of CPU per episode (the same agents in one process:
-   ~65 ms, section 2). At the ideal pace, C / D = 20 / 2.1 s = 9.5 episodes a second,
-   that is ~2.1 cores before the simulator's ~0.3: the 2-core machine is saturated
+2. *CPU.* The instance uses ~205 ms of CPU per episode (the same agents in one process:
+   ~60 ms, section 2). At the ideal pace, C / D = 20 / 2.1 s = 9.5 episodes a second,
+   that is ~2 cores before the simulator's ~0.3: the 2-core machine is saturated
    ("CPU busy" ~80%), so every single-threaded actor (supervisor loop, ledger, governor,
    agents) queues, which inflates item 1 from ~35 ms to ~100 ms.
 
 The "@ 3x latency" row is the check: the same orchestration against 0.9 s requests
-(scale 1:3.3), where the batch needs a third of the CPU a second, comes within 10% of its
-bound (exploratory runs of 100 episodes at 3x gave +7.5% to +14.9%: runs vary by several
-points here). At real latencies (1:1, ~3 s a request) the same overhead is a few percent.
+(scale 1:3.3), where the batch needs a third of the CPU a second, comes to about 10% of
+its bound (+8.6% and +10.3% in two full runs; exploratory runs of 100 episodes at 3x gave
++7.5% to +14.9%: runs vary by several points here). At real latencies (1:1, ~3 s a
+request) the same overhead is a few percent.
 
-Progress polling as the CLI does it ("+ progress") costs ~13 ms a poll and nothing
-measurable in makespan, with `progress(since)` sending only the episodes that changed
-(commit 4ddcf96). Before that change, the same 1,000-episode run with every state sent
-on every poll took 121 ms a poll and 157.0 s against 145.5 s without polling (+8%).
+Progress polling as the CLI does it ("+ progress") costs ~13 ms a poll and a few percent
+of makespan at most (+0.3% and +3.4% against the same batch unpolled, in two runs), with
+`progress(since)` sending only the episodes that changed (commit 4ddcf96). Before that
+change, the same 1,000-episode run with every state sent on every poll took 121 ms a
+poll and 157.0 s against 145.5 s without polling (+8%).
 
 **What would close it** (project code, for the lead): fewer and cheaper round trips per
 request: acquire + reserve and commit + release as one call each (one actor holding both,
@@ -173,7 +175,7 @@ stage's inputs (py-spy, GIL samples of the supervisor at 0 latency: 33% issuing 
 calls, of which 19% pickling arguments; 6% manifests; 5% fingerprints); the ledger's
 ~24 ms is 26 calls, 10 of them `spent` look-ups (before c3a717e each scanned every commit
 of the batch: 10% of the ledger's time at N = 500), plus pickling the `CostEntry` each
-`reserve` and `commit` returns though no caller reads it; the governor's ~16 ms is 16
+`reserve` and `commit` returns though no caller reads it; the governor's ~18 ms is 16
 calls.
 
 **What would close it** (~30 ms of wall, ~70 ms of CPU an episode at 2 cores): two actor

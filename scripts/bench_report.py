@@ -77,7 +77,7 @@ def code_version() -> str:
             )
         except (OSError, subprocess.TimeoutExpired):
             return ""
-        return done.stdout.strip() if done.returncode == 0 else ""
+        return done.stdout.rstrip("\n") if done.returncode == 0 else ""
 
     head = git("log", "-1", "--format=%h %s")
     if not head:
