@@ -23,110 +23,33 @@ import json
 import logging
 import os
 import random
-import re
 import signal
 import socket
 import sys
 import threading
-import time
-import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import sim_payloads as pay
+from sim_anthropic import AnthropicRoutes
+from sim_common import Bill, Reply, Request, TtsCall
+from sim_elevenlabs import DEFAULT_VOICES, ElevenLabsRoutes
 
 from podcast_factory.errors import UserInputError
-from providers.pricing import ClaudeUsage, PriceTable
+from providers.pricing import PriceTable
+
+__all__ = ["FAULT_KINDS", "Bill", "ProviderSimulator", "TtsCall"]
 
 log = logging.getLogger("provider_sim")
 
 FAULT_KINDS = ("429", "529", "500", "timeout", "malformed")
-DEFAULT_VOICES: dict[str, str] = {
-    "JBFqnCBsd6RMkjVDRZzb": "George",
-    "21m00Tcm4TlvDq8ikWAM": "Rachel",
-    "EXAVITQu4vr4xnSDxMaL": "Sarah",
-    "pNInz6obpgDQGcFmaJgB": "Adam",
-}
-DEFAULT_TTS_MODEL = "eleven_multilingual_v2"
-DEFAULT_TTS_FORMAT = "mp3_44100_128"
-"""ElevenLabs' default ``output_format``, which the simulator refuses: ask for ``pcm_*``."""
-_TTS_PATH = re.compile(r"^/v1/text-to-speech/([^/]+)(/stream)?$")
 _MALFORMED = b'{"type": "message", "content": [{"ty'
 
 
-@dataclass(frozen=True)
-class Bill:
-    """What the simulated provider charged for one successful call."""
-
-    request_id: str
-    provider: str
-    """``"anthropic"`` or ``"elevenlabs"``."""
-    model: str
-    units: dict[str, int]
-    micro_usd: int
-
-
-@dataclass(frozen=True)
-class TtsCall:
-    """One text-to-speech request that was answered, to check request stitching."""
-
-    request_id: str
-    voice_id: str
-    model_id: str
-    output_format: str
-    characters: int
-    previous_request_ids: tuple[str, ...]
-    next_request_ids: tuple[str, ...]
-    stream: bool
-
-
-class _Reply(Exception):
-    """An HTTP answer; raised from anywhere in a handler, or returned by a route."""
-
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        chunked: bool = False,
-    ) -> None:
-        super().__init__(status)
-        self.status, self.body, self.headers, self.chunked = (
-            status,
-            body,
-            dict(headers or {}),
-            chunked,
-        )
-
-
-@dataclass
-class _Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    raw: bytes
-    provider: str
-    request_id: str = field(default_factory=lambda: f"req_sim_{uuid.uuid4().hex[:24]}")
-
-    def json(self) -> dict[str, Any]:
-        try:
-            body = json.loads(self.raw or b"null")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise self.error(400, "the request body must be a JSON object")
-        return body
-
-    def error(self, status: int, message: str, kind: str = "") -> _Reply:
-        return _Reply(status, pay.error_body(self.provider, status, message, kind))
-
-
-class ProviderSimulator:
+class ProviderSimulator(AnthropicRoutes, ElevenLabsRoutes):
     """Anthropic + ElevenLabs on one loopback port, served from a daemon thread.
 
     ``voices`` maps ElevenLabs voice ids to names (default: a few premade voices); an
@@ -258,7 +181,7 @@ class ProviderSimulator:
         headers = {k.lower(): v for k, v in handler.headers.items()}
         provider = "anthropic" if "anthropic-version" in headers else "elevenlabs"
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        req = _Request(method, parts.path, query, headers, raw, provider)
+        req = Request(method, parts.path, query, headers, raw, provider)
         with self._lock:
             self._counts[req.path] += 1
             self._in_flight[provider] += 1
@@ -269,7 +192,7 @@ class ProviderSimulator:
             with self._lock:
                 self._in_flight[provider] -= 1
 
-    def _answer(self, handler: _Handler, method: str, req: _Request) -> None:
+    def _answer(self, handler: _Handler, method: str, req: Request) -> None:
         provider = req.provider
         try:
             self._check_key(req)
@@ -282,7 +205,7 @@ class ProviderSimulator:
                 raise self._fault(req, fault)
             self._stopping.wait(self.latency_s)
             reply = self._route(req)
-        except _Reply as raised:
+        except Reply as raised:
             reply = raised
         except Exception:  # a simulator bug must not look like a dropped connection
             log.exception("provider simulator: cannot answer %s %s", method, req.path)
@@ -297,7 +220,7 @@ class ProviderSimulator:
             self._counts[f"status:{reply.status}"] += 1
         _write(handler, reply)
 
-    def _check_key(self, req: _Request) -> None:
+    def _check_key(self, req: Request) -> None:
         if self._api_key is None:
             return
         if req.provider == "anthropic":
@@ -325,9 +248,9 @@ class ProviderSimulator:
             self._counts[f"fault:{kind}"] += 1
             return kind
 
-    def _fault(self, req: _Request, kind: str) -> _Reply:
+    def _fault(self, req: Request, kind: str) -> Reply:
         if kind == "malformed":
-            return _Reply(200, _MALFORMED, {"content-type": "application/json"})
+            return Reply(200, _MALFORMED, {"content-type": "application/json"})
         if kind == "429":
             reply = req.error(429, "Rate limited (simulated)")
             reply.headers["retry-after"] = f"{self.retry_after_s:g}"
@@ -340,125 +263,16 @@ class ProviderSimulator:
             return req.error(503, "The system is busy (simulated)")
         return req.error(500, "Internal server error (simulated)")
 
-    def _route(self, req: _Request) -> _Reply:
-        where = (req.method, req.provider, req.path)
-        tts = _TTS_PATH.match(req.path)
-        if where == ("POST", "anthropic", "/v1/messages"):
-            return _Reply(200, self._messages(req))
-        if where == ("POST", "anthropic", "/v1/messages/count_tokens"):
-            request = req.json()
-            self._claude_model(req, request)
-            return _Reply(200, {"input_tokens": sum(p[0] for p in pay.prompt_pieces(request))})
-        if where == ("GET", "anthropic", "/v1/models"):
-            return _Reply(200, pay.claude_models_page(self.prices.claude_models()))
-        if req.provider == "elevenlabs" and req.method == "POST" and tts:
-            return self._tts(req, tts[1], stream=bool(tts[2]))
-        if where == ("GET", "elevenlabs", "/v1/models"):
-            models = self.prices.tts_models()
-            return _Reply(200, [pay.tts_model(m, self.prices.tts_max_chars(m)) for m in models])
-        if where in (("GET", "elevenlabs", "/v1/voices"), ("GET", "elevenlabs", "/v2/voices")):
-            voices = [
-                {"voice_id": v, "name": n, "category": "premade"} for v, n in self.voices.items()
-            ]
-            body: dict[str, Any] = {"voices": voices}
-            if req.path.startswith("/v2"):
-                body.update(has_more=False, total_count=len(voices), next_page_token=None)
-            return _Reply(200, body)
-        raise req.error(404, f"{req.method} {req.path}: not found", "not_found_error")
-
-    # -- Anthropic -------------------------------------------------------------------------
-    def _claude_model(self, req: _Request, body: dict[str, Any]) -> str:
-        model = body.get("model")
-        if not isinstance(model, str) or not _priced(self.prices.claude_models(), model):
-            raise req.error(404, f"model: {model}")
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise req.error(400, "messages: at least one message is required")
-        if not all(
-            isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in messages
-        ):
-            raise req.error(400, "messages: each message needs a role of user or assistant")
-        return model
-
-    def _messages(self, req: _Request) -> dict[str, Any]:
-        body = req.json()
-        model = self._claude_model(req, body)
-        max_tokens = body.get("max_tokens")
-        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-            raise req.error(400, "max_tokens: must be an integer >= 1")
-        if body.get("stream"):
-            raise req.error(400, "stream: this simulator does not stream; call without stream")
-        fresh = write_5m = write_1h = read = 0
-        now = time.monotonic()
-        with self._lock:
-            for count, text, cache_control in pay.prompt_pieces(body):
-                if cache_control is None:
-                    fresh += count
-                    continue
-                ttl = 3600.0 if cache_control.get("ttl") == "1h" else 300.0
-                expiry = self._cache.get((model, text), 0.0)
-                if expiry > now:
-                    read += count
-                elif ttl > 300.0:
-                    write_1h += count
-                else:
-                    write_5m += count
-                self._cache[(model, text)] = max(expiry, now + ttl)
-            self._searches += 1
-            search_no = self._searches
-        content, output, stop_reason, searches = pay.answer(body, search_no)
-        usage = ClaudeUsage(fresh, output, write_5m, write_1h, read, searches)
-        cost = self.prices.claude_cost(model, usage)
-        with self._lock:
-            self._bills.append(Bill(req.request_id, "anthropic", model, usage.as_units(), cost))
-            self._message_bodies.append(body)
-        return pay.message_body(model, content, stop_reason, usage)
-
-    # -- ElevenLabs ------------------------------------------------------------------------
-    def _tts(self, req: _Request, voice_id: str, *, stream: bool) -> _Reply:
-        if self.voices and voice_id not in self.voices:
-            message = f"A voice with the voice_id {voice_id} was not found."
-            raise req.error(404, message, "voice_not_found")
-        body = req.json()
-        text, model = body.get("text"), body.get("model_id") or DEFAULT_TTS_MODEL
-        if not isinstance(text, str):
-            missing = {"type": "missing", "loc": ["body", "text"], "msg": "Field required"}
-            raise _Reply(422, {"detail": [missing]})
-        if not isinstance(model, str) or model not in self.prices.tts_models():
-            raise req.error(400, f"model {model!r} does not exist", "model_not_found")
-        most = self.prices.tts_max_chars(model)
-        if not text.strip() or len(text) > most:
-            message = f"text must have 1 to {most} characters for {model}; it has {len(text)}"
-            raise req.error(400, message, "max_character_limit_exceeded")
-        fmt = req.query.get("output_format", DEFAULT_TTS_FORMAT)
-        rate = int(fmt[4:]) if fmt.startswith("pcm_") and fmt[4:].isdigit() else 0
-        if rate not in pay.PCM_RATES:
-            served = ", ".join(f"pcm_{r}" for r in pay.PCM_RATES)
-            message = f"this simulator only serves pcm ({served}), not {fmt!r}"
-            raise req.error(422, message, "unsupported_output_format")
-        self._stopping.wait(self.tts_latency_per_1000_chars_s * len(text) / 1000)
-        audio = pay.synthesize(text, voice_id, rate)
-        before, after = body.get("previous_request_ids") or (), body.get("next_request_ids") or ()
-        call = TtsCall(
-            req.request_id, voice_id, model, fmt, len(text), tuple(before), tuple(after), stream
+    def _route(self, req: Request) -> Reply:
+        routed = (
+            self.route_anthropic(req) if req.provider == "anthropic" else self.route_elevenlabs(req)
         )
-        bill = Bill(
-            req.request_id, "elevenlabs", model, {"characters": len(text)},
-            self.prices.tts_cost(model, len(text)),
-        )  # fmt: skip
-        with self._lock:
-            self._tts_calls.append(call)
-            self._bills.append(bill)
-        headers = {"content-type": "audio/pcm", "character-cost": str(len(text))}
-        return _Reply(200, audio, headers, chunked=stream)
+        if routed is None:
+            raise req.error(404, f"{req.method} {req.path}: not found", "not_found_error")
+        return routed
 
 
-def _priced(models: list[str], model: str) -> bool:
-    """A priced model id, or a dated id (``...-20251001``) of one."""
-    return model in models or re.sub(r"-\d{8}$", "", model) in models
-
-
-def _write(handler: _Handler, reply: _Reply) -> None:
+def _write(handler: _Handler, reply: Reply) -> None:
     body: bytes = reply.body
     handler.send_response(reply.status)
     for name, value in reply.headers.items():
