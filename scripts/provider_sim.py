@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import sim_payloads as pay
 from sim_anthropic import AnthropicRoutes
+from sim_batches import BatchRoutes
 from sim_common import Bill, Reply, Request, TtsCall
 from sim_elevenlabs import DEFAULT_VOICES, ElevenLabsRoutes
 
@@ -49,7 +50,7 @@ FAULT_KINDS = ("429", "529", "500", "timeout", "malformed")
 _MALFORMED = b'{"type": "message", "content": [{"ty'
 
 
-class ProviderSimulator(AnthropicRoutes, ElevenLabsRoutes):
+class ProviderSimulator(BatchRoutes, AnthropicRoutes, ElevenLabsRoutes):
     """Anthropic + ElevenLabs on one loopback port, served from a daemon thread.
 
     ``voices`` maps ElevenLabs voice ids to names (default: a few premade voices); an
@@ -264,9 +265,10 @@ class ProviderSimulator(AnthropicRoutes, ElevenLabsRoutes):
         return req.error(500, "Internal server error (simulated)")
 
     def _route(self, req: Request) -> Reply:
-        routed = (
-            self.route_anthropic(req) if req.provider == "anthropic" else self.route_elevenlabs(req)
-        )
+        if req.provider == "anthropic":
+            routed = self.route_batches(req) or self.route_anthropic(req)
+        else:
+            routed = self.route_elevenlabs(req)
         if routed is None:
             raise req.error(404, f"{req.method} {req.path}: not found", "not_found_error")
         return routed
