@@ -1,18 +1,22 @@
 """ElevenLabs speech through the elevenlabs SDK.
 
 Text is split on sentence boundaries under the model's per-request character limit;
-each request passes the request ids of the same voice's previous chunks
-(``previous_request_ids``, at most three) so the voice flows across chunk and turn
-boundaries. Output is raw PCM, stitched by the audio agent. The SDK does not retry
-streamed conversions, so retries happen here, in ``providers.retry``, honouring
-``Retry-After``; each attempt is metered and the cost comes from the
-``character-cost`` header the provider returns.
+where the model supports request stitching (not ``eleven_v3``), each request passes the
+request ids of the same voice's previous chunks (``previous_request_ids``, at most three,
+none older than two hours) so the voice flows across chunk and turn boundaries. Output is
+raw PCM, stitched by the audio agent. The SDK does not retry streamed conversions, so
+retries happen here, in ``providers.retry``, honouring ``Retry-After``; each attempt is
+metered: the reservation holds characters x the model's credits per character, and the
+bill is the credits the ``character-cost`` header reports. A reply is judged by its body,
+not its content-type (see ``audio_problem``). Sources: docs/providers/elevenlabs.md.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 import httpx
 from elevenlabs.client import AsyncElevenLabs
@@ -29,6 +33,11 @@ DEFAULT_VOICES: tuple[str, str] = ("JBFqnCBsd6RMkjVDRZzb", "21m00Tcm4TlvDq8ikWAM
 """ElevenLabs premade voices (George, Rachel) for hosts who name none."""
 CONTINUITY = 3
 """The API accepts at most three previous request ids."""
+STITCH_MAX_AGE_S = 2 * 3600.0
+"""Request ids older than two hours are not used by the API for stitching."""
+STITCH_MARGIN_S = 300.0
+"""Ids are sent only while younger than ``STITCH_MAX_AGE_S`` minus this margin, so that an
+id cannot age past the limit while its request waits for a slot or a retry."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -54,6 +63,47 @@ def chunk_text(text: str, limit: int) -> list[str]:
     if current:
         pieces.append(current)
     return [p for p in pieces if p]
+
+
+def audio_problem(data: bytes) -> str | None:
+    """Why a 200 body is not 16-bit PCM, or None when it is.
+
+    The body decides, not the content-type (the API may send ``audio/pcm``,
+    ``application/octet-stream`` or none): an empty body, a JSON document or printable
+    text (an error page, a proxy's message) is malformed; so is an odd number of bytes.
+    Anything else made of whole 16-bit samples is audio."""
+    if not data:
+        return "empty body"
+    head = data[:4096].lstrip()
+    if head[:1] in (b"{", b"["):
+        try:
+            json.loads(data)
+        except ValueError:
+            pass
+        else:
+            return "a JSON body"
+    text = ""
+    for cut in range(4):  # a multi-byte character may straddle the 4,096th byte
+        try:
+            text = data[: 4096 - cut].decode("utf-8")
+            break
+        except UnicodeDecodeError:
+            continue
+    if text and all(c.isprintable() or c in "\r\n\t" for c in text):
+        return "a text body"
+    if len(data) % 2:
+        return "odd PCM length"
+    return None
+
+
+def billed_credits(headers: Mapping[str, str]) -> Decimal | None:
+    """The credits the ``character-cost`` header reports, or None when absent or unreadable."""
+    raw = headers.get("character-cost")
+    try:
+        credits = Decimal(raw) if raw else None
+    except InvalidOperation:
+        return None
+    return credits if credits is not None and credits.is_finite() and credits >= 0 else None
 
 
 def sample_rate_of(output_format: str) -> int:
@@ -93,8 +143,12 @@ class ElevenLabsTTS:
         self._limit = min(chunk_chars, prices.tts_max_chars(model_id))
         self.signature = f"{model_id}|{output_format}|{self._limit}"
         """What, besides voice and text, decides the audio: part of cache keys."""
+        self.stitching = prices.tts_stitching(model_id)
+        """Whether the model takes ``previous_request_ids`` (``eleven_v3`` does not)."""
 
     def reservation(self, characters: int) -> int:
+        """Micro-USD held for ``characters`` characters: their credits at the model's
+        multiplier, rounded up, at the credit price."""
         return self._prices.tts_cost(self._model, characters)
 
     async def speak(
@@ -104,7 +158,7 @@ class ElevenLabsTTS:
         ids = list(previous)
         audio: list[bytes] = []
         for chunk in chunk_text(text, self._limit):
-            prior = tuple(ids[-CONTINUITY:])
+            prior = tuple(ids[-CONTINUITY:]) if self.stitching else ()
 
             async def attempt(
                 chunk: str = chunk, prior: tuple[str, ...] = prior
@@ -134,12 +188,12 @@ class ElevenLabsTTS:
                     previous_request_ids=list(prior) if prior else None,
                 ) as response:
                     headers = response.headers
-                    if not headers.get("content-type", "audio").startswith("audio"):
-                        raise TransientProviderError(PROVIDER, "malformed reply: not audio")
-                    characters = int(headers.get("character-cost") or len(text))
-                    charge.bill(
-                        self._prices.tts_cost(self._model, characters), {"characters": characters}
-                    )
+                    credits = billed_credits(headers)
+                    if credits is not None:  # billed: paid even if the body proves bad
+                        charge.bill(
+                            self._prices.tts_credit_cost(self._model, credits),
+                            {"characters": len(text), "credits": _whole(credits)},
+                        )
                     data = b"".join([part async for part in response.data])
             except ApiError as exc:
                 raise status_error(
@@ -149,12 +203,20 @@ class ElevenLabsTTS:
                 raise TransientProviderError(PROVIDER, "the request timed out") from None
             except httpx.TransportError:
                 raise TransientProviderError(PROVIDER, "the connection failed") from None
-            if len(data) % 2:
-                raise TransientProviderError(PROVIDER, "malformed reply: odd PCM length")
+            problem = audio_problem(data)
+            if problem:
+                raise TransientProviderError(PROVIDER, f"malformed reply: {problem}")
+            if credits is None:  # audio without a reported cost: count what was reserved
+                charge.bill(estimate, {"characters": len(text)})
             return data, headers.get("request-id", "")
 
     async def close(self) -> None:
         await self._http.aclose()
+
+
+def _whole(credits: Decimal) -> int:
+    """Credits as a whole number for the ledger's units (rounded up)."""
+    return int(credits.to_integral_value(rounding=ROUND_CEILING))
 
 
 def _detail(body: object) -> str:

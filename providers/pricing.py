@@ -85,8 +85,20 @@ class ClaudePrice:
 
 @dataclass(frozen=True)
 class TtsPrice:
-    per_1000_chars: Decimal
+    """One ElevenLabs model: what a credit costs, how many credits a character uses."""
+
+    per_1000_credits: Decimal
+    """USD per 1,000 credits."""
+    credits_per_char: Decimal
+    """The model's ``character_cost_multiplier``: 1 for v2/v3, 0.5 for flash/turbo v2.5."""
     max_chars: int
+    stitching: bool = True
+    """Whether the model takes ``previous_request_ids`` (request stitching)."""
+
+    @property
+    def per_1000_chars(self) -> Decimal:
+        """USD per 1,000 characters (credits per character x the credit price)."""
+        return self.per_1000_credits * self.credits_per_char
 
 
 @dataclass(frozen=True)
@@ -132,11 +144,32 @@ class PriceTable:
         return _ceil(tokens + searches)
 
     def tts_cost(self, model: str, characters: int) -> int:
-        """Micro-USD for synthesizing ``characters`` characters (rounded up)."""
+        """Micro-USD for synthesizing ``characters`` characters (rounded up): the credits
+        they use (``tts_credits``) at the model's credit price."""
+        return self.tts_credit_cost(model, self.tts_credits(model, characters))
+
+    def tts_credits(self, model: str, characters: int) -> int:
+        """Credits ``characters`` characters of ``model`` use: characters x the model's
+        multiplier, rounded up to a whole credit (what a reservation holds)."""
         if characters < 0:
             raise ValueError(f"characters must be >= 0, got {characters}")
+        return _ceil(characters * self.tts[_lookup(model, self.tts)].credits_per_char)
+
+    def tts_credit_cost(self, model: str, credits: int | Decimal) -> int:
+        """Micro-USD for ``credits`` credits spent on ``model`` (what the ``character-cost``
+        header reports), rounded up."""
+        if credits < 0:
+            raise ValueError(f"credits must be >= 0, got {credits}")
         price = self.tts[_lookup(model, self.tts)]
-        return _ceil(characters * price.per_1000_chars * _MICRO / 1000)
+        return _ceil(Decimal(credits) * price.per_1000_credits * _MICRO / 1000)
+
+    def tts_multiplier(self, model: str) -> Decimal:
+        """Credits per character of ``model`` (its ``character_cost_multiplier``)."""
+        return self.tts[_lookup(model, self.tts)].credits_per_char
+
+    def tts_stitching(self, model: str) -> bool:
+        """Whether ``model`` takes ``previous_request_ids``."""
+        return self.tts[_lookup(model, self.tts)].stitching
 
     def tts_max_chars(self, model: str) -> int:
         """The most characters one text-to-speech request of ``model`` may carry."""
@@ -210,13 +243,8 @@ class _Reader:
             for name, entry in self._models(ant, "anthropic").items()
         }
         el = self.mapping(self.get(top, "elevenlabs", ""), "elevenlabs")
-        tts: dict[str, TtsPrice] = {}
-        for name, entry in self._models(el, "elevenlabs").items():
-            where = f"elevenlabs.models.{name}"
-            max_chars = self.get(entry, "max_chars", where)
-            if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 1:
-                raise self.fail(f"{where}.max_chars", f"must be a positive int, got {max_chars!r}")
-            tts[str(name)] = TtsPrice(self.money(entry, "per_1000_chars", where), max_chars)
+        tts = {str(name): self._tts(el, entry, f"elevenlabs.models.{name}")
+               for name, entry in self._models(el, "elevenlabs").items()}  # fmt: skip
         return PriceTable(
             as_of=as_of,
             path=self.path,
@@ -228,6 +256,23 @@ class _Reader:
             cache_write_1h=self.money(cache, "write_1h", "anthropic.cache"),
             cache_read=self.money(cache, "read", "anthropic.cache"),
         )
+
+    def _tts(self, el: dict[str, Any], entry: dict[str, Any], where: str) -> TtsPrice:
+        """A model's credit price (its own ``per_1000_credits`` or the provider's) and
+        multiplier; the older ``per_1000_chars`` form reads as 1 credit per character."""
+        max_chars = self.get(entry, "max_chars", where)
+        if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 1:
+            raise self.fail(f"{where}.max_chars", f"must be a positive int, got {max_chars!r}")
+        stitching = entry.get("stitching", True)
+        if not isinstance(stitching, bool):
+            raise self.fail(f"{where}.stitching", f"must be true or false, got {stitching!r}")
+        if "per_1000_chars" in entry:
+            per_credit, multiplier = self.money(entry, "per_1000_chars", where), Decimal(1)
+        else:
+            source, at = (entry, where) if "per_1000_credits" in entry else (el, "elevenlabs")
+            per_credit = self.money(source, "per_1000_credits", at)
+            multiplier = self.money(entry, "credits_per_char", where)
+        return TtsPrice(per_credit, multiplier, max_chars, stitching)
 
     def _models(self, provider: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
         models = self.mapping(self.get(provider, "models", where), f"{where}.models")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -77,15 +78,26 @@ class ElevenLabsEngine:
 
     A crash mid-episode loses the audio stage in flight; when it runs again, the turns
     already synthesized (and paid) are read back instead of bought a second time. The
-    cache key covers model, format, voice and text, so a changed line is spoken anew."""
+    cache key covers model, format, voice and text, so a changed line is spoken anew.
+
+    Each turn's request ids are kept with the time they were made (``made_at``): a later
+    request of the same voice names them (request stitching) only while the model supports
+    stitching and they are younger than two hours, the API's limit. ``clock`` (seconds
+    since the epoch) is for tests."""
 
     name = elevenlabs_tts.PROVIDER
 
-    def __init__(self, tts: elevenlabs_tts.ElevenLabsTTS, cache_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        tts: elevenlabs_tts.ElevenLabsTTS,
+        cache_dir: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._tts = tts
         self.sample_rate = tts.sample_rate
         self.cache_hits = 0
         self._cache = Path(cache_dir) if cache_dir else None
+        self._clock = clock
 
     def voice(self, host: Host, position: int) -> str:
         return host.voices.get("elevenlabs") or elevenlabs_tts.DEFAULT_VOICES[position]
@@ -93,37 +105,51 @@ class ElevenLabsEngine:
     def _key(self, text: str, voice: str) -> str:
         return hashlib.sha256(f"{self._tts.signature}|{voice}|{text}".encode()).hexdigest()
 
-    def _cached(self, key: str) -> tuple[bytes, list[str]] | None:
+    def _cached(self, key: str) -> tuple[bytes, list[str], float] | None:
+        """PCM, request ids and when they were made (0: unknown, so never stitched)."""
         if self._cache is None:
             return None
         pcm, meta = self._cache / f"{key}.pcm", self._cache / f"{key}.json"
         if not (pcm.is_file() and meta.is_file()):
             return None
         try:
-            ids = json.loads(meta.read_text())["request_ids"]
-        except (ValueError, KeyError):
+            info = json.loads(meta.read_text())
+            ids, made_at = list(info["request_ids"]), float(info.get("made_at", 0.0))
+        except (ValueError, KeyError, TypeError):
             return None
         self.cache_hits += 1
-        return pcm.read_bytes(), list(ids)
+        return pcm.read_bytes(), ids, made_at
 
-    def _keep(self, key: str, pcm: bytes, ids: list[str]) -> None:
+    def _keep(self, key: str, pcm: bytes, ids: list[str], made_at: float) -> None:
         if self._cache is None:
             return
         atomic_write(self._cache / f"{key}.pcm", pcm)  # audio first: meta marks it whole
-        atomic_write(self._cache / f"{key}.json", json.dumps({"request_ids": ids}).encode())
+        meta = {"request_ids": ids, "made_at": made_at}
+        atomic_write(self._cache / f"{key}.json", json.dumps(meta).encode())
+
+    def _stitchable(self, made: list[tuple[str, float]]) -> list[str]:
+        """The ids a new request may name: none if the model cannot stitch, else those
+        young enough (with a margin) to still be used by the API."""
+        if not self._tts.stitching:
+            return []
+        limit = elevenlabs_tts.STITCH_MAX_AGE_S - elevenlabs_tts.STITCH_MARGIN_S
+        now = self._clock()
+        return [rid for rid, at in made if now - at < limit]
 
     async def speak(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[bytes]:
-        history: dict[str, list[str]] = {}
+        history: dict[str, list[tuple[str, float]]] = {}
         out = []
         for text, voice in turns:
             key = self._key(text, voice)
             found = await asyncio.to_thread(self._cached, key)
             if found is None:
-                pcm, ids = await self._tts.speak(meter, text, voice, history.get(voice, ()))
-                await asyncio.to_thread(self._keep, key, pcm, ids)
+                prior = self._stitchable(history.get(voice, []))
+                pcm, ids = await self._tts.speak(meter, text, voice, prior)
+                made_at = self._clock()
+                await asyncio.to_thread(self._keep, key, pcm, ids, made_at)
             else:
-                pcm, ids = found
-            history.setdefault(voice, []).extend(ids)
+                pcm, ids, made_at = found
+            history.setdefault(voice, []).extend((rid, made_at) for rid in ids)
             out.append(pcm)
         return out
 

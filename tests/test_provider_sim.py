@@ -350,7 +350,7 @@ def test_tts_pcm_sized_to_the_text(sim, eleven):
         pcm = b"".join(raw.data)
         headers = raw.headers
     assert headers["content-type"] == "audio/pcm"
-    assert headers["character-cost"] == str(len(text))
+    assert headers["character-cost"] == str(len(text) // 2)  # credits: flash is 0.5 a char
     assert headers["request-id"] == sim.tts_calls[0].request_id
     assert len(pcm) == 2 * sim_payloads.pcm_samples(len(text), 16000)
     assert len(pcm) / 2 / 16000 == pytest.approx(len(text) / 15, abs=1e-3)
@@ -362,7 +362,7 @@ def test_tts_pcm_sized_to_the_text(sim, eleven):
     assert pitch == pytest.approx(sim_payloads.voice_pitch_hz(RACHEL), rel=0.05)
     other = b"".join(eleven.text_to_speech.convert(GEORGE, text=text, output_format="pcm_16000"))
     assert abs(estimate_pitch_hz(other, 16000) - pitch) > 10
-    assert sim.bills[0].units == {"characters": len(text)}
+    assert sim.bills[0].units == {"characters": len(text), "credits": len(text) // 2}
     assert sim.bills[0].micro_usd == PRICES.tts_cost("eleven_flash_v2_5", len(text))
 
 
