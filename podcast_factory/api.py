@@ -23,11 +23,15 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from actors.memory import default_memory_dir
 from podcast_factory.batchfile import load_batch_file, single_episode
-from podcast_factory.config import Credentials, RunSettings
+from podcast_factory.config import Credentials, RunSettings, check_models, configured_models
 from podcast_factory.errors import UserInputError
 from podcast_factory.inputs import missing_inputs
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
 from podcast_factory.workflow import StageSpec, Workflow, workflow_from_python
+from providers.lifecycle import confirm_models
+from providers.pricing import PriceTable
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BatchResult",
@@ -37,6 +41,7 @@ __all__ = [
     "StageSpec",
     "Workflow",
     "check_out_dir",
+    "confirm_configured_models",
     "ensure_ray",
     "load_batch_file",
     "run_batch",
@@ -94,9 +99,27 @@ def prepare(
             f"{missing[0]}{more}: the {batch.workflow.preset or 'workflow'} workflow starts "
             "from a previous run; point inputs_from (--from) at it",
         )
+    for notice in check_models(settings, PriceTable.load()):
+        log.warning("%s", notice)
     if settings.memory and settings.memory_dir is None:
         settings = settings.model_copy(update={"memory_dir": default_memory_dir(os.environ)})
     return settings
+
+
+def confirm_configured_models(settings: RunSettings, creds: Credentials) -> list[str]:
+    """With a key, ask each provider's (free) models endpoint whether every configured
+    model exists, once per run and before any paid call; raises ``UserInputError`` for
+    a model the provider does not know. Returns notices (an endpoint not reached)."""
+    claude, speech = configured_models(settings)
+    a, e = creds.anthropic_api_key, creds.elevenlabs_api_key
+    return confirm_models(
+        claude,
+        speech,
+        anthropic_key=a.get_secret_value() if a else None,
+        anthropic_base_url=creds.anthropic_base_url,
+        elevenlabs_key=e.get_secret_value() if e else None,
+        elevenlabs_base_url=creds.elevenlabs_base_url,
+    )
 
 
 def start_batch(
@@ -128,12 +151,20 @@ async def run_batch_async(
     creds: Credentials | None = None,
     on_progress: ProgressCallback | None = None,
     address: str | None = None,
+    confirm: bool = True,
 ) -> BatchResult:
     """Run a batch to the end, calling ``on_progress`` with every episode's state.
 
     ``settings`` says which providers run (offline unless set); ``creds`` carries the
-    API keys (``Credentials.from_env(os.environ)`` reads them the usual way)."""
+    API keys (``Credentials.from_env(os.environ)`` reads them the usual way).
+    ``confirm``: ask the models endpoints first (``confirm_configured_models``); pass
+    False when the caller already did for this run."""
     prepare(batch, out_dir, settings)  # bad input fails before Ray starts
+    if confirm:
+        for notice in await asyncio.to_thread(
+            confirm_configured_models, settings or RunSettings(), creds or Credentials()
+        ):
+            log.warning("%s", notice)
     ensure_ray(address)
     supervisor = start_batch(batch, out_dir, settings, creds)
     try:
@@ -161,10 +192,17 @@ def run_batch(
     creds: Credentials | None = None,
     on_progress: ProgressCallback | None = None,
     address: str | None = None,
+    confirm: bool = True,
 ) -> BatchResult:
     """Blocking form of ``run_batch_async`` for scripts and the CLI."""
     return asyncio.run(
         run_batch_async(
-            batch, out_dir, settings, creds=creds, on_progress=on_progress, address=address
+            batch,
+            out_dir,
+            settings,
+            creds=creds,
+            on_progress=on_progress,
+            address=address,
+            confirm=confirm,
         )
     )

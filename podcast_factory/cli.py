@@ -99,6 +99,12 @@ def _add_provider_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="web searches Claude research may make per episode (default 0)",
     )
+    p.add_argument(
+        "--economy",
+        action="store_true",
+        help="send Claude requests through the Message Batches API: half the token "
+        "price, results in minutes to hours (web searches cost the same)",
+    )
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -305,6 +311,7 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
                 ("script_model", args.script_model),
                 ("quality_model", args.quality_model),
                 ("web_searches", args.web_searches),
+                ("economy", getattr(args, "economy", False) or None),
             )
             if v is not None
         }
@@ -340,8 +347,17 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
         memory=not getattr(args, "no_memory", False),
         memory_dir=getattr(args, "memory_dir", None),
     )
-    check_models(settings, PriceTable.load())
+    for notice in check_models(settings, PriceTable.load()):
+        err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
     return settings
+
+
+def _confirm(settings: RunSettings, creds: Credentials, err: Console) -> None:
+    """Ask the models endpoints (free) before any paid call; once per run."""
+    from podcast_factory.api import confirm_configured_models
+
+    for notice in confirm_configured_models(settings, creds):
+        err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
 
 
 def _produce(args: argparse.Namespace, err: Console) -> int:
@@ -352,10 +368,17 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
     creds = Credentials.from_env(os.environ)
     settings = prepare(spec, out, _settings(args, creds, err))
     check_urls(spec)
+    _confirm(settings, creds, err)
     plain = Console(stderr=True, force_terminal=False) if args.job else err
     with ProgressView(plain, len(spec.episodes), spec.workflow.order) as view:
         result = run_batch(
-            spec, out, settings, creds=creds, on_progress=view.update, address=args.address
+            spec,
+            out,
+            settings,
+            creds=creds,
+            on_progress=view.update,
+            address=args.address,
+            confirm=False,
         )
     if args.job:  # the submitting side reads this one line back out of the job's logs
         err.print(result_table(result.episodes, out))
@@ -368,7 +391,7 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
 FORWARDED = (
     "llm", "tts", "research_model", "script_model", "quality_model", "tts_model",
     "max_concurrent", "rpm", "attempts", "web_searches", "workflow", "revisions",
-    "inputs_from", "budget", "episode_cap", "concurrency", "no_memory",
+    "inputs_from", "budget", "episode_cap", "concurrency", "no_memory", "economy",
 )  # fmt: skip
 """The ``submit`` options handed on to the ``batch`` verb that runs on the cluster."""
 
@@ -446,7 +469,9 @@ def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) ->
 def _estimate(args: argparse.Namespace, err: Console) -> int:
     spec = load_batch_file(args.file)
     spec = spec.model_copy(update={"workflow": _workflow_from_args(args, spec.workflow)})
-    settings = _settings(args, Credentials.from_env(os.environ), err)
+    creds = Credentials.from_env(os.environ)
+    settings = _settings(args, creds, err)
+    _confirm(settings, creds, err)
     estimate = estimate_batch(spec, settings)
     if args.json:
         data = estimate.model_dump(mode="json")

@@ -6,12 +6,14 @@ Actors never read the environment; whatever they need arrives here, frozen.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from actors.governor import ProviderLimits, default_limits
 from podcast_factory.errors import UserInputError
+from providers.lifecycle import check_lifecycle
 from providers.pricing import ClaudeUsage, PriceTable
 
 WORDS_PER_MINUTE = 150
@@ -43,13 +45,21 @@ class ClaudeSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    research_model: str = "claude-haiku-4-5"
-    script_model: str = "claude-sonnet-4-5"
-    quality_model: str = "claude-haiku-4-5"
+    research_model: str = "claude-haiku-5-5"
+    script_model: str = "claude-sonnet-5-5"
+    quality_model: str = "claude-haiku-5-5"
     web_searches: int = Field(0, ge=0, le=20)
     """Web searches research may make per episode (0: sources only). $10 per 1,000."""
     max_source_chars: int = Field(60_000, ge=1_000)
     """Source text sent to research per episode; the rest is cut (and says so)."""
+    economy: bool = False
+    """Send requests through the Message Batches API: half the token price, slower."""
+    batch_window_s: float = Field(0.5, ge=0.0, le=60.0)
+    """Economy: how long a request waits for others to join its batch."""
+    batch_max_requests: int = Field(100, ge=1, le=100_000)
+    """Economy: a batch goes out at once when this many requests wait."""
+    batch_poll_s: float = Field(1.0, gt=0.0, le=60.0)
+    """Economy: the first pause between polls of a batch (it doubles up to 60 s)."""
 
 
 class ElevenLabsSettings(BaseModel):
@@ -173,10 +183,8 @@ def choose_providers(
     return chosen_llm, chosen_tts, notices  # type: ignore[return-value]
 
 
-def check_models(settings: RunSettings, prices: PriceTable) -> None:
-    """Every model the settings name must be in the price table, or nothing can be
-    reserved for it: a usage error before anything runs. The table's own lookup decides
-    (dated ids such as ``claude-haiku-4-5-20251001`` included); only the field changes."""
+def configured_models(settings: RunSettings) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (flag, model id) pairs of the Claude and the speech models a run would use."""
     c = settings.claude
     claude = (
         [
@@ -188,6 +196,16 @@ def check_models(settings: RunSettings, prices: PriceTable) -> None:
         else []
     )
     speech = [("--tts-model", settings.elevenlabs.model_id)] if settings.tts == "elevenlabs" else []
+    return claude, speech
+
+
+def check_models(settings: RunSettings, prices: PriceTable) -> list[str]:
+    """Every model the settings name must be in the price table, or nothing can be
+    reserved for it, and still served (``providers.lifecycle``): a usage error before
+    anything runs. The table's own lookup decides (dated ids such as
+    ``claude-haiku-4-5-20251001`` included); only the field changes. Returns notices of
+    models that retire soon."""
+    claude, speech = configured_models(settings)
     for flag, model in claude + speech:
         try:
             if flag == "--tts-model":
@@ -196,3 +214,4 @@ def check_models(settings: RunSettings, prices: PriceTable) -> None:
                 prices.claude_cost(model, ClaudeUsage())
         except UserInputError as exc:
             raise UserInputError(flag, exc.problem) from None
+    return check_lifecycle(claude, prices_path=Path(prices.path))

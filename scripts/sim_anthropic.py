@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 import sim_payloads as pay
 from sim_common import Bill, Reply, Request, SimState, priced
 
+from providers.lifecycle import retirement
 from providers.pricing import ClaudeUsage
 
 
@@ -24,12 +26,26 @@ class AnthropicRoutes(SimState):
             self._claude_model(req, request)
             return Reply(200, {"input_tokens": sum(p[0] for p in pay.prompt_pieces(request))})
         if where == ("GET", "/v1/models"):
-            return Reply(200, pay.claude_models_page(self.prices.claude_models()))
+            return Reply(200, pay.claude_models_page(self.served_claude_models()))
+        if req.method == "GET" and req.path.startswith("/v1/models/"):
+            model = req.path.removeprefix("/v1/models/")
+            if not priced(self.served_claude_models(), model):
+                raise req.error(404, f"model: {model}", "not_found_error")
+            return Reply(200, pay.claude_models_page([model])["data"][0])
         return None
+
+    def served_claude_models(self) -> list[str]:
+        """The priced models not past their end of life: a retired model is not served."""
+        today = dt.date.today()
+        return [
+            m
+            for m in self.prices.claude_models()
+            if (gone := retirement(m)) is None or gone.date > today
+        ]
 
     def _claude_model(self, req: Request, body: dict[str, Any]) -> str:
         model = body.get("model")
-        if not isinstance(model, str) or not priced(self.prices.claude_models(), model):
+        if not isinstance(model, str) or not priced(self.served_claude_models(), model):
             raise req.error(404, f"model: {model}")
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:

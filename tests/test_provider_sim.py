@@ -112,7 +112,7 @@ def test_max_tokens_cuts_the_answer(claude):
 def test_structured_output_parses_into_the_model(sim, claude):
     """messages.parse(output_format=...) gets JSON that validates, with the prompt's facts."""
     parsed = claude.messages.parse(
-        model="claude-sonnet-4-5", max_tokens=2000, messages=USER, output_format=Script
+        model="claude-sonnet-4-6", max_tokens=2000, messages=USER, output_format=Script
     )
     script = parsed.parsed_output
     assert isinstance(script, Script)
