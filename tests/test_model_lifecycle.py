@@ -96,8 +96,18 @@ def test_batch_with_a_retired_model_exits_2_before_any_request(
     sim = keyed()
     out = tmp_path / "out"
     code = main(
-        ["batch", str(example_dir / "batch.yaml"), "--out", str(out)]
-        + ["--llm", "claude", "--tts", "elevenlabs", "--script-model", "claude-sonnet-4-5"]
+        [
+            "batch",
+            str(example_dir / "batch.yaml"),
+            "--out",
+            str(out),
+            "--llm",
+            "claude",
+            "--tts",
+            "elevenlabs",
+            "--script-model",
+            "claude-sonnet-4-5",
+        ]
     )
     err = capsys.readouterr().err
     assert code == 2
@@ -118,8 +128,18 @@ def test_a_model_the_endpoint_does_not_know_stops_the_batch_before_any_paid_call
     sim = keyed(PriceTable.load(path))
     out = tmp_path / "out"
     code = main(
-        ["batch", str(example_dir / "batch.yaml"), "--out", str(out)]
-        + ["--llm", "claude", "--tts", "elevenlabs", "--quality-model", "claude-opus-4-8"]
+        [
+            "batch",
+            str(example_dir / "batch.yaml"),
+            "--out",
+            str(out),
+            "--llm",
+            "claude",
+            "--tts",
+            "elevenlabs",
+            "--quality-model",
+            "claude-opus-4-8",
+        ]
     )
     err = capsys.readouterr().err
     assert code == 2
@@ -155,8 +175,16 @@ def test_an_unknown_speech_model_is_refused_by_the_models_list(
     path.write_text(yaml.safe_dump(raw))
     sim = keyed(PriceTable.load(path))
     code = main(
-        ["estimate", str(example_dir / "batch.yaml"), "--llm", "offline"]
-        + ["--tts", "elevenlabs", "--tts-model", "eleven_turbo_v2_5"]
+        [
+            "estimate",
+            str(example_dir / "batch.yaml"),
+            "--llm",
+            "offline",
+            "--tts",
+            "elevenlabs",
+            "--tts-model",
+            "eleven_turbo_v2_5",
+        ]
     )
     err = capsys.readouterr().err
     assert code == 2 and "--tts-model" in err and "eleven_turbo_v2_5" in err
