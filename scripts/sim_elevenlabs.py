@@ -87,7 +87,7 @@ class ElevenLabsRoutes(SimState):
             state = self.__dict__.get("_el_state")
             if state is None:
                 state = self.__dict__["_el_state"] = _ElevenLabsState()
-            return state  # type: ignore[no-any-return]
+            return state
 
     # -- for tests -------------------------------------------------------------------------
     @property

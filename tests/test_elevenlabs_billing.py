@@ -164,7 +164,7 @@ def test_ids_older_than_two_hours_are_not_sent(
 ) -> None:
     """Cached turns' ids are used within two hours of their making, and dropped after."""
     clock = Clock()
-    sim.el_clock = clock  # type: ignore[assignment]
+    sim.el_clock = clock
     cache = tmp_path / "speech"
     opening, follow = (LINE, GEORGE), (LINE + " And then?", GEORGE)
     _speak(_engine(sim, "eleven_multilingual_v2", cache, clock), [opening], CostLedger(None))
@@ -188,7 +188,7 @@ def test_ids_older_than_two_hours_are_not_sent(
 def test_the_simulator_ignores_stale_ids(sim: provider_sim.ProviderSimulator) -> None:
     """An id over two hours old is not used by the simulator (nor refused)."""
     clock = Clock()
-    sim.el_clock = clock  # type: ignore[assignment]
+    sim.el_clock = clock
     with httpx.Client() as http:
         el = ElevenLabs(api_key=KEY, base_url=sim.url, httpx_client=http)
         b"".join(el.text_to_speech.convert(GEORGE, text=LINE, output_format="pcm_16000"))
