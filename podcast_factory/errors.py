@@ -9,7 +9,8 @@
         ├── BudgetExceeded        the ledger refused a reservation (episode ends over_budget)
         ├── LedgerError           the ledger was asked something impossible (unknown call id)
         ├── ProviderError         a provider failed a call; ``retryable`` says if trying again helps
-        │   └── TransientProviderError   always retryable (timeouts, 429, 5xx, injected faults)
+        │   ├── TransientProviderError   always retryable (timeouts, 429, 5xx, injected faults)
+        │   └── ModelStopped             the model stopped for good (refusal, context window)
         ├── StageFailed           a stage gave up for good; keeps the cause's type and message
         └── ClusterError          a Ray cluster could not be reached or refused a job
 
@@ -130,6 +131,24 @@ class TransientProviderError(ProviderError):
             status=status,
             retryable=True,
             retry_after_s=retry_after_s,
+        )
+
+
+class ModelStopped(ProviderError):
+    """The model answered but stopped in a way no retry can change: it refused
+    (``stop_reason == "refusal"``), or the prompt does not fit its context window. Never
+    retried; ``reason`` is the stop reason (or ``prompt_too_long``)."""
+
+    reason: str
+
+    def __init__(self, provider: str, reason: str, detail: str) -> None:
+        PodcastFactoryError.__init__(
+            self,
+            f"{provider}: {reason}: {detail}",
+            provider=provider,
+            status=None,
+            retryable=False,
+            reason=reason,
         )
 
 

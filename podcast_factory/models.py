@@ -116,6 +116,8 @@ class ResearchDoc(_Frozen):
     topic: str
     facts: tuple[Fact, ...]
     sources: tuple[SourceInfo, ...]
+    dropped_facts: int = 0
+    """Facts the model returned that named no given source (dropped, not bought again)."""
 
 
 class Turn(_Frozen):

@@ -2,8 +2,13 @@
 
 Each task is a prompt plus a small output model that Claude fills through structured
 output; the answer is turned into the project's handoffs here (fact indexes checked,
-speakers matched to hosts, markup stripped from spoken text). The show's system prompt
-is the same for every call of a batch, so it is cached once and read cheaply after.
+speakers matched to hosts, markup stripped from spoken text).
+
+Prompts are built so the calls of an episode share a prefix, as system blocks: the
+show's style block, then the research facts (the script call) or the script (the judge,
+notes and social calls, which all use the quality model, so they share one cache). The
+client puts a cache breakpoint on the last block only when the prefix reaches the
+model's minimum (``providers.claude_cache``); shorter prefixes are sent uncached.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from podcast_factory.models import (
     SourceInfo,
     Turn,
 )
-from providers.claude import ClaudeClient
+from providers.claude import Citation, ClaudeClient
 from providers.offline_writer import MAX_SCALE, MIN_SCALE, revised_target, spoken, title_for
 from providers.sources import SourceText
 from providers.text import split_sentences
@@ -88,6 +93,27 @@ class RubricOut(BaseModel):
     suggestions: list[str] = Field(description="Concrete changes that would raise the scores.")
 
 
+class _RubricLoose(BaseModel):
+    """RubricOut without the 1-5 limits, which the API's schema cannot enforce: a score
+    outside them is clamped, not bought again."""
+
+    faithfulness: int
+    engagement: int
+    clarity: int
+    suggestions: list[str]
+
+    def clamped(self) -> RubricOut:
+        def clamp(v: int) -> int:
+            return min(5, max(1, v))
+
+        return RubricOut(
+            faithfulness=clamp(self.faithfulness),
+            engagement=clamp(self.engagement),
+            clarity=clamp(self.clarity),
+            suggestions=self.suggestions,
+        )
+
+
 class NotesOut(BaseModel):
     summary: str = Field(description="Two or three sentences a listener reads before playing.")
     chapter_titles: list[str] = Field(description="One short title per chapter, in order.")
@@ -104,7 +130,7 @@ class SocialOut(BaseModel):
 
 
 def show_system(show: Show) -> str:
-    """The system prompt every call of a show shares (and caches)."""
+    """The style block: the first system block of every call of a show."""
     a, b = (h.name for h in show.hosts)
     return (
         f"You work on {show.name}, a podcast with two hosts, {a} and {b}. "
@@ -113,6 +139,18 @@ def show_system(show: Show) -> str:
         "markdown, no lists, no URLs, no stage directions. Never state a fact that the "
         "research does not support. Answer only with the requested JSON."
     )
+
+
+def facts_block(doc: ResearchDoc) -> str:
+    """The research as a system block (shared by the script and its revisions)."""
+    facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
+    return f"Research facts of the episode, numbered:\n{facts}"
+
+
+def script_block(script: Script) -> str:
+    """The script as a system block (shared by the judge, the notes and the posts)."""
+    lines = "\n".join(f"{t.speaker}: {t.text}" for t in script.turns)
+    return f"Script of the episode '{script.title}':\n{lines}"
 
 
 def _clip(text: str, budget: int) -> str:
@@ -165,20 +203,17 @@ class ClaudeWriter:
                 " Earlier episodes of the show already covered these facts; do not repeat "
                 "them:\n- " + "\n- ".join(avoid[-MAX_AVOID:]) + "\n"
             )
-        searches = self._settings.web_searches
-        if searches:
-            prompt += (
-                f" You may search the web (at most {searches} searches) for facts the sources lack."
-            )
         result = await self._client.structured(
             meter,
             model=self._settings.research_model,
-            system=show_system(spec.show),
+            system=[show_system(spec.show)],
             prompt=prompt,
-            output=research_output(len(texts)),
+            output=ResearchOut,
+            schema_from=research_output(len(texts)),
             max_tokens=math.ceil(fact_words * TOKENS_PER_WORD * 2.5) + 300,
-            web_searches=searches,
         )
+        # transform_schema moves the index limits into descriptions, so decoding does not
+        # enforce them: a fact pointing past the sources is dropped and counted, not re-bought
         facts = [
             Fact(
                 text=spoken(f.text),
@@ -189,14 +224,43 @@ class ClaudeWriter:
             for f in result.output.facts
             if 0 <= f.source_index < len(texts) and f.text.strip()
         ]
-        facts += [
-            Fact(text=spoken(c.cited_text), source=c.url, source_title=c.title, quote=c.cited_text)
-            for c in result.citations
-            if c.cited_text.strip()
-        ]
+        dropped = sum(1 for f in result.output.facts if not 0 <= f.source_index < len(texts))
+        searches = self._settings.web_searches
+        if searches:
+            facts += [
+                Fact(
+                    text=spoken(c.cited_text),
+                    source=c.url,
+                    source_title=c.title,
+                    quote=c.cited_text,
+                )
+                for c in await self._web_facts(meter, spec, searches)
+                if c.cited_text.strip()
+            ]
         return ResearchDoc(
-            episode_id=spec.episode_id, topic=spec.topic, facts=tuple(facts), sources=tuple(infos)
+            episode_id=spec.episode_id,
+            topic=spec.topic,
+            facts=tuple(facts),
+            sources=tuple(infos),
+            dropped_facts=dropped,
         )
+
+    async def _web_facts(self, meter: Meter, spec: EpisodeSpec, searches: int) -> list[Citation]:
+        """Facts from the web: a plain call with the search tool, whose citations carry
+        each fact's URL, title and quoted span. Citations cannot be combined with
+        structured output (the API answers 400), hence a call of its own."""
+        result = await self._client.search(
+            meter,
+            model=self._settings.research_model,
+            system=[show_system(spec.show)],
+            prompt=(
+                f"Search the web for recent, well-sourced facts on: {spec.topic}. Answer in "
+                "plain sentences, each one stating a single fact from a search result."
+            ),
+            max_searches=searches,
+            max_tokens=1500,
+        )
+        return list(result.citations)
 
     async def write(
         self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc, feedback: Feedback | None = None
@@ -205,7 +269,6 @@ class ClaudeWriter:
         feedback = feedback or Feedback()
         nominal = script_words(spec)
         words = round(nominal * min(MAX_SCALE, max(MIN_SCALE, feedback.length_scale)))
-        facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
         show = spec.show
         revision = ""
         if feedback.draft is not None and feedback.report is not None:
@@ -230,13 +293,13 @@ class ClaudeWriter:
             f"Intro to say first: {show.intro or 'a short welcome naming the show and topic'}\n"
             f"Outro to say last: {show.outro or 'a short thank-you'}\n"
             f"Length: about {words} words in all.\n"
-            "Use every fact below, cite each line's facts by index in fact_refs, add nothing "
-            "the facts do not support." + lessons + "\n\nFacts:\n" + facts + revision
+            "Use every research fact, cite each line's facts by index in fact_refs, add "
+            "nothing the facts do not support." + lessons + revision
         )
         result = await self._client.structured(
             meter,
             model=self._settings.script_model,
-            system=show_system(show),
+            system=[show_system(show), facts_block(doc)],
             prompt=prompt,
             output=script_output(a, b),
             max_tokens=math.ceil(words * TOKENS_PER_WORD * 2) + 500,
@@ -260,37 +323,36 @@ class ClaudeWriter:
         self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc, script: Script
     ) -> RubricOut:
         facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
-        lines = "\n".join(f"{t.speaker}: {t.text}" for t in script.turns)
         prompt = (
-            "Judge this episode script against its research. Score faithfulness (claims "
+            "Judge the episode script against its research. Score faithfulness (claims "
             "supported by the facts), engagement and clarity from 1 to 5, and give at most "
-            f"three concrete suggestions.\n\nFacts:\n{facts}\n\nScript:\n{lines}"
+            f"three concrete suggestions.\n\nFacts:\n{facts}"
         )
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
-            system=show_system(spec.show),
+            system=[show_system(spec.show), script_block(script)],
             prompt=prompt,
-            output=RubricOut,
+            output=_RubricLoose,
+            schema_from=RubricOut,
             max_tokens=600,
         )
-        return result.output
+        return result.output.clamped()
 
     async def notes(
         self, meter: Meter, spec: EpisodeSpec, script: Script, chapters: list[str]
     ) -> NotesOut:
         """A summary, and a title for each chapter (given by its opening line)."""
-        lines = "\n".join(f"{t.speaker}: {t.text}" for t in script.turns)
         openings = "\n".join(f"[{i}] {c}" for i, c in enumerate(chapters))
         prompt = (
             f"Write show notes for the episode '{script.title}': about 60 words of summary, "
             f"and one title of at most six words for each of the {len(chapters)} chapters, "
-            f"which open with these lines:\n{openings}\n\nScript:\n{lines}"
+            f"which open with these lines:\n{openings}"
         )
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
-            system=show_system(spec.show),
+            system=[show_system(spec.show), script_block(script)],
             prompt=prompt,
             output=NotesOut,
             max_tokens=800,
@@ -299,17 +361,16 @@ class ClaudeWriter:
 
     async def social(self, meter: Meter, spec: EpisodeSpec, script: Script) -> SocialOut:
         """One post per platform, hashtags apart so the limits can be enforced."""
-        lines = "\n".join(f"{t.speaker}: {t.text}" for t in script.turns)
         prompt = (
             f"Write posts announcing the episode '{script.title}' of {spec.show.name}: one "
             "for x (under 240 characters), one for linkedin (under 1200), one for mastodon "
             "(under 450), each with the title and the most striking fact, and two or three "
-            f"hashtags.\n\nScript:\n{lines}"
+            "hashtags."
         )
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
-            system=show_system(spec.show),
+            system=[show_system(spec.show), script_block(script)],
             prompt=prompt,
             output=SocialOut,
             max_tokens=900,

@@ -9,6 +9,7 @@ from typing import Any
 import sim_payloads as pay
 from sim_common import Bill, Reply, Request, SimState, priced
 
+from providers.claude_cache import max_output_tokens, min_cache_tokens
 from providers.lifecycle import retirement
 from providers.pricing import ClaudeUsage
 
@@ -20,7 +21,7 @@ class AnthropicRoutes(SimState):
         """The reply to ``req``, or None when no Anthropic route matches."""
         where = (req.method, req.path)
         if where == ("POST", "/v1/messages"):
-            return Reply(200, self._messages(req))
+            return self._messages(req)
         if where == ("POST", "/v1/messages/count_tokens"):
             request = req.json()
             self._claude_model(req, request)
@@ -56,36 +57,58 @@ class AnthropicRoutes(SimState):
             raise req.error(400, "messages: each message needs a role of user or assistant")
         return model
 
-    def _messages(self, req: Request) -> dict[str, Any]:
+    def _messages(self, req: Request) -> Reply:
         body = req.json()
         model = self._claude_model(req, body)
         max_tokens = body.get("max_tokens")
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
             raise req.error(400, "max_tokens: must be an integer >= 1")
-        if body.get("stream"):
-            raise req.error(400, "stream: this simulator does not stream; call without stream")
-        fresh = write_5m = write_1h = read = 0
-        now = time.monotonic()
+        total, marks = pay.cache_marks(body)
+        problem = pay.refused(body, total, max_output_tokens(model))
+        if problem is not None:
+            raise req.error(400, problem)
+        read, write_5m, write_1h = self._cache_use(model, marks)
         with self._lock:
-            for count, text, cache_control in pay.prompt_pieces(body):
-                if cache_control is None:
-                    fresh += count
-                    continue
-                ttl = 3600.0 if cache_control.get("ttl") == "1h" else 300.0
-                expiry = self._cache.get((model, text), 0.0)
-                if expiry > now:
-                    read += count
-                elif ttl > 300.0:
-                    write_1h += count
-                else:
-                    write_5m += count
-                self._cache[(model, text)] = max(expiry, now + ttl)
             self._searches += 1
             search_no = self._searches
-        content, output, stop_reason, searches = pay.answer(body, search_no)
+        content, output, stop_reason, searches, details = pay.answer(body, search_no, total)
+        fresh = total - read - write_5m - write_1h
         usage = ClaudeUsage(fresh, output, write_5m, write_1h, read, searches)
         cost = self.prices.claude_cost(model, usage)
         with self._lock:
             self._bills.append(Bill(req.request_id, "anthropic", model, usage.as_units(), cost))
             self._message_bodies.append(body)
-        return pay.message_body(model, content, stop_reason, usage)
+        message = pay.message_body(model, content, stop_reason, usage, details)
+        if body.get("stream"):
+            headers = {"content-type": "text/event-stream"}
+            return Reply(200, pay.sse_events(message), headers, chunked=True)
+        return Reply(200, message)
+
+    def _cache_use(
+        self, model: str, marks: list[tuple[int, str, dict[str, Any] | None]]
+    ) -> tuple[int, int, int]:
+        """Tokens read from and written to the cache (5-minute, 1-hour) by a request.
+
+        A breakpoint caches the whole prefix up to it, and only if that prefix reaches the
+        model's minimum: a shorter one is neither written nor read (plain input). The
+        longest cached prefix is read; the part after it, up to the last eligible
+        breakpoint, is written. Reading or writing an entry renews its lifetime."""
+        minimum = min_cache_tokens(model)
+        eligible = [(n, key, c) for n, key, c in marks if c is not None and n >= minimum]
+        now = time.monotonic()
+        read = write_5m = write_1h = 0
+        with self._lock:
+            for n, key, _ in eligible:
+                if self._cache.get((model, key), 0.0) > now:
+                    read = max(read, n)
+            done = read
+            for n, key, cache in eligible:
+                ttl = 3600.0 if cache is not None and cache.get("ttl") == "1h" else 300.0
+                if n > done:
+                    if ttl > 300.0:
+                        write_1h += n - done
+                    else:
+                        write_5m += n - done
+                    done = n
+                self._cache[(model, key)] = max(self._cache.get((model, key), 0.0), now + ttl)
+        return read, write_5m, write_1h

@@ -27,6 +27,10 @@ PEAK = 0.3
 """Peak level of the simulated speech, as a share of full scale."""
 WORD_GAP_S = 0.06
 
+MAX_FILLED_ITEMS = 3000
+"""Items of an open-ended list the simulated model writes at most (a 60-minute script
+has about 9,000 words: some 800 lines)."""
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _HINTS = re.compile(r"\{([^{}]*)\}\s*$")
 _HINT_KEYS = (
@@ -137,9 +141,11 @@ class SchemaFiller:
     the start of lines of the prompt or of ``context`` (the system prompt).
     """
 
-    def __init__(self, schema: dict[str, Any], prompt: str, context: str = "") -> None:
+    def __init__(
+        self, schema: dict[str, Any], prompt: str, context: str = "", material: str = ""
+    ) -> None:
         self.root = schema
-        self.sentences = content_sentences(prompt)
+        self.sentences = content_sentences(material or prompt)
         self.first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
         self.next_sentence = 0
         self.padded = 0
@@ -199,7 +205,9 @@ class SchemaFiller:
             ):
                 self.filled = True
                 out: list[Any] = []
-                while len(out) < max(low, 1) or (self.words < self.target_words and len(out) < 400):
+                while len(out) < max(low, 1) or (
+                    self.words < self.target_words and len(out) < MAX_FILLED_ITEMS
+                ):
                     out.append(self.value(items, name, depth + 1))
                 return out
             count = max(low, min(4, int(high)) if high is not None else 4)
@@ -374,39 +382,206 @@ def _sim_id(prefix: str) -> str:
     return f"{prefix}_sim_{uuid.uuid4().hex[:24]}"
 
 
-def answer(body: dict[str, Any], search_no: int) -> tuple[list[dict[str, Any]], int, str, int]:
-    """Content blocks, output tokens, stop reason and web searches for a Messages request.
+_TRIGGER = re.compile(r"\[\[sim:([a-z_]+)(?:=(\d+))?\]\]")
+CONTEXT_WINDOW = 200_000
+"""Input plus output tokens of one request (Claude 4.x models' standard window)."""
+MAX_CACHE_BREAKPOINTS = 4
+
+
+def triggers(body: dict[str, Any]) -> dict[str, int]:
+    """Behaviour a test asks for in the first user message (never sent by the project):
+    ``[[sim:refusal]]``, ``[[sim:pause_turn]]`` (with a web search tool), ``[[sim:bad_index]]``
+    (a ``source_index`` past its maximum), ``[[sim:min_output=N]]`` (an answer at least N
+    tokens long), ``[[sim:context_window=N]]`` and ``[[sim:prompt_too_long]]``."""
+    for message in body.get("messages", []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            text = " ".join(block_text(b) for b in _blocks(message.get("content")))
+            return {m[1]: int(m[2] or 1) for m in _TRIGGER.finditer(text)}
+    return {}
+
+
+def refused(body: dict[str, Any], input_tokens: int, max_output: int) -> str | None:
+    """The message of the 400 the real API answers to this request, or None."""
+    trig = triggers(body)
+    window = trig.get("context_window", CONTEXT_WINDOW)
+    if input_tokens > window or "prompt_too_long" in trig:
+        return f"prompt is too long: {max(input_tokens, window + 1)} tokens > {window} maximum"
+    if int(body["max_tokens"]) > max_output:
+        return (
+            f"max_tokens: {body['max_tokens']} > {max_output}, which is the maximum allowed "
+            f"number of output tokens for {body.get('model')}"
+        )
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    fmt = (body.get("output_config") or {}).get("format") or body.get("output_format")
+    if fmt and any(str(t.get("type", "")).startswith("web_search_") for t in tools):
+        return (
+            "Citations are not supported with structured outputs (output_config.format); "
+            "web search results are always cited"
+        )
+    marks = sum(1 for _, _, cache in cache_marks(body)[1] if cache is not None)
+    if marks > MAX_CACHE_BREAKPOINTS:
+        return (
+            f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be "
+            f"provided. Found {marks}."
+        )
+    return None
+
+
+def cache_marks(
+    body: dict[str, Any],
+) -> tuple[int, list[tuple[int, str, dict[str, Any] | None]]]:
+    """Input tokens of a request and, per content block in prompt order (system, then
+    messages), the tokens of the prefix that ends with it, a digest of that prefix, and
+    the block's ``cache_control``. A breakpoint caches everything before it, not only its
+    own block."""
+    blocks = _blocks(body.get("system"))
+    for message in body.get("messages", []):
+        blocks += _blocks(message.get("content") if isinstance(message, dict) else message)
+    digest = hashlib.sha256()
+    total, marks = 0, []
+    for block in blocks:
+        text = block_text(block)
+        total += tokens(text)
+        digest.update(text.encode())
+        digest.update(b"\x00")
+        cache = block.get("cache_control") if isinstance(block, dict) else None
+        marks.append((total, digest.hexdigest(), cache if isinstance(cache, dict) else None))
+    return total, marks
+
+
+def _material(prompt: str, system: list[str]) -> str:
+    """Where a simulated answer takes its sentences: the prompt's sources or numbered
+    facts, else the system blocks' ones, else the prompt and the last system block."""
+    marked = re.compile(r"<source|^\[\d+\]", flags=re.MULTILINE)
+    if marked.search(prompt):
+        return prompt
+    for text in system[::-1]:
+        if marked.search(text):
+            return text
+    return f"{system[-1]}\n{prompt}" if len(system) > 1 else prompt
+
+
+def _spoil_index(value: Any) -> bool:
+    """Put the first ``source_index`` found past any real source; True if one was found."""
+    if isinstance(value, dict):
+        if "source_index" in value:
+            value["source_index"] = 99
+            return True
+        return any(_spoil_index(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_spoil_index(v) for v in value)
+    return False
+
+
+def answer(
+    body: dict[str, Any], search_no: int, input_tokens: int = 0
+) -> tuple[list[dict[str, Any]], int, str, int, dict[str, Any] | None]:
+    """Content blocks, output tokens, stop reason, web searches and stop details.
 
     A forced custom tool gets a ``tool_use`` block; otherwise one text block: JSON fitting
     ``output_config.format`` (or the older top-level ``output_format``) when given, else the
     prompt's first sentences. A ``web_search_*`` tool adds one search with two results,
-    which the text block cites. Output beyond ``max_tokens`` is cut (``max_tokens``).
+    which the text block cites. Output beyond ``max_tokens`` is cut (``max_tokens``); beyond
+    the context window, ``model_context_window_exceeded``. See ``triggers`` for the rest.
     """
     prompt, max_tokens = last_user_text(body), int(body["max_tokens"])
-    context = " ".join(block_text(b) for b in _blocks(body.get("system")))
+    trig = triggers(body)
+    system = [block_text(b) for b in _blocks(body.get("system"))]
+    context = " ".join(system)
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    continuing = bool(messages) and messages[-1].get("role") == "assistant"
     tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
     choice, custom = body.get("tool_choice") or {}, [t for t in tools if "input_schema" in t]
+    if "refusal" in trig:
+        details = {
+            "type": "refusal",
+            "category": None,
+            "explanation": "The simulated model declined this request.",
+        }
+        return [], min(max_tokens, 4), "refusal", 0, details
     if custom and choice.get("type") in ("tool", "any"):
         tool = next((t for t in custom if t.get("name") == choice.get("name")), custom[0])
         args = SchemaFiller(tool["input_schema"], prompt, context).build()
         block = {"type": "tool_use", "id": _sim_id("toolu"), "name": tool["name"], "input": args}
-        return [block], min(max_tokens, tokens(json.dumps(args))), "tool_use", 0
+        return [block], min(max_tokens, tokens(json.dumps(args))), "tool_use", 0, None
+    search = next((t for t in tools if str(t.get("type", "")).startswith("web_search_")), None)
+    searches = 1 if search is not None and search.get("max_uses") != 0 else 0
+    if searches and "pause_turn" in trig and not continuing:
+        blocks, _ = _web_search(prompt, search_no)
+        return blocks, 40, "pause_turn", 1, None
     fmt = (body.get("output_config") or {}).get("format") or body.get("output_format") or {}
     if fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
-        text = json.dumps(SchemaFiller(fmt["schema"], prompt, context).build())
+        filler = SchemaFiller(fmt["schema"], prompt, context, _material(prompt, system))
+        value = filler.build()
+        if "bad_index" in trig:
+            _spoil_index(value)
+        text = json.dumps(value)
     else:
         text = plain_reply(prompt)
     content: list[dict[str, Any]] = []
     text_block: dict[str, Any] = {"type": "text", "text": text}
-    search = next((t for t in tools if str(t.get("type", "")).startswith("web_search_")), None)
-    searches = 1 if search is not None and search.get("max_uses") != 0 else 0
-    if searches:
+    if searches and continuing:  # the paused turn's search is already in the content
+        _, text_block["citations"] = _web_search(prompt, search_no)
+        searches = 0
+    elif searches:
         content, text_block["citations"] = _web_search(prompt, search_no)
-    output, stop_reason = tokens(text), "end_turn"
-    if output > max_tokens:
-        text_block["text"] = text[: max_tokens * CHARS_PER_TOKEN]
-        output, stop_reason = max_tokens, "max_tokens"
-    return [*content, text_block], output, stop_reason, searches
+    output, stop_reason = max(tokens(text), trig.get("min_output", 0)), "end_turn"
+    room = trig.get("context_window", CONTEXT_WINDOW) - input_tokens
+    allowed = min(max_tokens, room)
+    if output > allowed:
+        text_block["text"] = text[: len(text) * allowed // output]
+        stop_reason = "max_tokens" if max_tokens <= room else "model_context_window_exceeded"
+        output = allowed
+    return [*content, text_block], output, stop_reason, searches, None
+
+
+def sse_events(message: dict[str, Any]) -> bytes:
+    """A message as the Messages API streams it: ``message_start`` (usage without the
+    output), ``ping``, per block ``content_block_start`` / ``_delta`` (``text_delta``,
+    ``citations_delta``, ``input_json_delta``) / ``_stop``, then ``message_delta`` (stop
+    reason and cumulative usage) and ``message_stop``."""
+    out: list[str] = []
+
+    def event(kind: str, data: dict[str, Any]) -> None:
+        out.append(f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n")
+
+    usage = message["usage"]
+    start = {
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {**usage, "output_tokens": 1},
+    }
+    event("message_start", {"message": start})
+    event("ping", {})
+    for i, block in enumerate(message["content"]):
+        if block["type"] == "text":
+            empty = {"type": "text", "text": ""}
+            event("content_block_start", {"index": i, "content_block": empty})
+            for cite in block.get("citations") or []:
+                delta = {"type": "citations_delta", "citation": cite}
+                event("content_block_delta", {"index": i, "delta": delta})
+            text = block["text"]
+            for at in range(0, len(text), 400):
+                delta = {"type": "text_delta", "text": text[at : at + 400]}
+                event("content_block_delta", {"index": i, "delta": delta})
+        elif block["type"] in ("server_tool_use", "tool_use"):
+            event("content_block_start", {"index": i, "content_block": {**block, "input": {}}})
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+            event("content_block_delta", {"index": i, "delta": delta})
+        else:
+            event("content_block_start", {"index": i, "content_block": block})
+        event("content_block_stop", {"index": i})
+    final = {k: usage[k] for k in usage if k != "cache_creation" and k != "service_tier"}
+    stop = {
+        "stop_reason": message["stop_reason"],
+        "stop_sequence": None,
+        "stop_details": message.get("stop_details"),
+    }
+    event("message_delta", {"delta": stop, "usage": final})
+    event("message_stop", {})
+    return "".join(out).encode()
 
 
 def _web_search(prompt: str, search_no: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -441,10 +616,15 @@ def _web_search(prompt: str, search_no: int) -> tuple[list[dict[str, Any]], list
 
 
 def message_body(
-    model: str, content: list[Any], stop_reason: str, usage: ClaudeUsage
+    model: str,
+    content: list[Any],
+    stop_reason: str,
+    usage: ClaudeUsage,
+    stop_details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A Messages API response body."""
     return {
+        "stop_details": stop_details,
         "id": _sim_id("msg"),
         "type": "message",
         "role": "assistant",

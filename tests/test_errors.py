@@ -18,6 +18,7 @@ CASES = [
     errors.LedgerError("call x: commit without a reservation"),
     errors.ProviderError("espeak-ng", "unknown voice 'zz'", status=None, retryable=False),
     errors.TransientProviderError("claude", "overloaded", status=529),
+    errors.ModelStopped("anthropic", "refusal", "the model declined to answer"),
     errors.StageFailed("ep1", "audio", "ProviderError", "unknown voice", 3),
 ]
 

@@ -161,8 +161,9 @@ def test_schema_filler_covers_the_json_schema_subset():
 
 
 def test_prompt_caching_writes_then_reads(sim, claude):
-    """A cache_control system block is written on first sight and read afterwards."""
-    block = "You write two-host podcast scripts about science, for curious listeners. " * 30
+    """A cache_control system block is written on first sight and read afterwards (the
+    prefix reaches Haiku 4.5's 4,096-token minimum)."""
+    block = "You write two-host podcast scripts about science, for curious listeners. " * 300
     system = [{"type": "text", "text": block, "cache_control": {"type": "ephemeral"}}]
     cached = math.ceil(len(block) / 4)
     first = claude.messages.create(model=HAIKU, max_tokens=100, system=system, messages=USER)
@@ -177,13 +178,13 @@ def test_prompt_caching_writes_then_reads(sim, claude):
     hour = [
         {
             "type": "text",
-            "text": "An hour. " * 50,
+            "text": "An hour. " * 2000,
             "cache_control": {"type": "ephemeral", "ttl": "1h"},
         }
     ]
     third = claude.messages.create(model=HAIKU, max_tokens=100, system=hour, messages=USER)
     assert third.usage.cache_creation is not None
-    assert third.usage.cache_creation.ephemeral_1h_input_tokens == math.ceil(450 / 4)
+    assert third.usage.cache_creation.ephemeral_1h_input_tokens == math.ceil(18_000 / 4)
     assert [b.micro_usd for b in sim.bills] == [cost_of(m) for m in (first, second, third)]
 
 
