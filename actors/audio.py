@@ -4,6 +4,11 @@ The speech engine (espeak-ng offline, ElevenLabs with a key) turns each turn int
 this agent stitches the turns with a short pause between them and records where each
 turn starts and ends. Offline speech is CPU-bound, so the supervisor gives this agent
 ``num_cpus=1`` when espeak-ng is the engine.
+
+With ``elevenlabs.dialogue`` the hosts are voiced together, several turns per request
+(ElevenLabs Text to Dialogue); each request's reply says where every turn starts and
+ends, and those timings, offset by where the request's audio sits in the episode, are
+the segments. The pause goes between requests only: within one, the model paces the turns.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 from actors.base import Agent
 from podcast_factory.metering import StageContext
 from podcast_factory.models import AudioAsset, Script, Segment, Show, Synthesis
+from providers.elevenlabs_dialogue import DialogueEngine, dialogue_engine
 from providers.factory import speech_engine
+from providers.speech import SpeechEngine
 from providers.wav import encode_wav, pcm_silence
 
 
@@ -20,7 +27,11 @@ class AudioSynthesizer(Agent):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.engine = speech_engine(self.settings, self.creds, self.governor)
+        self.engine: SpeechEngine | DialogueEngine
+        if self.settings.tts == "elevenlabs" and self.settings.elevenlabs.dialogue:
+            self.engine = dialogue_engine(self.settings, self.creds, self.governor)
+        else:
+            self.engine = speech_engine(self.settings, self.creds, self.governor)
 
     def voices(self, show: Show) -> dict[str, str]:
         """Speaker name -> voice, with a distinct default voice per host position."""
@@ -31,6 +42,8 @@ class AudioSynthesizer(Agent):
         return await self.served(self._synthesize(script, show, ctx))
 
     async def _synthesize(self, script: Script, show: Show, ctx: StageContext) -> Synthesis:
+        if isinstance(self.engine, DialogueEngine):
+            return await self._dialogue(self.engine, script, show, ctx)
         voices = self.voices(show)
         rate = self.engine.sample_rate
         pcms = await self.engine.speak(
@@ -52,6 +65,41 @@ class AudioSynthesizer(Agent):
             )
             at += len(pause)
         audio = b"".join(p + pause for p in pcms)
+        return self._synthesis(audio, rate, segments)
+
+    async def _dialogue(
+        self, engine: DialogueEngine, script: Script, show: Show, ctx: StageContext
+    ) -> Synthesis:
+        """Takes of several turns each; a turn's segment is where its take says it is."""
+        voices = self.voices(show)
+        rate = engine.sample_rate
+        takes = await engine.speak_timed(
+            self.meter(ctx), [(t.text, voices[t.speaker]) for t in script.turns]
+        )
+        pause = pcm_silence(self.settings.pause_s, rate)
+        spans: dict[int, tuple[float, float]] = {}
+        at = 0  # bytes so far
+        for take in takes:
+            offset = at / 2 / rate
+            for turn, start, end in take.spans:  # a long turn may span several lines
+                begin, finish = offset + start, offset + end
+                if turn in spans:
+                    begin, finish = min(begin, spans[turn][0]), max(finish, spans[turn][1])
+                spans[turn] = (begin, finish)
+            at += len(take.pcm) + len(pause)
+        segments = [
+            Segment(
+                turn_index=i,
+                speaker=turn.speaker,
+                start_s=round(spans[i][0], 3),
+                end_s=round(spans[i][1], 3),
+            )
+            for i, turn in enumerate(script.turns)
+        ]
+        audio = b"".join(take.pcm + pause for take in takes)
+        return self._synthesis(audio, rate, segments)
+
+    def _synthesis(self, audio: bytes, rate: int, segments: list[Segment]) -> Synthesis:
         asset = AudioAsset(
             path="audio.wav",
             duration_s=round(len(audio) / 2 / rate, 3),

@@ -72,6 +72,10 @@ class ElevenLabsSettings(BaseModel):
     """Raw PCM is stitched directly, so only pcm_* formats; 44.1 kHz needs a higher plan."""
     chunk_chars: int = Field(2_500, ge=100)
     """Characters per request (also capped by the model's own limit)."""
+    dialogue: bool = False
+    """Voice both hosts together through Text to Dialogue (eleven_v3, about 2,000
+    characters a request, turn timings from its timestamps) instead of turn by turn
+    with ``model_id``. See providers/elevenlabs_dialogue.py."""
 
 
 class Credentials(BaseModel):
