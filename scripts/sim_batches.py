@@ -187,9 +187,12 @@ class BatchRoutes(AnthropicRoutes):
             return _errored(sub, 400, "stream: not supported in a batch", "invalid_request_error")
         sub.raw = json.dumps(params).encode()
         try:
-            message = self._messages(sub)
+            answered: Any = self._messages(sub)
         except Reply as refused:
-            error = refused.body if isinstance(refused.body, dict) else {}
+            answered = refused
+        message = answered.body if isinstance(answered, Reply) else answered
+        if isinstance(answered, Reply) and answered.status >= 400:
+            error = message if isinstance(message, dict) else {}
             return {"type": "errored", "error": {**error, "request_id": sub.request_id}}
         with self._lock:  # the same bill, at batch prices
             for n, bill in enumerate(self._bills):
