@@ -11,6 +11,7 @@ from actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
 from providers.claude import ClaudeClient
+from providers.claude_batches import BatchSettings
 from providers.claude_writer import ClaudeWriter
 from providers.elevenlabs_tts import ElevenLabsTTS
 from providers.pricing import PriceTable
@@ -23,6 +24,19 @@ def retry_policy(settings: RunSettings) -> RetryPolicy:
         max_attempts=settings.provider_attempts,
         base_s=settings.backoff_base_s,
         max_s=settings.backoff_max_s,
+    )
+
+
+def economy_batches(settings: RunSettings) -> BatchSettings | None:
+    """The batch transport's settings in economy mode, else None (the Messages API)."""
+    c = settings.claude
+    if not c.economy:
+        return None
+    return BatchSettings(
+        window_s=c.batch_window_s,
+        max_requests=c.batch_max_requests,
+        poll_s=c.batch_poll_s,
+        poll_max_s=max(60.0, c.batch_poll_s),
     )
 
 
@@ -41,6 +55,7 @@ def claude_writer(
         policy=retry_policy(settings),
         timeout_s=settings.request_timeout_s,
         governor=governor,
+        batches=economy_batches(settings),
     )
     return ClaudeWriter(client, settings.claude, settings.fact_share)
 
