@@ -355,7 +355,7 @@ class ClaudeWriter:
             system=[show_system(spec.show), script_block(script)],
             prompt=prompt,
             output=NotesOut,
-            max_tokens=800,
+            max_tokens=800 + 60 * len(chapters),  # a title per chapter: long episodes have many
         )
         return result.output
 

@@ -82,9 +82,9 @@ def test_batch_with_real_sdks_ledger_equals_bill_and_estimate_holds(
         pcm, rate = decode_wav((out / ep.episode_id / "audio.wav").read_bytes())
         assert rate == 24_000
         assert analyze_pcm(pcm, rate).duration_s > 0.5 * ep.minutes * 60
-        quality = json.loads((out / ep.episode_id / "quality.json").read_text())
+        review = json.loads((out / ep.episode_id / "review.json").read_text())
         assert {"rubric_faithfulness", "rubric_engagement", "rubric_clarity"} <= set(
-            quality["scores"]
+            review["scores"]
         )
     estimate = estimate_batch(batch, SETTINGS).total_micro_usd
     assert abs(estimate / billed - 1) <= 0.25, (estimate, billed)
@@ -151,7 +151,7 @@ def test_a_wrong_key_fails_fast_with_a_clear_message(batch: BatchSpec, tmp_path:
 
 
 def test_web_search_citations_and_prompt_caching(batch: BatchSpec, tmp_path: Path) -> None:
-    """Research with web search keeps cited URLs and quotes; the show prompt is cached."""
+    """Research with web search keeps cited URLs and quotes; short prefixes are not cached."""
     out = tmp_path / "out"
     spec = batch.model_copy(update={"episodes": batch.episodes[:1]})
     settings = SETTINGS.model_copy(
@@ -160,20 +160,24 @@ def test_web_search_citations_and_prompt_caching(batch: BatchSpec, tmp_path: Pat
     with provider_sim.ProviderSimulator(api_key=KEY, voices={}) as sim:
         result = run_batch(spec, out, settings, creds=_creds(sim))
         billed = sim.billed_micro_usd()
+        bodies = sim.message_bodies
     assert result.ok
     facts = json.loads((out / spec.episodes[0].episode_id / "research.json").read_text())["facts"]
     cited = [f for f in facts if f["source"].startswith("https://")]
     assert cited and all(f["quote"] and f["source_title"] for f in cited)
     entries = [json.loads(x) for x in (out / "ledger.jsonl").read_text().splitlines()]
-    commits = {
-        e["stage"]: e["units"]
-        for e in entries
-        if e["op"] == "commit" and e["provider"] == "anthropic"
-    }
-    assert commits["research"]["web_search_requests"] >= 1
-    # research and quality use the same model: the second reads what the first cached
-    assert commits["research"]["cache_write_5m_tokens"] > 0
-    assert commits["quality"]["cache_read_tokens"] == commits["research"]["cache_write_5m_tokens"]
+    commits = [e for e in entries if e["op"] == "commit" and e["provider"] == "anthropic"]
+    research = [e["units"] for e in commits if e["stage"] == "research"]
+    assert sum(u["web_search_requests"] for u in research) >= 1
+    # citations and structured output never share a request (the API answers 400)
+    assert not any("tools" in b and "output_config" in b for b in bodies)
+    # a 1.5-minute episode's shared prefixes are under every model's minimum: no
+    # breakpoint is sent and nothing is billed as a cache write or read
+    assert not any("cache_control" in json.dumps(b.get("system", [])) for b in bodies)
+    assert all(
+        u["cache_write_5m_tokens"] == u["cache_read_tokens"] == 0
+        for u in (e["units"] for e in commits)
+    )
     assert _committed(out) == billed
 
 
