@@ -79,12 +79,15 @@ AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
     # CPU-bound and gets num_cpus=1 in _spawn.
     "research": (ResearchAgent, {"max_concurrency": 32}),
     "script": (ScriptWriter, {"max_concurrency": 32}),
+    "review": (QualityEvaluator, {"max_concurrency": 8}),
     "audio": (AudioSynthesizer, {"max_concurrency": 16}),
     "quality": (QualityEvaluator, {"max_concurrency": 8}),
     "summary": (SummaryAgent, {"max_concurrency": 32}),
     "social": (SocialAgent, {"max_concurrency": 32}),
 }
 USER_AGENT_OPTIONS: dict[str, Any] = {"max_concurrency": 16}
+GATES = ("review", "quality")
+"""The script gate (before speech is bought) and the audio gate, in the order they judge."""
 SKIPPED = object()
 """A stage's result when its condition did not hold or an input it needs was skipped."""
 
@@ -269,14 +272,14 @@ class Supervisor:
                 await self._save(state)
                 try:
                     results = await _EpisodeRun(self, ep).run()
-                    report = results.get("quality")
-                    if isinstance(report, QualityReport):
-                        status = "completed" if report.passed else "rejected"
+                    verdicts = [r for g in GATES if isinstance(r := results.get(g), QualityReport)]
+                    if verdicts:
+                        passed = all(v.passed for v in verdicts)
                         audio = results.get("audio")
                         await self._finish(
                             eid,
-                            status,
-                            quality_passed=report.passed,
+                            "completed" if passed else "rejected",
+                            quality_passed=passed,
                             duration_audio_s=audio.duration_s
                             if isinstance(audio, AudioAsset)
                             else None,
@@ -457,7 +460,9 @@ class Supervisor:
 
 class _EpisodeRun:
     """One episode through the workflow: each stage a task that waits for the stages it
-    depends on; the quality stage holds the revision loop."""
+    depends on. The stages from the writer to the last gate run as one loop of drafts:
+    a draft a gate rejects goes back to the writer, and a draft the script gate rejects
+    never reaches the (paid) speech."""
 
     def __init__(self, supervisor: Supervisor, ep: EpisodeSpec) -> None:
         self.sup = supervisor
@@ -467,19 +472,22 @@ class _EpisodeRun:
         self.results: dict[str, Any] = {}
         self.ran: dict[str, bool] = {}
         self.tasks: dict[str, asyncio.Task[Any]] = {}
+        self.driver: asyncio.Task[None] | None = None
         names = set(self.wf.names)
-        self.loop = {"script", "quality"} <= names and self.wf.stage("script").agent == "script"
-        # Stages between the writer and the gate run again in every revision; any other
-        # stage that uses the script waits for the gate, so it never works on a draft
-        # that is sent back.
+        writes = "script" in names and self.wf.stage("script").agent == "script"
+        after_writer = self.wf.downstream("script") if writes else set()
+        self.gates = [g for g in GATES if g in after_writer]
+        self.loop = bool(self.gates)
+        # Stages between the writer and the last gate run again in every draft; any
+        # other stage that uses the script waits for the last gate, so it never works on
+        # a draft that is sent back.
         self.path: list[str] = []
         self.gated: set[str] = set()
         if self.loop:
-            between = self.wf.downstream("script") & self.wf.upstream("quality")
-            self.path = [n for n in self.wf.order if n in between or n in ("script", "quality")]
-            self.gated = (
-                self.wf.downstream("script") - between - self.wf.downstream("quality") - {"quality"}
-            )
+            last = self.gates[-1]
+            between = after_writer & self.wf.upstream(last)
+            self.path = [n for n in self.wf.order if n in between or n in ("script", *self.gates)]
+            self.gated = after_writer - set(self.path) - self.wf.downstream(last)
 
     async def run(self) -> dict[str, Any]:
         try:
@@ -507,29 +515,73 @@ class _EpisodeRun:
         return {n: r for n, r in self.results.items() if r is not SKIPPED}
 
     async def _run(self, name: str) -> Any:
+        if name in self.path:  # the draft loop runs these, in order, once for all
+            if self.driver is None:
+                self.driver = asyncio.ensure_future(self._drafts_loop())
+            await self.driver
+            return self.results[name]
         spec = self.wf.stage(name)
-        waits = set(spec.deps) | ({"quality"} if name in self.gated else set())
-        await asyncio.gather(*(self.tasks[d] for d in sorted(waits) if d in self.tasks))
-        skipped = [d for d in spec.needs if self.results.get(d) is SKIPPED]
-        reason = None
-        if skipped:
-            reason = f"skipped: its input {skipped[0]} was skipped"
-        elif spec.when is not None and not spec.when.holds(self.results.get(spec.when.stage)):
-            reason = f"skipped: {spec.when} did not hold"
+        waits = [*sorted(spec.deps), *(self.gates[-1:] if name in self.gated else [])]
+        await asyncio.gather(*(self.tasks[d] for d in waits if d in self.tasks))
+        reason = self._skip_reason(name)
         if reason is not None:
-            self.results[name] = SKIPPED
-            record = StageRecord(status="skipped", note=reason)
-            await self.sup._record(self.eid, name, record)
-            return SKIPPED
-        if name == "quality" and self.loop:
-            return await self._gate()
+            return await self._skip(name, reason)
         return await self._one(name)
 
-    async def _one(self, name: str) -> Any:
-        """Run (or reuse) one stage whose inputs are ready."""
+    def _skip_reason(self, name: str) -> str | None:
+        """Why a stage whose inputs are ready does not run, or None if it does."""
+        spec = self.wf.stage(name)
+        skipped = [d for d in spec.needs if self.results.get(d) is SKIPPED]
+        if skipped:
+            return f"skipped: its input {skipped[0]} was skipped"
+        if spec.when is not None and not spec.when.holds(self.results.get(spec.when.stage)):
+            return f"skipped: {spec.when} did not hold"
+        for gate in GATES:  # nothing that waits for a gate works on what it rejected
+            verdict = self.results.get(gate)
+            if gate in spec.deps and isinstance(verdict, QualityReport) and not verdict.passed:
+                return f"skipped: {gate} rejected the script"
+        return None
+
+    async def _skip(self, name: str, reason: str) -> Any:
+        self.results[name] = SKIPPED
+        await self.sup._record(self.eid, name, StageRecord(status="skipped", note=reason))
+        return SKIPPED
+
+    async def _drafts_loop(self) -> None:
+        """Write, read (script gate), voice and listen (audio gate), while a gate rejects
+        the draft and revisions are left. A draft the script gate rejects buys no speech.
+        Each draft's deciding verdict is recorded once, made now or reused from an
+        earlier run (a revision that came out byte for byte the same keeps its verdict,
+        which then stands for the new draft)."""
+        outside = {d for n in self.path for d in self.wf.stage(n).deps} - set(self.path)
+        await asyncio.gather(*(self.tasks[d] for d in sorted(outside) if d in self.tasks))
+        while True:
+            number = self._due_draft()  # rests on the research: known only from here on
+            decided: tuple[str, QualityReport] | None = None
+            for name in self.path:
+                reason = self._skip_reason(name)
+                if decided is not None:  # an earlier gate rejected this draft
+                    reason = f"skipped: {decided[0]} rejected draft {number}"
+                if reason is not None:
+                    await self._skip(name, reason)
+                    continue
+                result = await self._one(name, number)
+                if name in self.gates and (not result.passed or name == self.gates[-1]):
+                    decided = (name, result)
+            if decided is None:
+                return  # the gates were skipped by their own conditions
+            gate, report = decided
+            if all(d.number != number for d in self._drafts()):
+                await self._judged(report, gate, number)
+            if report.passed or self._due_draft() == number:
+                return  # passed, or no revision left: the episode ends rejected
+
+    async def _one(self, name: str, number: int = 0) -> Any:
+        """Run (or reuse) one stage whose inputs are ready; ``number``: the draft the
+        loop is on (it shapes the script's fingerprint)."""
         spec = self.wf.stage(name)
         sup = self.sup
-        draft = self._due_draft() if name == "script" and self.loop else 0
+        draft = number if name == "script" and self.loop else 0
         inputs = {d: sup.states[self.eid].stages[d] for d in spec.needs}
         fp = fingerprint(name, spec.agent, self.ep, sup.settings, inputs, draft)
         if name == "research":
@@ -544,25 +596,9 @@ class _EpisodeRun:
             await sup._remember("claim", self.eid, facts)
         if name == "research":
             sup.research_done[self.eid].set()
-        if ran and name == "quality":
-            await self._judged(result)
+        if ran and name in GATES and not self.loop:  # a lone gate: one verdict, no loop
+            await self._judged(result, name, len(self._drafts()))
         return result
-
-    async def _gate(self) -> QualityReport:
-        """Quality, and while it fails and revisions are left: revise the script, redo
-        the stages between, judge again."""
-        report: QualityReport = await self._one("quality")
-        while not report.passed:
-            drafts = self._drafts()
-            if not drafts or self._due_draft() <= drafts[-1].number:
-                break  # no revision left: the episode ends rejected
-            for name in self.path:
-                report = await self._one(name)
-            if not self.ran["quality"]:
-                # The revision came out byte for byte the same (the failed checks are not
-                # ones a script can fix), so the old verdict stands for the new draft.
-                await self._judged(report)
-        return report
 
     def _drafts(self) -> list[Draft]:
         """The drafts judged on the current research (older ones are history only)."""
@@ -587,17 +623,21 @@ class _EpisodeRun:
             return len(drafts)
         return drafts[-1].number
 
-    async def _judged(self, report: QualityReport) -> None:
-        """Record a verdict: a draft in the manifest, a lesson or an episode in memory."""
+    async def _judged(self, report: QualityReport, gate: str, number: int) -> None:
+        """Record the verdict that decided a draft: a draft in the manifest, a lesson or
+        an episode in memory. A script-gate verdict has no audio of its own (the audio in
+        ``results`` is an earlier draft's), and its predicted length teaches memory
+        nothing about the voices' pace."""
         sup = self.sup
         spent = await asyncio.gather(
-            *(sup.ledger.spent.remote(self.eid, n) for n in (self.path or ["quality"]))
+            *(sup.ledger.spent.remote(self.eid, n) for n in (self.path or [gate]))
         )
         state = sup.states[self.eid]
         script = self.results.get("script")
-        audio = self.results.get("audio")
+        audio = self.results.get("audio") if gate == "quality" else None
         draft = Draft(
-            number=len(self._drafts()),
+            number=number,
+            gate=gate,
             basis=self._basis() if self.loop else "",
             passed=report.passed,
             overall=report.scores.get("overall", 0.0),
@@ -619,7 +659,11 @@ class _EpisodeRun:
             self.ep.topic,
             script.title if isinstance(script, Script) else self.ep.topic,
             report.passed,
-            [(c.name, self._lesson_value(c.name, c.value, draft), c.passed) for c in report.checks],
+            [
+                (c.name, self._lesson_value(c.name, c.value, draft), c.passed)
+                for c in report.checks
+                if gate == "quality" or c.name != "duration"
+            ],
             list(report.suggestions),
             said,
             draft.duration_s,
@@ -639,20 +683,27 @@ class _EpisodeRun:
         for other in self.sup.overlaps.get(self.eid, ()):
             await self.sup.research_done[other].wait()
 
+    async def _pace(self) -> float:
+        """The show's measured pace against the planned words a minute (1.3: its voices
+        take 30% longer): from the length lesson in memory, else as planned."""
+        lessons = await self.sup._remember("lessons") or []
+        for lesson in lessons:
+            if lesson.check == "duration" and lesson.value > -0.9:
+                return float(1 + lesson.value)
+        return 1.0
+
     async def _feedback(self, draft: int) -> Feedback:
         lessons = await self.sup._remember("lessons") or []
         advice = tuple(lesson.advice for lesson in lessons if lesson.advice)
-        scale = 1.0
-        for lesson in lessons:  # the voices' measured pace sizes the first draft
-            if lesson.check == "duration" and lesson.value > -0.9:
-                scale = 1 / (1 + lesson.value)
+        scale = 1 / await self._pace()  # the voices' measured pace sizes the first draft
         if draft == 0:
             return Feedback(lessons=advice, length_scale=scale)
-        previous, report = self.results.get("script"), self.results.get("quality")
+        gate = self._drafts()[-1].gate if self._drafts() else "quality"
+        previous, report = self.results.get("script"), self.results.get(gate)
         if not isinstance(previous, Script) or not isinstance(report, QualityReport):
             # resumed mid-revision: the judged draft and its verdict are on disk
             previous = self.sup.rundir.load_model(self.eid, "script.json", Script)
-            report = self.sup.rundir.load_model(self.eid, "quality.json", QualityReport)
+            report = self.sup.rundir.load_model(self.eid, f"{gate}.json", QualityReport)
         return Feedback(lessons=advice, length_scale=scale, draft=previous, report=report)
 
     def _load(self, spec: StageSpec) -> Any:
@@ -691,9 +742,14 @@ class _EpisodeRun:
             synthesis = await agent.synthesize.remote(r["script"], ep.show, ctx)
             asset = synthesis.asset
             return asset, {"audio.json": to_json_bytes(asset), "audio.wav": synthesis.wav}
+        if spec.agent == "review":
+            per_word = 60 / WORDS_PER_MINUTE * await self._pace()
+            report = await agent.review.remote(ep, r["research"], r["script"], per_word, ctx)
+            return report, {"review.json": to_json_bytes(report)}
         if spec.agent == "quality":
             wav = await asyncio.to_thread(self.sup.rundir.read_artifact, self.eid, "audio.wav")
-            report = await agent.evaluate.remote(ep, r["research"], r["script"], wav, ctx)
+            text = "review" not in self.wf  # without a script gate, the audio gate reads too
+            report = await agent.evaluate.remote(ep, r["research"], r["script"], wav, ctx, text)
             return report, {"quality.json": to_json_bytes(report)}
         if spec.agent == "summary":
             notes = await agent.notes.remote(ep, r["research"], r["script"], r["audio"], ctx)

@@ -1,15 +1,18 @@
 """Quality evaluator: objective checks that catch an episode that sounds wrong.
 
 Each check has a bound from ``QualityThresholds``; a failed check comes with a concrete
-suggestion. The checks listen (duration, silence, clipping, loudness of the WAV) and
-read (facts of the research actually said, repeated sentences, markup that a speech
-engine would read aloud).
+suggestion. The agent serves two gates of the workflow. The script gate (stage
+``review``) reads, before any speech is bought: the length predicted from the word count
+and the show's measured pace, facts of the research actually said, repeated sentences,
+markup a speech engine would read aloud, and with a key Claude's rubric. The audio gate
+(stage ``quality``) listens: measured duration, silence, clipping, loudness of the WAV.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from actors.base import Agent
 from podcast_factory.config import QualityThresholds
@@ -56,16 +59,62 @@ def markup_leaks(script: Script) -> int:
     return sum(len(MARKUP.findall(t.text)) for t in script.turns)
 
 
-def evaluate(
-    doc: ResearchDoc, script: Script, stats: AudioStats, target_s: float, q: QualityThresholds
-) -> QualityReport:
-    """The checks and their verdict; pure, so it is tested without audio or Ray."""
-    off = stats.duration_s / target_s - 1 if target_s else 0.0
+Advice = dict[str, str]
+
+
+def text_checks(
+    doc: ResearchDoc, script: Script, predicted_s: float, target_s: float, q: QualityThresholds
+) -> tuple[list[Check], Advice]:
+    """What can be judged from the script alone: its length predicted from the word count
+    and the show's pace, facts said, repeats, markup. The script gate runs these before
+    any speech is bought."""
+    off = predicted_s / target_s - 1 if target_s else 0.0
     coverage = fact_coverage(doc, script)
     repeats = repeated_sentences(script)
     leaks = markup_leaks(script)
+    checks = [
+        Check(
+            name="duration",
+            value=round(off, 3),
+            threshold=f"|x| <= {q.duration_tolerance} (predicted: {script.words} words)",
+            passed=abs(off) <= q.duration_tolerance,
+        ),
+        Check(
+            name="fact_coverage",
+            value=round(coverage, 3),
+            threshold=f">= {q.min_fact_coverage}",
+            passed=coverage >= q.min_fact_coverage,
+        ),
+        Check(
+            name="repeated_sentences",
+            value=repeats,
+            threshold=f"<= {q.max_repeated_sentences}",
+            passed=repeats <= q.max_repeated_sentences,
+        ),
+        Check(
+            name="markup_leaks",
+            value=leaks,
+            threshold=f"<= {q.max_markup_leaks}",
+            passed=leaks <= q.max_markup_leaks,
+        ),
+    ]
+    advice = {
+        "duration": _length_advice("The script would run", predicted_s, target_s, off),
+        "fact_coverage": f"Only {coverage:.0%} of the research facts are said: lengthen the "
+        "episode or keep fewer facts.",
+        "repeated_sentences": f"{repeats} sentence(s) are said twice: rewrite the repeats.",
+        "markup_leaks": f"{leaks} markup character(s) or URL(s) would be read aloud: strip them.",
+    }
+    return checks, advice
+
+
+def audio_checks(
+    stats: AudioStats, target_s: float, q: QualityThresholds
+) -> tuple[list[Check], Advice]:
+    """What needs the sound itself: measured length, silence, clipping, loudness."""
+    off = stats.duration_s / target_s - 1 if target_s else 0.0
     lo, hi = q.min_loudness_dbfs, q.max_loudness_dbfs
-    checks = (
+    checks = [
         Check(
             name="duration",
             value=round(off, 3),
@@ -90,51 +139,61 @@ def evaluate(
             threshold=f"{lo}..{hi}",
             passed=lo <= stats.rms_dbfs <= hi,
         ),
-        Check(
-            name="fact_coverage",
-            value=round(coverage, 3),
-            threshold=f">= {q.min_fact_coverage}",
-            passed=coverage >= q.min_fact_coverage,
-        ),
-        Check(
-            name="repeated_sentences",
-            value=repeats,
-            threshold=f"<= {q.max_repeated_sentences}",
-            passed=repeats <= q.max_repeated_sentences,
-        ),
-        Check(
-            name="markup_leaks",
-            value=leaks,
-            threshold=f"<= {q.max_markup_leaks}",
-            passed=leaks <= q.max_markup_leaks,
-        ),
-    )
+    ]
     advice = {
-        "duration": (
-            f"The audio runs {stats.duration_s / 60:.1f} min against a {target_s / 60:.1f} min "
-            + (
-                "target: give more sources or lower 'minutes'."
-                if off < 0
-                else "target: raise 'minutes' or trim the script."
-            )
-        ),
+        "duration": _length_advice("The audio runs", stats.duration_s, target_s, off),
         "silence_share": f"{stats.silence_share:.0%} of the audio is silence: shorten pauses.",
         "clipping_share": "The audio clips: lower the speech volume before mixing.",
         "loudness_dbfs": f"Loudness {stats.rms_dbfs:.1f} dBFS is outside {lo}..{hi}: "
         "normalize the audio.",
-        "fact_coverage": f"Only {coverage:.0%} of the research facts are said: lengthen the "
-        "episode or keep fewer facts.",
-        "repeated_sentences": f"{repeats} sentence(s) are said twice: rewrite the repeats.",
-        "markup_leaks": f"{leaks} markup character(s) or URL(s) would be read aloud: strip them.",
     }
+    return checks, advice
+
+
+def _length_advice(what: str, seconds: float, target_s: float, off: float) -> str:
+    return f"{what} {seconds / 60:.1f} min against a {target_s / 60:.1f} min " + (
+        "target: give more sources or lower 'minutes'."
+        if off < 0
+        else "target: raise 'minutes' or trim the script."
+    )
+
+
+def verdict(checks: Sequence[Check], advice: Advice) -> QualityReport:
+    """The report of a set of checks: passed only if every check passed."""
     scores = {c.name: 1.0 if c.passed else 0.0 for c in checks}
     scores["overall"] = round(sum(scores.values()) / len(checks), 3)
     return QualityReport(
         passed=all(c.passed for c in checks),
         scores=scores,
-        checks=checks,
+        checks=tuple(checks),
         suggestions=tuple(advice[c.name] for c in checks if not c.passed),
     )
+
+
+def review_script(
+    doc: ResearchDoc, script: Script, seconds_per_word: float, target_s: float, q: QualityThresholds
+) -> QualityReport:
+    """The script gate's checks and verdict; pure, so it is tested without Ray."""
+    return verdict(*text_checks(doc, script, script.words * seconds_per_word, target_s, q))
+
+
+def evaluate(
+    doc: ResearchDoc,
+    script: Script,
+    stats: AudioStats,
+    target_s: float,
+    q: QualityThresholds,
+    *,
+    text: bool = True,
+) -> QualityReport:
+    """The audio gate's checks and verdict (with ``text``, the script's checks as well,
+    for a workflow that has no script gate); pure, so it is tested without audio or Ray."""
+    checks, advice = audio_checks(stats, target_s, q)
+    if text:
+        more, more_advice = text_checks(doc, script, stats.duration_s, target_s, q)
+        checks += [c for c in more if c.name != "duration"]  # measured beats predicted
+        advice = {**more_advice, **advice}
+    return verdict(checks, advice)
 
 
 def with_rubric(report: QualityReport, rubric: RubricOut, q: QualityThresholds) -> QualityReport:
@@ -171,6 +230,33 @@ class QualityEvaluator(Agent):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._claude = claude_writer(self.settings, self.creds, self.governor)
 
+    async def review(
+        self,
+        spec: EpisodeSpec,
+        doc: ResearchDoc,
+        script: Script,
+        seconds_per_word: float,
+        ctx: StageContext,
+    ) -> QualityReport:
+        """The script gate: read the script (and, with Claude, judge it) before any
+        speech is bought. ``seconds_per_word``: the show's measured pace."""
+        return await self.served(self._review(spec, doc, script, seconds_per_word, ctx))
+
+    async def _review(
+        self,
+        spec: EpisodeSpec,
+        doc: ResearchDoc,
+        script: Script,
+        seconds_per_word: float,
+        ctx: StageContext,
+    ) -> QualityReport:
+        q = self.settings.quality
+        report = review_script(doc, script, seconds_per_word, spec.minutes * 60, q)
+        if self._claude is None:
+            return report
+        rubric = await self._claude.judge(self.meter(ctx), spec, doc, script)
+        return with_rubric(report, rubric, q)
+
     async def evaluate(
         self,
         spec: EpisodeSpec,
@@ -178,17 +264,25 @@ class QualityEvaluator(Agent):
         script: Script,
         wav: bytes,
         ctx: StageContext,
+        text: bool = True,
     ) -> QualityReport:
-        """Listen to the WAV and read the script (and, with Claude, judge it)."""
-        return await self.served(self._evaluate(spec, doc, script, wav, ctx))
+        """The audio gate: listen to the WAV. With ``text`` (a workflow without a script
+        gate) also read the script and, with Claude, judge it."""
+        return await self.served(self._evaluate(spec, doc, script, wav, ctx, text))
 
     async def _evaluate(
-        self, spec: EpisodeSpec, doc: ResearchDoc, script: Script, wav: bytes, ctx: StageContext
+        self,
+        spec: EpisodeSpec,
+        doc: ResearchDoc,
+        script: Script,
+        wav: bytes,
+        ctx: StageContext,
+        text: bool,
     ) -> QualityReport:
         pcm, rate = decode_wav(wav)
         q = self.settings.quality
-        report = evaluate(doc, script, analyze_pcm(pcm, rate), spec.minutes * 60, q)
-        if self._claude is None:
+        report = evaluate(doc, script, analyze_pcm(pcm, rate), spec.minutes * 60, q, text=text)
+        if self._claude is None or not text:
             return report
         rubric = await self._claude.judge(self.meter(ctx), spec, doc, script)
         return with_rubric(report, rubric, q)

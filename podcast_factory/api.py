@@ -21,6 +21,7 @@ from typing import Any
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from actors.governor import default_limits
 from actors.memory import default_memory_dir
 from podcast_factory.batchfile import load_batch_file, single_episode
 from podcast_factory.config import Credentials, RunSettings, check_models, configured_models
@@ -28,6 +29,7 @@ from podcast_factory.errors import UserInputError
 from podcast_factory.inputs import missing_inputs
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
 from podcast_factory.workflow import StageSpec, Workflow, workflow_from_python
+from providers.elevenlabs_account import subscription_concurrency
 from providers.lifecycle import confirm_models
 from providers.pricing import PriceTable
 
@@ -44,6 +46,7 @@ __all__ = [
     "confirm_configured_models",
     "ensure_ray",
     "load_batch_file",
+    "preflight",
     "run_batch",
     "run_batch_async",
     "single_episode",
@@ -106,6 +109,32 @@ def prepare(
     return settings
 
 
+def preflight(
+    settings: RunSettings, creds: Credentials, *, size_speech: bool = True
+) -> tuple[RunSettings, list[str]]:
+    """Free calls before any paid one, once per run: every configured model confirmed
+    (``confirm_configured_models``), and with an ElevenLabs key and ``size_speech``,
+    ElevenLabs' concurrency set from the account's plan when it is still the default.
+    Returns the settings to run with and notices for the user."""
+    notices = confirm_configured_models(settings, creds)
+    key = creds.elevenlabs_api_key
+    limits = settings.provider_limits
+    default = default_limits()["elevenlabs"]
+    if size_speech and settings.tts == "elevenlabs" and key and limits["elevenlabs"] == default:
+        plan = subscription_concurrency(key.get_secret_value(), creds.elevenlabs_base_url)
+        if plan is not None:
+            tier, most = plan
+            sized = limits["elevenlabs"].model_copy(update={"max_concurrent": most})
+            settings = settings.model_copy(
+                update={"provider_limits": {**limits, "elevenlabs": sized}}
+            )
+            notices.append(
+                f"ElevenLabs {tier} plan: up to {most} speech requests at once "
+                "(--max-concurrent elevenlabs=N sets another)"
+            )
+    return settings, notices
+
+
 def confirm_configured_models(settings: RunSettings, creds: Credentials) -> list[str]:
     """With a key, ask each provider's (free) models endpoint whether every configured
     model exists, once per run and before any paid call; raises ``UserInputError`` for
@@ -161,9 +190,10 @@ async def run_batch_async(
     False when the caller already did for this run."""
     prepare(batch, out_dir, settings)  # bad input fails before Ray starts
     if confirm:
-        for notice in await asyncio.to_thread(
-            confirm_configured_models, settings or RunSettings(), creds or Credentials()
-        ):
+        settings, notices = await asyncio.to_thread(
+            preflight, settings or RunSettings(), creds or Credentials()
+        )
+        for notice in notices:
             log.warning("%s", notice)
     ensure_ray(address)
     supervisor = start_batch(batch, out_dir, settings, creds)

@@ -105,6 +105,12 @@ def _add_provider_options(p: argparse.ArgumentParser) -> None:
         help="send Claude requests through the Message Batches API: half the token "
         "price, results in minutes to hours (web searches cost the same)",
     )
+    p.add_argument(
+        "--dialogue",
+        action="store_true",
+        help="voice both hosts through ElevenLabs Text to Dialogue (eleven_v3): several "
+        "turns a request, each turn's timing kept",
+    )
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -318,7 +324,7 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
     )
     if not 0 <= claude.web_searches <= 20:
         raise UserInputError("--web-searches", "must be from 0 to 20")
-    elevenlabs = ElevenLabsSettings()
+    elevenlabs = ElevenLabsSettings(dialogue=bool(getattr(args, "dialogue", False)))
     if args.tts_model:
         elevenlabs = elevenlabs.model_copy(update={"model_id": args.tts_model})
     limits = dict(default_limits())
@@ -352,12 +358,18 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
     return settings
 
 
-def _confirm(settings: RunSettings, creds: Credentials, err: Console) -> None:
-    """Ask the models endpoints (free) before any paid call; once per run."""
-    from podcast_factory.api import confirm_configured_models
+def _confirm(
+    args: argparse.Namespace, settings: RunSettings, creds: Credentials, err: Console
+) -> RunSettings:
+    """Ask the models endpoints and the speech account (free) before any paid call, once
+    per run; ElevenLabs concurrency follows the plan unless --max-concurrent set it."""
+    from podcast_factory.api import preflight
 
-    for notice in confirm_configured_models(settings, creds):
+    explicit = any(item.startswith("elevenlabs=") for item in args.max_concurrent)
+    settings, notices = preflight(settings, creds, size_speech=not explicit)
+    for notice in notices:
         err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
+    return settings
 
 
 def _produce(args: argparse.Namespace, err: Console) -> int:
@@ -368,7 +380,7 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
     creds = Credentials.from_env(os.environ)
     settings = prepare(spec, out, _settings(args, creds, err))
     check_urls(spec)
-    _confirm(settings, creds, err)
+    settings = _confirm(args, settings, creds, err)
     plain = Console(stderr=True, force_terminal=False) if args.job else err
     with ProgressView(plain, len(spec.episodes), spec.workflow.order) as view:
         result = run_batch(
@@ -391,7 +403,7 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
 FORWARDED = (
     "llm", "tts", "research_model", "script_model", "quality_model", "tts_model",
     "max_concurrent", "rpm", "attempts", "web_searches", "workflow", "revisions",
-    "inputs_from", "budget", "episode_cap", "concurrency", "no_memory", "economy",
+    "inputs_from", "budget", "episode_cap", "concurrency", "no_memory", "economy", "dialogue",
 )  # fmt: skip
 """The ``submit`` options handed on to the ``batch`` verb that runs on the cluster."""
 
@@ -471,7 +483,7 @@ def _estimate(args: argparse.Namespace, err: Console) -> int:
     spec = spec.model_copy(update={"workflow": _workflow_from_args(args, spec.workflow)})
     creds = Credentials.from_env(os.environ)
     settings = _settings(args, creds, err)
-    _confirm(settings, creds, err)
+    settings = _confirm(args, settings, creds, err)
     estimate = estimate_batch(spec, settings)
     if args.json:
         data = estimate.model_dump(mode="json")

@@ -199,7 +199,12 @@ def configured_models(settings: RunSettings) -> tuple[list[tuple[str, str]], lis
         if settings.llm == "claude"
         else []
     )
-    speech = [("--tts-model", settings.elevenlabs.model_id)] if settings.tts == "elevenlabs" else []
+    el = settings.elevenlabs
+    speech = (
+        [("--dialogue", "eleven_v3") if el.dialogue else ("--tts-model", el.model_id)]
+        if settings.tts == "elevenlabs"
+        else []
+    )
     return claude, speech
 
 
@@ -212,7 +217,7 @@ def check_models(settings: RunSettings, prices: PriceTable) -> list[str]:
     claude, speech = configured_models(settings)
     for flag, model in claude + speech:
         try:
-            if flag == "--tts-model":
+            if flag in ("--tts-model", "--dialogue"):
                 prices.tts_max_chars(model)
             else:
                 prices.claude_cost(model, ClaudeUsage())

@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
 from podcast_factory.models import STAGES, BatchSpec, EpisodeSpec, usd
 from podcast_factory.workflow import Workflow
+from providers.claude_cache import expected_cache
 from providers.claude_writer import TOKENS_PER_WORD, show_system
+from providers.elevenlabs_dialogue import DIALOGUE_MODEL
 from providers.pricing import ClaudeUsage, PriceTable
 from providers.sources import is_url, read_local
 
@@ -30,6 +32,9 @@ PROMPT_TOKENS = 250
 JUDGE_OUTPUT_TOKENS = 250
 NOTES_OUTPUT_TOKENS = 200
 SOCIAL_OUTPUT_TOKENS = 350
+SEARCH_RESULT_TOKENS = 8_000
+"""Result pages the API adds to the input per web search."""
+SEARCH_OUTPUT_TOKENS = 600
 
 
 class EpisodeEstimate(BaseModel):
@@ -85,69 +90,78 @@ def estimate_episode(
     ep: EpisodeSpec,
     settings: RunSettings,
     prices: PriceTable,
-    first: bool,
     workflow: Workflow | None = None,
 ) -> EpisodeEstimate:
-    """Expected cost per stage of one episode. ``first``: this episode writes the show's
-    prompt cache; the others read it. Only the built-in stages the workflow runs are
-    priced (a user's agent meters its own calls, which no table can foresee)."""
+    """Expected cost per stage of one episode. Only the built-in stages the workflow
+    runs are priced (a user's agent meters its own calls, which no table can foresee).
+
+    Claude calls are priced the way ``providers.claude_writer`` sends them: the show's
+    style block, then the facts (script) or the script (judge, notes, posts) as a shared
+    prefix, cached only where it reaches the model's minimum (``expected_cache``): the
+    judge writes the script's prefix, the notes and posts read it. In economy mode the
+    tokens are at the Message Batches discount (web searches are not discounted)."""
     words = round(ep.minutes * WORDS_PER_MINUTE)
     fact_words = round(words * settings.fact_share)
     stages = dict.fromkeys(STAGES, 0)
     if settings.llm == "claude":
         c = settings.claude
-        system = _tokens(len(show_system(ep.show)))
-        cache = {"cache_write_5m_tokens": system} if first else {"cache_read_tokens": system}
+        style = _tokens(len(show_system(ep.show)))
         source = _tokens(_source_chars(ep, c.max_source_chars))
         fact_tokens = math.ceil(fact_words * TOKENS_PER_WORD)
         script_tokens = math.ceil(words * TOKENS_PER_WORD)
-        calls = {
-            "research": (
+
+        def call(model: str, prefix: int, first: bool, **usage: int) -> int:
+            shared = expected_cache(model, style + prefix, first)
+            total = {k: usage.get(k, 0) + shared.get(k, 0) for k in {*usage, *shared}}
+            return prices.claude_cost(model, ClaudeUsage(**total), batch=c.economy)
+
+        stages["research"] = call(
+            c.research_model,
+            0,
+            True,
+            input_tokens=source + PROMPT_TOKENS,
+            output_tokens=2 * fact_tokens,  # each fact and the span it quotes
+        )
+        if c.web_searches:  # a plain search call of its own (citations need one)
+            stages["research"] += call(
                 c.research_model,
-                ClaudeUsage(
-                    input_tokens=source + PROMPT_TOKENS,
-                    output_tokens=2 * fact_tokens,  # each fact and the span it quotes
-                    web_search_requests=c.web_searches,
-                    **cache,
-                ),
-            ),
-            "script": (
-                c.script_model,
-                ClaudeUsage(
-                    input_tokens=fact_tokens + PROMPT_TOKENS, output_tokens=script_tokens, **cache
-                ),
-            ),
-            "quality": (
-                c.quality_model,
-                ClaudeUsage(
-                    input_tokens=fact_tokens + script_tokens + PROMPT_TOKENS,
-                    output_tokens=JUDGE_OUTPUT_TOKENS,
-                    **cache,
-                ),
-            ),
-            **{
-                stage: (
-                    c.quality_model,
-                    ClaudeUsage(
-                        input_tokens=script_tokens + PROMPT_TOKENS, output_tokens=out, **cache
-                    ),
-                )
-                for stage, out in (
-                    ("summary", NOTES_OUTPUT_TOKENS),
-                    ("social", SOCIAL_OUTPUT_TOKENS),
-                )
-            },
-        }
-        for stage, (model, usage) in calls.items():
-            stages[stage] = prices.claude_cost(model, usage)
+                0,
+                True,
+                input_tokens=PROMPT_TOKENS + c.web_searches * SEARCH_RESULT_TOKENS,
+                output_tokens=SEARCH_OUTPUT_TOKENS,
+                web_search_requests=c.web_searches,
+            )
+        stages["script"] = call(
+            c.script_model,
+            fact_tokens,
+            True,
+            input_tokens=PROMPT_TOKENS,
+            output_tokens=script_tokens,
+        )
+        stages["review"] = call(
+            c.quality_model,
+            script_tokens,
+            True,
+            input_tokens=PROMPT_TOKENS,
+            output_tokens=JUDGE_OUTPUT_TOKENS,
+        )
+        for stage, out in (("summary", NOTES_OUTPUT_TOKENS), ("social", SOCIAL_OUTPUT_TOKENS)):
+            stages[stage] = call(
+                c.quality_model, script_tokens, False, input_tokens=PROMPT_TOKENS, output_tokens=out
+            )
     if settings.tts == "elevenlabs":
         chars = math.ceil(words * CHARS_PER_SPOKEN_WORD)
-        stages["audio"] = prices.tts_cost(settings.elevenlabs.model_id, chars)
+        el = settings.elevenlabs
+        stages["audio"] = prices.tts_cost(DIALOGUE_MODEL if el.dialogue else el.model_id, chars)
     workflow = workflow or Workflow.preset("full")
     runs = {s.agent for s in workflow.stages if s.agent_class is None}
+    if "review" not in runs:  # no script gate: the audio gate reads and judges the script
+        stages["quality"] = stages["review"]
     stages = {name: cost if name in runs else 0 for name, cost in stages.items()}
-    revised = ("script", "audio", "quality")
-    loop = {"script", "quality"} <= runs
+    # A revision writes the script again and judges it; at worst it also gets as far as
+    # being voiced and listened to again.
+    revised = ("script", "review", "audio", "quality")
+    loop = "script" in runs and bool({"review", "quality"} & runs)
     return EpisodeEstimate(
         episode_id=ep.episode_id,
         stages=stages,
@@ -165,7 +179,6 @@ def estimate_batch(
         tts=settings.tts,
         prices_as_of=table.as_of,
         episodes=tuple(
-            estimate_episode(ep, settings, table, first=(i == 0), workflow=spec.workflow)
-            for i, ep in enumerate(spec.episodes)
+            estimate_episode(ep, settings, table, workflow=spec.workflow) for ep in spec.episodes
         ),
     )

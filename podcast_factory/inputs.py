@@ -30,6 +30,7 @@ from podcast_factory.rundir import RunDir
 OUTPUTS: dict[str, type[BaseModel]] = {
     "research": ResearchDoc,
     "script": Script,
+    "review": QualityReport,
     "audio": AudioAsset,
     "quality": QualityReport,
     "summary": ShowNotes,

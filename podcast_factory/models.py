@@ -17,7 +17,15 @@ from podcast_factory.workflow import Workflow
 
 MICRO = 1_000_000
 EPISODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-STAGES: tuple[str, ...] = ("research", "script", "audio", "quality", "summary", "social")
+STAGES: tuple[str, ...] = (
+    "research",
+    "script",
+    "review",
+    "audio",
+    "quality",
+    "summary",
+    "social",
+)
 """Every stage of the full workflow, in order; summary and social run side by side."""
 
 EpisodeStatus = Literal["pending", "running", "completed", "failed", "over_budget", "rejected"]
@@ -292,12 +300,16 @@ class StageRecord(_Frozen):
 
 
 class Draft(_Frozen):
-    """One pass through the quality gate: a script, its audio and their verdict."""
+    """One pass through the gates: a script, maybe its audio, and the verdict that
+    decided (the first gate that failed, or the last gate)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")  # computed cost_usd on reload
 
     number: int
     """0 for the first draft, then one per revision."""
+    gate: str = "quality"
+    """Which gate decided: ``review`` (the script, before speech was bought) or
+    ``quality`` (the audio)."""
     basis: str = ""
     """Fingerprint of the research and settings the draft was written from: drafts on
     another basis (the research was redone) are history, not revisions of this one."""

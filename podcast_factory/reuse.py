@@ -58,7 +58,7 @@ def stage_config(stage: str, agent: str, ep: EpisodeSpec, settings: RunSettings)
             speech["elevenlabs"] = settings.elevenlabs.model_dump(mode="json")
         speech["voices"] = [[h.name, h.voices.get(settings.tts, "")] for h in ep.show.hosts]
         return speech
-    if stage == "quality":
+    if stage in ("review", "quality"):
         if settings.llm == "claude":
             llm["model"] = claude.quality_model
         return {**llm, "minutes": ep.minutes, "bounds": settings.quality.model_dump(mode="json")}

@@ -83,14 +83,20 @@ def _minutes(seconds: float | None) -> str:
 
 
 def _quality(state: EpisodeState, out: Path) -> str:
+    """The last verdict: from the drafts (which say which gate decided), else from
+    ``quality.json`` (a workflow without a revision loop)."""
+    revised = len(state.drafts) - 1
+    after = f", {revised} revision{'s' if revised > 1 else ''}" if revised > 0 else ""
+    if state.drafts:
+        last = state.drafts[-1]
+        mark = "pass" if last.passed else "FAIL script" if last.gate == "review" else "FAIL"
+        return f"{mark} {last.overall:.2f}{after}"
     path = out / state.episode_id / "quality.json"
     if not path.is_file():
         return "-"
     data = json.loads(path.read_text(encoding="utf-8"))
     mark = "pass" if data.get("passed") else "FAIL"
-    revised = len(state.drafts) - 1
-    after = f", {revised} revision{'s' if revised > 1 else ''}" if revised > 0 else ""
-    return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}{after}"
+    return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}"
 
 
 def result_table(

@@ -42,6 +42,7 @@ from podcast_factory.user_agents import (
 BUILTIN_NEEDS: dict[str, tuple[str, ...]] = {
     "research": (),
     "script": ("research",),
+    "review": ("research", "script"),
     "audio": ("script",),
     "quality": ("research", "script", "audio"),
     "summary": ("research", "script", "audio"),
@@ -58,6 +59,7 @@ instead of producing them: the rest are cheap to remake or depend on these."""
 OUTPUT_FIELDS: dict[str, tuple[str, ...]] = {
     "research": ("facts", "sources"),
     "script": ("title", "turns", "target_words"),
+    "review": ("passed", "scores", "checks", "suggestions"),
     "audio": ("duration_s", "sample_rate", "segments", "provider"),
     "quality": ("passed", "scores", "checks", "suggestions"),
     "summary": ("title", "summary", "chapters", "sources"),
@@ -145,7 +147,8 @@ class Workflow(_Frozen):
     """The preset it was built from, if any (for display); also ``workflow.preset``,
     and ``Workflow(preset=...)`` sets it."""
     revisions: int = Field(default=1, ge=0, le=MAX_REVISIONS)
-    """How many times a script the quality gate rejects is rewritten and re-voiced."""
+    """How many times a script a gate rejects is rewritten (and, if it got that far,
+    re-voiced): shared by the script gate and the audio gate."""
     inputs_from: str | None = None
     """A previous run's output directory that ``external_inputs`` are imported from."""
 
@@ -217,21 +220,22 @@ class Workflow(_Frozen):
         return {s.name for s in self.stages if name in self.upstream(s.name)}
 
 
-def _builtin(name: str, when: str | None = None) -> StageSpec:
+def _builtin(name: str, when: str | None = None, after: tuple[str, ...] = ()) -> StageSpec:
     cond = Condition.parse(when, "preset") if when else None
-    return StageSpec(name=name, agent=name, needs=BUILTIN_NEEDS[name], when=cond)
+    return StageSpec(name=name, agent=name, needs=BUILTIN_NEEDS[name], after=after, when=cond)
 
 
 PRESETS: dict[str, tuple[StageSpec, ...]] = {
     "full": (
         _builtin("research"),
         _builtin("script"),
-        _builtin("audio"),
+        _builtin("review"),
+        _builtin("audio", after=("review",)),  # speech is bought only for a passed script
         _builtin("quality"),
         _builtin("summary", "quality.passed"),
         _builtin("social", "quality.passed"),
     ),
-    "script-only": (_builtin("research"), _builtin("script")),
+    "script-only": (_builtin("research"), _builtin("script"), _builtin("review")),
     "revoice": (
         _builtin("audio"),
         _builtin("quality"),
@@ -239,8 +243,10 @@ PRESETS: dict[str, tuple[StageSpec, ...]] = {
         _builtin("social", "quality.passed"),
     ),
 }
-"""The stages of each preset. ``revoice`` reads research and script from a previous
-run (``inputs_from``) and makes new audio and what follows from it."""
+"""The stages of each preset. Two gates judge each draft: ``review`` reads the script
+before any speech is bought, ``quality`` listens to the audio; a draft either rejects
+goes back to the writer. ``revoice`` reads research and script from a previous run
+(``inputs_from``) and makes new audio and what follows from it."""
 
 
 def _preset_workflow(name: str, revisions: int = 1, inputs_from: str | None = None) -> Workflow:

@@ -47,6 +47,7 @@ def test_a_forced_quality_failure_is_fixed_by_one_revision(
     m = _manifest(out, episode.episode_id)
     first, second = m["drafts"]
     assert first["passed"] is False and set(first["failed_checks"]) == {"duration"}
+    assert first["gate"] == second["gate"] == "quality"  # the script read well: the audio ran long
     assert first["failed_checks"]["duration"] > 0.15  # ran long
     assert any("target" in s for s in first["suggestions"])
     assert second["passed"] is True and second["words"] < first["words"]
@@ -147,7 +148,8 @@ def test_a_revision_through_claude_and_elevenlabs_is_paid_for_and_recorded(
     drafts = m["drafts"]
     assert len(drafts) == 2 and drafts[0]["failed_checks"].keys() >= {"duration"}
     assert all(d["cost_micro_usd"] > 0 for d in drafts)
-    loop_cost = sum(m["stages"][s]["cost_micro_usd"] for s in ("script", "audio", "quality"))
+    loop = ("script", "review", "audio", "quality")
+    loop_cost = sum(m["stages"][s]["cost_micro_usd"] for s in loop)
     assert sum(d["cost_micro_usd"] for d in drafts) == loop_cost
     assert result.total_cost_micro_usd == billed
     revision = [p for p in prompts if "This is a revision" in p]

@@ -131,7 +131,7 @@ def test_presets_are_valid_and_ordered(tmp_path: Path) -> None:
     assert full.preset == full.preset_name == "full"
     assert validate(full) is full
     assert full.external_inputs == ()
-    assert Workflow.preset("script-only").order == ("research", "script")
+    assert Workflow.preset("script-only").order == ("research", "script", "review")
     revoice = Workflow.preset("revoice", inputs_from=str(tmp_path))
     assert revoice.order == ("audio", "quality", "summary", "social")
     assert revoice.external_inputs == ("research", "script")
@@ -177,6 +177,7 @@ def test_summary_and_social_run_side_by_side_after_the_quality_gate() -> None:
         == {
             "research",
             "script",
+            "review",
             "audio",
             "quality",
         }
@@ -222,7 +223,8 @@ def test_full_without_research_and_script_imports_them(tmp_path: Path) -> None:
     wf = build_workflow(
         {"skip": ["research", "script"], "inputs_from": "prev", "revisions": 0}, tmp_path
     )
-    assert wf.order == ("audio", "quality", "summary", "social")
+    # the imported script is still read by the script gate before it is voiced
+    assert wf.order == ("review", "audio", "quality", "summary", "social")
     assert wf.external_inputs == ("research", "script")
     assert wf.inputs_from == str((tmp_path / "prev").resolve())
     assert wf.revisions == 0
@@ -287,7 +289,7 @@ def test_a_listed_stage_replaces_the_preset_stage_of_its_name(tmp_path: Path) ->
             "workflow.stages[0].when",
             "script's output has no field 'words'",
         ),
-        ({"skip": ["script"]}, "workflow.skip[0]", "cannot skip script: audio needs it"),
+        ({"skip": ["script"]}, "workflow.skip[0]", "cannot skip script: review needs it"),
         (
             {"skip": ["quality"]},
             "workflow.skip[0]",
@@ -542,7 +544,7 @@ def test_load_agent_class_by_module_path_from_the_batch_folder(
         )
         assert wf.stage("count").agent == f"{package}.mine:ReadsScript"
         assert wf.stage("count").needs == ("script",)
-        assert wf.order == ("research", "script", "count")
+        assert wf.order == ("research", "script", "review", "count")
     finally:
         for name in [n for n in sys.modules if n.startswith(package)]:
             if name in _by_value():
@@ -600,7 +602,7 @@ def test_workflow_from_python_takes_classes_and_names_arguments(tmp_path: Path) 
     assert title.agent == f"{TITLE_PY}:TitleAgent"  # loads again from any directory
     assert title.agent_class is title_agent
     assert title.needs == ("script",)
-    assert wf.order == ("research", "script", "audio", "quality", "summary", "title")
+    assert wf.order == ("research", "script", "review", "audio", "quality", "summary", "title")
     assert wf.revisions == 2
 
     assert workflow_from_python(["research", "script"]).order == ("research", "script")
@@ -698,7 +700,7 @@ def test_title_agent_suggests_titles_from_the_script_words() -> None:
 def test_example_workflow_file_builds(tmp_path: Path) -> None:
     data = yaml.safe_load((EXAMPLES / "workflow.yaml").read_text(encoding="utf-8"))
     wf = build_workflow(data["workflow"], EXAMPLES)
-    assert wf.order == ("research", "script", "audio", "quality", "summary", "title")
+    assert wf.order == ("research", "script", "review", "audio", "quality", "summary", "title")
     title = wf.stage("title")
     assert title.needs == ("script",) and title.after == ("quality",)
     assert str(title.when) == "quality.passed"

@@ -52,7 +52,15 @@ def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path
     for ep in spec.episodes:
         m = _manifest(out, ep.episode_id)
         assert m["status"] == "completed"
-        assert set(m["stages"]) == {"research", "script", "audio", "quality", "summary", "title"}
+        assert set(m["stages"]) == {
+            "research",
+            "script",
+            "review",
+            "audio",
+            "quality",
+            "summary",
+            "title",
+        }
         assert all(r["status"] == "completed" for r in m["stages"].values())
         assert not (out / ep.episode_id / "social.json").exists()  # skipped by the file
         ideas = json.loads((out / ep.episode_id / "title.json").read_text())
@@ -74,7 +82,8 @@ def test_script_only_preset_writes_scripts_and_no_audio(example_dir: Path, tmp_p
     assert done.returncode == 0, done.stderr
     for ep in load_batch_file(example_dir / "batch.yaml").episodes:
         m = _manifest(out, ep.episode_id)
-        assert m["status"] == "completed" and set(m["stages"]) == {"research", "script"}
+        assert m["status"] == "completed"
+        assert set(m["stages"]) == {"research", "script", "review"}  # read, never voiced
         assert (out / ep.episode_id / "script.md").is_file()
         assert not (out / ep.episode_id / "audio.wav").exists()
     assert _ledger_stages(out) == {"script"}  # the offline writer's free call
