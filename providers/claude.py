@@ -5,7 +5,7 @@ retried only by ``providers.retry`` (the SDK's ``max_retries`` is 0), and conver
 from vendor errors to the project's once, here. Structured output goes through
 ``output_config.format``; what comes back is validated into a pydantic model.
 
-How the API's stop reasons are handled (see docs/providers/anthropic.md):
+How the API's stop reasons are handled (see docs/providers.md, Anthropic):
 
 - ``refusal``, ``model_context_window_exceeded`` and a 400 "prompt is too long" raise
   ``ModelStopped`` at once: paid once, never bought again.

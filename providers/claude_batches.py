@@ -5,7 +5,7 @@ Requests made by concurrent callers in one agent process within a short window
 (``messages.batches.create``); the transport polls ``batches.retrieve`` with a growing
 pause until the batch has ended, then streams ``batches.results`` and hands each caller
 its own ``Message`` (matched by ``custom_id``: results come in any order) or its error.
-Batch tokens cost half the standard price (docs/providers/batches.md).
+Batch tokens cost half the standard price (docs/providers.md, Message Batches).
 
 Retries: a failed ``create`` accepted nothing, so each caller's error goes back to its
 own retry layer (``providers.retry``), which may send the request again (into a new

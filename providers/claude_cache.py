@@ -8,7 +8,7 @@ on a cache the API will not make. Caches are per model (and per organisation): c
 share a cache entry only if they use the same model and the same prefix, byte for byte.
 
 Minimums (tokens), from Anthropic's prompt caching page and the reports listed in
-``docs/providers/anthropic.md``. Where sources disagree the larger value is used, so an
+``docs/providers.md, Anthropic``. Where sources disagree the larger value is used, so an
 estimate never counts on a cache the API may refuse; a model not listed gets the largest
 documented minimum for the same reason.
 """

@@ -12,7 +12,7 @@ The script is packed into requests of whole turns up to ``REQUEST_CHARS`` (a lon
 is split between sentences over several inputs of its voice). Each request is metered
 (reserved at the v3 rate before, billed from ``character-cost`` after), retried in
 ``providers.retry`` only, and kept on disk once paid for, so a rerun reads it back.
-Sources and what each choice costs: docs/providers/elevenlabs.md.
+Sources and what each choice costs: docs/providers.md, ElevenLabs.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ raw PCM, stitched by the audio agent. The SDK does not retry streamed conversion
 retries happen here, in ``providers.retry``, honouring ``Retry-After``; each attempt is
 metered: the reservation holds characters x the model's credits per character, and the
 bill is the credits the ``character-cost`` header reports. A reply is judged by its body,
-not its content-type (see ``audio_problem``). Sources: docs/providers/elevenlabs.md.
+not its content-type (see ``audio_problem``). Sources: docs/providers.md, ElevenLabs.
 """
 
 from __future__ import annotations

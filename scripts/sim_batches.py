@@ -3,7 +3,7 @@
 Each request in a batch is answered by the same code that answers ``POST /v1/messages``
 (``AnthropicRoutes._messages``), then billed at the batch price (tokens at the price
 table's ``batch_discount``; web searches at full price). As in the real API
-(docs/providers/batches.md), a batch is ``in_progress`` until the whole batch has ended,
+(docs/providers.md, Message Batches), a batch is ``in_progress`` until the whole batch has ended,
 ``request_counts`` stay at ``processing`` until then, ``results_url`` appears only once
 it has ended, and results come back in no particular order (match them by
 ``custom_id``). A batch ends ``batch_processing_s`` after it was created; a batch still

@@ -1,6 +1,6 @@
 """The simulator's ElevenLabs routes: text to speech, text to dialogue, models, voices and
 the subscription. What each behaviour is modelled on, with the docs' addresses, is in
-``docs/providers/elevenlabs.md``.
+``docs/providers.md, ElevenLabs``.
 
 Billing is in credits, as ElevenLabs bills: a request uses characters x the model's
 ``character_cost_multiplier`` credits, rounded up to a whole credit (our assumption: the
