@@ -87,7 +87,7 @@ def test_batch_with_real_sdks_ledger_equals_bill_and_estimate_holds(
             review["scores"]
         )
     estimate = estimate_batch(batch, SETTINGS).total_micro_usd
-    assert abs(estimate / billed - 1) <= 0.25, (estimate, billed)
+    assert abs(estimate / billed - 1) <= 0.15, (estimate, billed)
     assert KEY not in _all_text(out)
 
 
