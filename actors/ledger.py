@@ -12,15 +12,173 @@ returns the first commit and is not charged again.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from podcast_factory.errors import BudgetExceeded, LedgerError
+from podcast_factory.errors import BudgetExceeded, LedgerError, UserInputError
 from podcast_factory.models import CostEntry, CostOp
+
+log = logging.getLogger(__name__)
+
+TORN_LINE_MAX_BYTES = 64 * 1024
+"""No ledger line comes near this; a longer unterminated tail is not one torn line."""
+_OPS = ("reserve", "commit", "release")
+
+
+@dataclass(frozen=True)
+class LedgerScan:
+    """What ``scan_ledger`` read: every whole line, and what follows the last one."""
+
+    entries: list[CostEntry]
+    whole_bytes: int
+    """Bytes of the whole lines, kept as they are."""
+    tail: bytes = b""
+    """A crash-torn last line (no newline, not an entry): moved aside on replay."""
+    tail_entry: CostEntry | None = None
+    """A whole entry that only lacks its newline: kept, the newline added on replay."""
+
+
+def _torn_op(tail: bytes) -> str | None:
+    """The operation of a line cut short as the ledger writes them
+    (``{"ts":<n>,"op":"<op>",...``): an op, ``"?"`` when the cut came before the op is
+    legible (it could be a commit), or None when the bytes are not such a line."""
+    if len(tail) > TORN_LINE_MAX_BYTES:
+        return None
+    try:
+        text = tail.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(tail) - 3:  # only a character cut at the very end is torn
+            return None
+        text = tail[: exc.start].decode("utf-8")
+    head = '{"ts":'
+    if len(text) <= len(head):
+        return "?" if head.startswith(text) else None
+    number = re.match(r'\{"ts":[0-9.eE+-]+', text)
+    if not text.startswith(head) or number is None:
+        return None
+    rest, key = text[number.end() :], ',"op":"'
+    if len(rest) <= len(key):
+        return "?" if key.startswith(rest) else None
+    if not rest.startswith(key):
+        return None
+    op, closed, _ = rest[len(key) :].partition('"')
+    could_be = [o for o in _OPS if (o == op if closed else o.startswith(op))]
+    if not could_be:
+        return None
+    return "commit" if "commit" in could_be else could_be[0]
+
+
+def scan_ledger(path: Path, run_id: str = "") -> LedgerScan:
+    """Read ``ledger.jsonl`` without changing it, or refuse it.
+
+    What a replay keeps and refuses:
+
+    - every whole line (one ending in a newline) must be a ledger entry. One that is not
+      could record spend, so the ledger refuses to run (``UserInputError`` naming the
+      file and the line's byte offset): a budget counted without it could be overrun;
+    - an unterminated last line that is a whole entry is kept (only its newline was lost);
+    - an unterminated last line that is the start of a ``reserve`` or ``release`` line is
+      a *crash-torn last line*: the process died while writing it, so the method never
+      returned and its reservation was never granted (nor its release acknowledged).
+      It is moved aside on replay and the run goes on;
+    - any other unterminated tail (garbage, or a torn line that is or could be a
+      ``commit``) could hold spend, so the ledger refuses to run, unless this is a
+      restart under the live run that wrote the file (``run_id`` matches a line): then
+      the torn method is still awaited and will be sent again, and the tail is moved
+      aside as well.
+    """
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    entries: list[CostEntry] = []
+    offset = 0
+    for number, raw in enumerate(data[:end].split(b"\n")[:-1], start=1):
+        if raw.strip():
+            try:
+                entries.append(CostEntry.model_validate_json(raw))
+            except ValueError:
+                raise UserInputError(
+                    str(path),
+                    f"line {number} (byte offset {offset}) is not a ledger entry; it could "
+                    "record spend, so the budget cannot be counted without it: repair or "
+                    "remove that line (nothing was run)",
+                ) from None
+        offset += len(raw) + 1
+    tail = data[end:]
+    if not tail:
+        return LedgerScan(entries, end)
+    try:
+        return LedgerScan(entries, end, tail_entry=CostEntry.model_validate_json(tail))
+    except ValueError:
+        pass
+    op = _torn_op(tail)
+    if op in ("reserve", "release") or not tail.strip():
+        return LedgerScan(entries, end, tail=tail)
+    if run_id and any(e.run_id == run_id for e in entries):
+        return LedgerScan(entries, end, tail=tail)  # a restart under the live run
+    what = (
+        "are a line cut short that is, or could be, a commit"
+        if op is not None
+        else "are not a ledger line"
+    )
+    raise UserInputError(
+        str(path),
+        f"the last {len(tail)} bytes, from byte offset {end}, {what}: they could record "
+        "spend the ledger cannot read; compare the provider's bill, then move those bytes "
+        f"out of the file (keep its first {end} bytes) to go on (nothing was run)",
+    )
+
+
+def check_ledger(out_dir: str | os.PathLike[str]) -> None:
+    """Refuse, before anything is run or paid, a run directory whose ledger cannot be
+    replayed safely (see ``scan_ledger``). Raises ``UserInputError``; changes nothing."""
+    from podcast_factory.rundir import RunDir
+
+    path = RunDir(out_dir).ledger_path
+    if path.is_file():
+        scan_ledger(path)
+
+
+def read_ledger(path: Path, run_id: str = "") -> list[CostEntry]:
+    """The entries of ``ledger.jsonl`` for a replay, after ``scan_ledger``'s checks. A
+    crash-torn last line is moved to ``ledger.jsonl.damaged-<time>`` (never deleted)
+    and cut from the file, so the next entry starts a line of its own."""
+    scan = scan_ledger(path, run_id)
+    if scan.tail_entry is not None:
+        with path.open("ab") as fh:
+            fh.write(b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return [*scan.entries, scan.tail_entry]
+    if scan.tail:
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for n in range(1000):
+            aside = path.with_name(f"{path.name}.damaged-{stamp}" + (f"-{n}" if n else ""))
+            try:
+                with aside.open("xb") as fh:
+                    fh.write(scan.tail)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                break
+            except FileExistsError:
+                continue
+        with path.open("r+b") as fh:
+            fh.truncate(scan.whole_bytes)
+            fh.flush()
+            os.fsync(fh.fileno())
+        log.warning(
+            "%s: a line cut short by a crash (%d bytes) moved to %s",
+            path,
+            len(scan.tail),
+            aside.name,
+        )
+    return scan.entries
 
 
 class Spend(BaseModel):
@@ -65,20 +223,13 @@ class CostLedger:
             self._replay(self._path)
 
     def _replay(self, path: Path) -> None:
-        """Rebuild state from disk. A last line cut short by a crash is cut off (so the
-        next entry starts on a line of its own). Reservations left open by an earlier
-        run are released, since nothing will commit them; those of this run (the ledger
-        was restarted under a live supervisor) stay held, as their calls may commit."""
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            data = data[: data.rfind(b"\n") + 1]
-            with path.open("r+b") as fh:
-                fh.truncate(len(data))
-        for line in data.decode("utf-8", errors="replace").splitlines():
-            try:
-                self._apply(CostEntry.model_validate_json(line))
-            except ValueError:
-                continue  # not a ledger line; the call it described was not committed
+        """Rebuild state from disk (see ``read_ledger``). A torn last line is moved
+        aside. Reservations left open by an earlier run are released, since nothing will
+        commit them; those of this run (the ledger was restarted under a live
+        supervisor) stay held, as their calls may commit."""
+        entries = read_ledger(path, self._run_id)
+        for entry in entries:
+            self._apply(entry)
         for call_id, held in list(self._reserved.items()):
             if not self._run_id or held.run_id != self._run_id:
                 self.release(call_id)
@@ -93,6 +244,7 @@ class CostLedger:
             self._reserved[call_id] = entry
             self._hold(entry, +1)
         elif entry.op == "commit":
+            self._known.setdefault(call_id, entry)
             if call_id in self._committed:
                 return
             held = self._reserved.pop(call_id, None)
@@ -132,10 +284,17 @@ class CostLedger:
         """Hold ``micro_usd`` for a call about to be made, or raise BudgetExceeded."""
         if micro_usd < 0:
             raise LedgerError(f"call {call_id}: a reservation cannot be negative")
-        if call_id in self._reserved:
-            return self._reserved[call_id]
-        if call_id in self._committed:
-            return self._committed[call_id]
+        held = self._reserved.get(call_id)
+        if held is not None:  # Ray retried this very reserve: it was granted once
+            asked = (episode_id, stage, provider, micro_usd, units or {})
+            if (held.episode_id, held.stage, held.provider, held.micro_usd, held.units) != asked:
+                raise LedgerError(f"call {call_id}: reserved already, for another call")
+            return held
+        if call_id in self._known:
+            done = "committed" if call_id in self._committed else "released"
+            raise LedgerError(
+                f"call {call_id}: already {done}; a paid call needs a fresh reservation"
+            )
         for scope, limit, used in (
             ("batch", self._budget, self._total),
             ("episode", self._cap, self._per_episode[episode_id]),

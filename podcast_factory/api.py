@@ -22,6 +22,7 @@ import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from actors.governor import default_limits
+from actors.ledger import check_ledger
 from actors.memory import default_memory_dir
 from podcast_factory.batchfile import load_batch_file, single_episode
 from podcast_factory.config import Credentials, RunSettings, check_models, configured_models
@@ -93,6 +94,7 @@ def prepare(
     """Checks that need the run directory, and the settings completed from the
     environment (where the series memory lives). Raises ``UserInputError``."""
     path = check_out_dir(out_dir)
+    check_ledger(path)  # a ledger that may hold unreadable spend is refused before any call
     settings = settings or RunSettings()
     missing = missing_inputs(batch, path)
     if missing:

@@ -8,6 +8,7 @@ call, so no call can skip the reservation.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StageContext(BaseModel):
-    """Which episode, stage and attempt a call belongs to; makes call ids deterministic."""
+    """Which episode, stage and attempt a call belongs to (it names the call ids)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -122,12 +123,21 @@ class Charge:
 
 
 class Meter:
-    """Numbers the calls of one stage attempt and brackets each with the ledger."""
+    """Numbers the calls of one stage attempt and brackets each with the ledger.
+
+    A call id is ``episode/stage/a<attempt>/<nonce>/c<seq>``: the nonce is drawn afresh
+    for every Meter, so ids are unique for the life of a run directory whatever happens
+    to its manifests (a deleted episode folder or a lost manifest numbers its attempts
+    from 1 again). The ledger refuses to grant a reservation for an id it has already
+    committed or released, so a paid call always has a line of its own. The same id is
+    only ever sent again by a retry of the same ledger method, which the ledger
+    answers idempotently."""
 
     def __init__(self, ledger: LedgerClient, ctx: StageContext) -> None:
         self._ledger = ledger
         self._ctx = ctx
         self._seq = 0
+        self._nonce = secrets.token_hex(6)
 
     @asynccontextmanager
     async def call(
@@ -139,7 +149,7 @@ class Meter:
         reservation is refused."""
         self._seq += 1
         ctx = self._ctx
-        call_id = f"{ctx.episode_id}/{ctx.stage}/a{ctx.attempt}/c{self._seq}"
+        call_id = f"{ctx.episode_id}/{ctx.stage}/a{ctx.attempt}/{self._nonce}/c{self._seq}"
         await self._ledger.reserve(
             call_id, ctx.episode_id, ctx.stage, provider, estimate_micro_usd, units
         )

@@ -1,29 +1,51 @@
 """When a stage's earlier result may be reused: fingerprints of what shaped it.
 
 A rerun into the same run directory skips a completed stage only if its fingerprint is
-unchanged: the digests of the artifacts it read, the settings that shape its output
-(the model, the voices, the speaking rate...) and, for a script, which draft it is. So
-a re-voice with another speech provider redoes the audio and what depends on it, and
-reuses the research and the script it did not pay for again; a revised script makes the
-audio, the verdict and the notes stale; a damaged or altered artifact makes everything
-after it stale. Settings that only pace or bound the run (limits, retries, cache
-paths) are left out on purpose: changing them must not throw finished work away.
+unchanged: the digests of the artifacts it read (and of the source files research
+read: their contents, never their paths, so a moved project reuses everything), the
+settings that shape its output (the model, the voices, the speaking rate...) and, for
+a script, which draft it is. So a re-voice with another speech provider redoes the
+audio and what depends on it, and reuses the research and the script it did not pay for
+again; a revised script makes the audio, the verdict and the notes stale; a damaged or
+altered artifact makes everything after it stale. Settings that only pace or bound the
+run (limits, retries, cache paths) are left out on purpose: changing them must not throw
+finished work away.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from podcast_factory.config import RunSettings
 from podcast_factory.models import EpisodeSpec, StageRecord
 
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+"""A source with a scheme is a URL (as ``providers.sources.is_url`` decides)."""
+
 
 def digest(record: StageRecord) -> str:
     """What a stage produced, as one hash of its artifacts' checksums."""
     return _hash(sorted(record.artifacts.items()))
+
+
+def source_digest(source: str) -> str:
+    """What research reads from a source, not where it lives: a local file by its
+    contents (rewrite it and the research is stale; move the project and it is not), a
+    URL by its text (what it serves is not fetched again to decide)."""
+    if _URL_RE.match(source.strip()):
+        return "url:" + source.strip()
+    sha = hashlib.sha256()
+    try:
+        with open(source, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                sha.update(block)
+    except OSError as exc:  # research will say what is wrong; never reuse on it
+        return f"unreadable:{type(exc).__name__}"
+    return "sha256:" + sha.hexdigest()
 
 
 def stage_config(stage: str, agent: str, ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
@@ -37,7 +59,7 @@ def stage_config(stage: str, agent: str, ep: EpisodeSpec, settings: RunSettings)
         return {
             **llm,
             "topic": ep.topic,
-            "sources": list(ep.sources),
+            "sources": [source_digest(source) for source in ep.sources],
             "minutes": ep.minutes,
             "fact_share": settings.fact_share,
         }
