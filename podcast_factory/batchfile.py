@@ -18,6 +18,7 @@ import yaml
 
 from podcast_factory.errors import ProviderError, SourceError, UserInputError
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
+from podcast_factory.safeyaml import load_yaml, quote
 from podcast_factory.workflow import Workflow, build_workflow
 from providers.espeak import check_voice
 from providers.sources import fetch_url, is_url, read_local
@@ -29,6 +30,7 @@ TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency", 
 SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro"}
 EPISODE_KEYS = {"id", "topic", "sources", "minutes"}
 VOICE_PROVIDERS = ("espeak", "elevenlabs")
+MAX_USD = 1_000_000_000
 
 
 def default_show() -> Show:
@@ -36,21 +38,33 @@ def default_show() -> Show:
 
 
 def parse_usd(field: str, value: Any) -> int | None:
-    """A positive dollar amount as integer micro-USD (None stays None)."""
+    """A positive dollar amount as integer micro-USD (None stays None): at least one
+    micro-dollar (a smaller one would round to a budget of zero), at most ``MAX_USD``."""
     if value is None:
         return None
+    if isinstance(value, bool):
+        raise UserInputError(field, f"{quote(value)} is not an amount of dollars")
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value) if isinstance(value, (int, float, str)) else "x")
     except InvalidOperation:
-        raise UserInputError(field, f"{value!r} is not an amount of dollars") from None
+        raise UserInputError(field, f"{quote(value)} is not an amount of dollars") from None
     if not amount.is_finite() or amount <= 0:
-        raise UserInputError(field, f"must be more than 0 dollars, got {value}")
-    return int(amount * MICRO)
+        raise UserInputError(field, f"must be more than 0 dollars, got {quote(value)}")
+    if amount > MAX_USD:
+        raise UserInputError(field, f"must be at most {MAX_USD} dollars, got {quote(value)}")
+    micro = int(amount * MICRO)
+    if micro < 1:
+        raise UserInputError(
+            field,
+            f"{quote(value)} is less than one micro-dollar ($0.000001), the smallest amount "
+            "the ledger counts; it would be a budget of zero",
+        )
+    return micro
 
 
 def check_concurrency(field: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
-        raise UserInputError(field, f"must be a whole number from 1 to 1000, got {value!r}")
+        raise UserInputError(field, f"must be a whole number from 1 to 1000, got {quote(value)}")
     return value
 
 
@@ -88,7 +102,7 @@ def _voices(field: str, value: Any) -> dict[str, str]:
             if not re.fullmatch(r"[A-Za-z0-9]{8,40}", name):
                 raise UserInputError(
                     field,
-                    f"{name!r} is neither an espeak-ng voice (like en-us+f3) nor an "
+                    f"{quote(name)} is neither an espeak-ng voice (like en-us+f3) nor an "
                     "ElevenLabs voice id",
                 ) from None
             return {"elevenlabs": name}
@@ -143,9 +157,10 @@ def check_source(field: str, source: Any, base: Path) -> str:
     if not isinstance(source, str) or not source.strip():
         raise UserInputError(field, "must be a file path or an http(s) URL")
     text: str = source.strip()
+    shown = quote(text)[1:-1] if len(text) > 120 else text
     if is_url(text):
         if not re.match(r"^https?://[^/\s]+", text, re.IGNORECASE):
-            raise UserInputError(field, f"{text}: only http and https URLs or local files")
+            raise UserInputError(field, f"{shown}: only http and https URLs or local files")
         return text
     path = Path(text).expanduser()
     if not path.is_absolute():
@@ -153,7 +168,7 @@ def check_source(field: str, source: Any, base: Path) -> str:
     try:
         read_local(str(path))  # the same checks the research agent will make
     except SourceError as exc:
-        where = text if text == str(path) else f"{text} (read as {path})"
+        where = shown if text == str(path) else f"{shown} (read as {quote(str(path))[1:-1]})"
         raise SourceError(field, f"{where}: {exc.problem}") from None
     return str(path.resolve())
 
@@ -174,7 +189,7 @@ def build_episode(field: str, data: Any, show: Show, base: Path, index: int) -> 
     if not isinstance(episode_id, str) or not EPISODE_ID_RE.match(episode_id):
         raise UserInputError(
             f"{field}.id",
-            f"{episode_id!r} is not a safe directory name: use 1-64 letters, digits, "
+            f"{quote(episode_id)} is not a safe directory name: use 1-64 letters, digits, "
             "'.', '_' or '-', starting with a letter or digit",
         )
     sources = data.get("sources")
@@ -186,7 +201,7 @@ def build_episode(field: str, data: Any, show: Show, base: Path, index: int) -> 
         )
     minutes = data.get("minutes", 3)
     if isinstance(minutes, bool) or not isinstance(minutes, (int, float)):
-        raise UserInputError(f"{field}.minutes", f"must be a number, got {minutes!r}")
+        raise UserInputError(f"{field}.minutes", f"must be a number, got {quote(minutes)}")
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise UserInputError(
             f"{field}.minutes", f"must be between {MIN_MINUTES} and {MAX_MINUTES}, got {minutes}"
@@ -246,7 +261,7 @@ def load_batch_file(path: str | Path) -> BatchSpec:
             str(path), "batch file not found" if not file.exists() else "is not a file"
         )
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = load_yaml(file.read_text(encoding="utf-8"), str(path))
     except UnicodeDecodeError:
         raise UserInputError(str(path), "batch file is not UTF-8 text") from None
     except yaml.YAMLError as exc:

@@ -308,7 +308,7 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
     """Providers from the flags, else from the keys in the environment, with a notice."""
     llm, tts, notices = choose_providers(args.llm, args.tts, creds)
     for notice in notices:
-        err.print(f"note: {notice}", style="yellow", highlight=False)
+        err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
     claude = ClaudeSettings().model_copy(
         update={
             k: v
@@ -381,7 +381,7 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
     settings = prepare(spec, out, _settings(args, creds, err))
     check_urls(spec)
     settings = _confirm(args, settings, creds, err)
-    plain = Console(stderr=True, force_terminal=False) if args.job else err
+    plain = Console(stderr=True, force_terminal=False, markup=False) if args.job else err
     with ProgressView(plain, len(spec.episodes), spec.workflow.order) as view:
         result = run_batch(
             spec,
@@ -431,7 +431,7 @@ def _submit(args: argparse.Namespace, err: Console) -> int:
     options = _batch_options(args)
     job_id = submit_batch(args.file, args.address, out=args.out, options=options,
                           forward_keys=args.forward_keys)  # fmt: skip
-    err.print(f"submitted job {job_id} to {args.address}", highlight=False)
+    err.print(f"submitted job {job_id} to {args.address}", highlight=False, markup=False)
     if args.no_wait:
         print(job_id)
         return OK
@@ -445,8 +445,8 @@ def _follow(address: str, job_id: str, as_json: bool, err: Console) -> int:
         print(outcome.model_dump_json(indent=2))
     elif outcome.result is not None:
         out = Path(outcome.result.out_dir)
-        Console().print(result_table(outcome.result.episodes, out))
-        Console().print(
+        Console(markup=False).print(result_table(outcome.result.episodes, out))
+        Console(markup=False).print(
             f"job {job_id}: {outcome.status}; run directory on the head node: {out}",
             highlight=False,
             soft_wrap=True,
@@ -465,12 +465,12 @@ def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) ->
     if as_json:
         print(result.model_dump_json(indent=2))
         return
-    console = Console()
+    console = Console(markup=False)
     console.print(result_table(result.episodes, out))
     for e in result.episodes:
         wav = out / e.episode_id / "audio.wav"
         if wav.is_file():
-            console.print(f"audio: {wav}", highlight=False, soft_wrap=True)
+            console.print(f"audio: {wav}", highlight=False, soft_wrap=True, markup=False)
     console.print(
         f"{sum(e.status == 'completed' for e in result.episodes)}/"
         f"{len(result.episodes)} completed in {result.wall_s:.1f} s",
@@ -490,7 +490,7 @@ def _estimate(args: argparse.Namespace, err: Console) -> int:
         data["total_micro_usd"] = estimate.total_micro_usd
         print(json.dumps(data, indent=2))
     else:
-        Console().print(estimate_table(estimate))
+        Console(markup=False).print(estimate_table(estimate))
     return OK
 
 
@@ -514,13 +514,13 @@ def _report(args: argparse.Namespace) -> int:
             e["episode_id"]: sum(e["stages"].values())
             for e in (batch.get("estimate") or {}).get("episodes", [])
         }
-        Console().print(result_table(states, rundir.root.resolve(), estimates or None))
+        Console(markup=False).print(result_table(states, rundir.root.resolve(), estimates or None))
     return OK if all(s.status == "completed" for s in states) else SOME_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    err = Console(stderr=True)
+    err = Console(stderr=True, markup=False)  # user text is printed as typed, never as markup
     try:
         if args.verb == "report":
             return _report(args)
@@ -530,15 +530,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _follow(args.address, args.job_id, args.json, err)
         if args.verb == "memory":
             memory_dir = args.memory_dir or default_memory_dir(os.environ)
-            return show_memory(args.show, memory_dir, args.json, Console())
+            return show_memory(args.show, memory_dir, args.json, Console(markup=False))
         if args.verb == "estimate":
             return _estimate(args, err)
         return _produce(args, err)
     except UserInputError as exc:
-        err.print(f"error: {exc}", style="red", highlight=False)
+        err.print(f"error: {exc}", style="red", highlight=False, markup=False)
         return BAD_INPUT
     except RunError as exc:  # the cluster could not be reached or refused the job
-        err.print(f"error: {exc}", style="red", highlight=False)
+        err.print(f"error: {exc}", style="red", highlight=False, markup=False)
         return SOME_FAILED
 
 

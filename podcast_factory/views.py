@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from podcast_factory.estimate import BatchEstimate
 from podcast_factory.models import STAGES, EpisodeState, usd
@@ -73,7 +74,9 @@ class ProgressView:
         line = " ".join(f"{c}={counts[c]}" for c in self.columns if counts[c])
         if line != self._last:
             self._last = line
-            self.console.print(f"[{time.monotonic() - self.started:6.1f}s] {line}", highlight=False)
+            self.console.print(
+                f"[{time.monotonic() - self.started:6.1f}s] {line}", highlight=False, markup=False
+            )
 
 
 def _minutes(seconds: float | None) -> str:
@@ -104,7 +107,7 @@ def result_table(
 ) -> Table:
     """The closing table: episode, status, audio length, quality, cost (beside the
     estimate, when there is one), wall time."""
-    table = Table(title=f"Run directory: {out}")
+    table = Table(title=Text(f"Run directory: {out}"))  # a path is text, never markup
     columns = ["episode", "status", "audio", "quality", "cost USD", "time s"]
     if estimates is not None:
         columns.insert(4, "estimate USD")
@@ -114,9 +117,9 @@ def result_table(
     for s in states:
         total += s.total_cost_micro_usd
         took = (s.ended_at - s.started_at) if s.ended_at and s.started_at else None
-        row = [
-            s.episode_id,
-            s.status,
+        row: list[str | Text] = [
+            Text(s.episode_id),
+            Text(s.status),
             _minutes(s.duration_audio_s),
             _quality(s, out),
             f"{usd(s.total_cost_micro_usd)}",
@@ -147,7 +150,7 @@ def estimate_table(estimate: BatchEstimate) -> Table:
         table.add_column(name, justify="left" if name == "episode" else "right")
     for e in estimate.episodes:
         table.add_row(
-            e.episode_id,
+            Text(e.episode_id),
             *(f"{usd(e.stages.get(s, 0)):.4f}" for s in stages),
             f"{usd(e.total_micro_usd):.4f}",
             *([f"{usd(e.worst_micro_usd):.4f}"] if worst else []),

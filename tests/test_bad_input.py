@@ -87,6 +87,26 @@ def _folder(tmp: Path) -> str:
     return "folder.md"
 
 
+ALIAS_BOMB = (
+    "show: {name: S, hosts: [A, B]}\n"
+    "episodes:\n"
+    "- topic: Tides\n"
+    "  sources: [notes.md]\n"
+    "  minutes: [&a [l,l,l,l,l,l,l,l,l], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a],\n"
+    "    &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c],\n"
+    "    &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e],\n"
+    "    &g [*f,*f,*f,*f,*f,*f,*f,*f,*f], &h [*g,*g,*g,*g,*g,*g,*g,*g,*g],\n"
+    "    &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]]\n"
+)
+"""About 440 bytes that expand to 9**9 values: ``yaml.safe_load`` alone builds it at once
+(aliases share one list), and the first message quoting ``minutes`` ran for minutes."""
+
+
+def _batch_yaml(tmp: Path) -> str:
+    """The text of the plain batch file (one episode, topic Tides)."""
+    return _batch(tmp).read_text()
+
+
 # case id -> (how to build argv in tmp, words the message must contain)
 CASES: dict[str, tuple[object, str]] = {
     "empty topic": (
@@ -191,6 +211,44 @@ CASES: dict[str, tuple[object, str]] = {
     ),
     "minutes 0": (lambda t, s: ["batch", str(_batch(t, {"minutes": 0}))], "minutes"),
     "minutes 600": (lambda t, s: ["batch", str(_batch(t, {"minutes": 600}))], "minutes"),
+    "Rich markup in a source path": (
+        lambda t, s: ["run", "Tides", "--source", "gone[/].md"],
+        "gone[/].md",
+    ),
+    "Rich style tags in a source path": (
+        lambda t, s: ["run", "Tides", "--source", "[red]x[/red].md"],
+        "[red]x[/red].md",
+    ),
+    "YAML alias bomb": (
+        lambda t, s: ["batch", str(_batch(t, raw=ALIAS_BOMB))],
+        "expanded; is it an alias bomb?",
+    ),
+    "duplicate budget_usd": (
+        lambda t, s: [
+            "batch",
+            str(_batch(t, raw="budget_usd: 5\n" + _batch_yaml(t) + "budget_usd: 0.01\n")),
+        ],
+        "budget_usd: duplicate key (lines 1 and",
+    ),
+    "duplicate episode key": (
+        lambda t, s: [
+            "batch",
+            str(_batch(t, raw=_batch_yaml(t).replace("topic: Tides", "topic: Tides\n  topic: X"))),
+        ],
+        "episodes[0].topic: duplicate key",
+    ),
+    "budget under a micro-dollar": (
+        lambda t, s: ["batch", str(_batch(t)), "--budget", "0.0000009"],
+        "--budget: '0.0000009' is less than one micro-dollar",
+    ),
+    "episode cap under a micro-dollar": (
+        lambda t, s: ["batch", str(_batch(t)), "--episode-cap", "1e-7"],
+        "--episode-cap: '1e-7' is less than one micro-dollar",
+    ),
+    "budget_usd under a micro-dollar": (
+        lambda t, s: ["batch", str(_batch(t, top={"budget_usd": 0.0000001}))],
+        "budget_usd: 1e-07 is less than one micro-dollar",
+    ),
     "bad --max-concurrent": (
         lambda t, s: ["batch", str(_batch(t)), "--max-concurrent", "elevenlabs=0"],
         "--max-concurrent",
