@@ -32,6 +32,13 @@ PROMPT_TOKENS = 250
 JUDGE_OUTPUT_TOKENS = 250
 NOTES_OUTPUT_TOKENS = 200
 SOCIAL_OUTPUT_TOKENS = 350
+WORDS_PER_TURN = 13
+"""A host's line runs about this long; each line is one JSON object of the script."""
+JSON_TOKENS_PER_TURN = 16
+"""Structured output's framing around each line (speaker, text, fact_refs keys)."""
+WORDS_PER_FACT = 20
+JSON_TOKENS_PER_FACT = 12
+"""Framing around each research fact (text, source_index, quote keys)."""
 SEARCH_RESULT_TOKENS = 8_000
 """Result pages the API adds to the input per web search."""
 SEARCH_OUTPUT_TOKENS = 600
@@ -120,7 +127,9 @@ def estimate_episode(
             0,
             True,
             input_tokens=source + PROMPT_TOKENS,
-            output_tokens=2 * fact_tokens,  # each fact and the span it quotes
+            # each fact and the span it quotes, in its JSON object
+            output_tokens=2 * fact_tokens
+            + math.ceil(fact_words / WORDS_PER_FACT) * JSON_TOKENS_PER_FACT,
         )
         if c.web_searches:  # a plain search call of its own (citations need one)
             stages["research"] += call(
@@ -136,7 +145,7 @@ def estimate_episode(
             fact_tokens,
             True,
             input_tokens=PROMPT_TOKENS,
-            output_tokens=script_tokens,
+            output_tokens=script_tokens + math.ceil(words / WORDS_PER_TURN) * JSON_TOKENS_PER_TURN,
         )
         stages["review"] = call(
             c.quality_model,

@@ -86,8 +86,14 @@ def test_batch_with_real_sdks_ledger_equals_bill_and_estimate_holds(
         assert {"rubric_faithfulness", "rubric_engagement", "rubric_clarity"} <= set(
             review["scores"]
         )
-    estimate = estimate_batch(batch, SETTINGS).total_micro_usd
+    planned = estimate_batch(batch, SETTINGS)
+    estimate = planned.total_micro_usd
     assert abs(estimate / billed - 1) <= 0.15, (estimate, billed)
+    # each provider's part on its own, too: neither error hides the other
+    speech = sum(e.stages["audio"] for e in planned.episodes)
+    for provider, expected in (("elevenlabs", speech), ("anthropic", estimate - speech)):
+        actual = sum(b.micro_usd for b in bills if b.provider == provider)
+        assert abs(expected / actual - 1) <= 0.15, (provider, expected, actual)
     assert KEY not in _all_text(out)
 
 
