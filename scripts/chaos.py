@@ -4,14 +4,22 @@
 Runs ``podcast-factory batch`` (the real CLI, as a user would) on N episodes against
 ``provider_sim`` with injected faults; SIGKILLs random agent processes while it runs;
 SIGKILLs the driver once (which takes the supervisor and every actor with it); runs the
-same command again into the same OUT; then prints what a user would worry about:
+same command again into the same OUT. Three more faults: while the first driver runs, a
+second ``batch`` into the same OUT (it should be refused: exit 2 naming the run holding
+the directory); between the runs, a completed episode's folder is deleted (the resumed
+run must redo and pay it again, with ledger lines of its own) and a torn final line is
+appended to ``ledger.jsonl`` (a reserve cut short: the resumed run moves it aside to
+``ledger.jsonl.damaged-<time>`` and goes on). Then it prints what a user would worry
+about:
 
 - episodes completed;
 - stages redone: stages the manifests showed complete at the driver kill that ran again;
 - double charges: call ids the ledger committed more than once;
 - paid but unrecorded: what the simulator billed beyond the ledger's commits (requests
   in flight when the driver died: the provider charged, the answer was lost);
-- bytes lost: bytes of artifacts complete at the kill that are missing or changed.
+- bytes lost: bytes of artifacts complete at the kill that are missing or changed
+  (the deleted episode's excepted);
+- what the second concurrent run, the deleted folder and the torn line led to.
 
 Linux only (it finds processes through /proc). It stops every Ray process of the runs it
 started, by pid. Usage: ``scripts/chaos.py --episodes 50`` (see ``--help``).
@@ -26,6 +34,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -109,7 +118,10 @@ def kill(pids: set[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def snapshot(out: Path) -> dict[tuple[str, str], tuple[int, dict[str, str], int]]:
+Snapshot = dict[tuple[str, str], tuple[int, dict[str, str], int]]
+
+
+def snapshot(out: Path) -> Snapshot:
     """(episode, stage) -> (attempts, artifact checksums, artifact bytes) of every
     stage a manifest shows complete."""
     done = {}
@@ -159,17 +171,101 @@ def kill_an_agent(driver: subprocess.Popen[bytes], rng: random.Random) -> int:
 
 
 def watch(
-    driver: subprocess.Popen[bytes], rng: random.Random, every_s: float, stop: Callable[[], bool]
+    driver: subprocess.Popen[bytes],
+    rng: random.Random,
+    every_s: float,
+    stop: Callable[[], bool],
+    tick: Callable[[], None] = lambda: None,
 ) -> int:
     """Kill an agent every ``every_s`` seconds until the driver exits or ``stop()``."""
     kills = 0
     next_kill = time.monotonic() + every_s
     while driver.poll() is None and not stop():
         time.sleep(0.1)
+        tick()
         if time.monotonic() >= next_kill:
             kills += kill_an_agent(driver, rng)
             next_kill += every_s
     return kills
+
+
+class Intruder:
+    """A second ``batch`` into the same OUT while the first runs: expected to be refused
+    (exit 2, naming the run that holds the directory). If it is not refused within
+    ``patience_s`` it is killed, with its Ray instance, and what happened is recorded."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], log: Path, patience_s: float) -> None:
+        self.cmd, self.env, self.log, self.patience_s = cmd, env, log, patience_s
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+        self.outcome: dict[str, object] = {"started": False}
+
+    def tick(self, out: Path) -> None:
+        if self.proc is None:
+            if (out / "ledger.jsonl").exists():  # the first run holds the directory
+                self.proc = subprocess.Popen(
+                    self.cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log.open("wb")
+                )
+                self.started = time.monotonic()
+                self.outcome = {"started": True}
+            return
+        if "exit_code" in self.outcome:
+            return
+        code = self.proc.poll()
+        if code is None and time.monotonic() - self.started < self.patience_s:
+            return
+        if code is None:
+            pid = self.proc.pid
+            kill({pid})
+            self.proc.wait()
+            time.sleep(1)
+            kill(ray_of(pid))
+        said = self.log.read_text(errors="replace").strip().splitlines()
+        self.outcome = {
+            "started": True,
+            "exit_code": code,  # None: not refused, killed after patience_s
+            "refused": code == 2,
+            "message": " ".join(said[-3:])[-300:],
+        }
+
+    def finish(self, out: Path) -> dict[str, object]:
+        if self.proc is not None and "exit_code" not in self.outcome:
+            self.started -= self.patience_s  # the first run ended: decide now
+            self.tick(out)
+        return self.outcome
+
+
+def delete_an_episode(out: Path, at_kill: Snapshot) -> str | None:
+    """Delete the folder of the first episode complete at the driver kill (or of any
+    with a manifest); its stages are then expected to be redone, not counted as lost."""
+    done = sorted(
+        m.parent.name
+        for m in out.glob("*/manifest.json")
+        if json.loads(m.read_text()).get("status") == "completed"
+    )
+    started = sorted(m.parent.name for m in out.glob("*/manifest.json"))
+    if not (done or started):
+        return None
+    victim = (done or started)[0]
+    shutil.rmtree(out / victim)
+    for key in [k for k in at_kill if k[0] == victim]:
+        del at_kill[key]
+    return victim
+
+
+TORN = b'{"ts":1.0,"op":"reserve","call_id":"chaos/torn/a1/'
+"""A reserve cut short, as a crash while writing it leaves it."""
+
+
+def tear_the_ledger(out: Path) -> str:
+    """Append a torn final line to the ledger (only onto a whole last line)."""
+    path = out / "ledger.jsonl"
+    data = path.read_bytes() if path.exists() else b""
+    if data and not data.endswith(b"\n"):
+        return "already torn by the driver kill"
+    with path.open("ab") as fh:
+        fh.write(TORN)
+    return "appended"
 
 
 def main() -> int:
@@ -190,6 +286,12 @@ def main() -> int:
         help="kill the driver once this share of episodes is complete",
     )
     p.add_argument("--concurrency", type=int, default=10)
+    p.add_argument(
+        "--patience",
+        type=float,
+        default=90.0,
+        help="seconds the second concurrent run may take to be refused before it is killed",
+    )
     p.add_argument("--out", type=Path, default=ROOT / "out" / "chaos")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -239,10 +341,18 @@ def main() -> int:
     ]
     started = time.monotonic()
     agent_kills = 0
+    intruder = Intruder(cmd, env, args.out.parent / "chaos-second-run.log", args.patience)
     try:
         first = run_driver(cmd, env, log)
         target = max(1, int(args.episodes * args.driver_kill_at))
-        agent_kills += watch(first, rng, args.kill_every, lambda: completed(args.out) >= target)
+        agent_kills += watch(
+            first,
+            rng,
+            args.kill_every,
+            lambda: completed(args.out) >= target,
+            lambda: intruder.tick(args.out),
+        )
+        second_run = intruder.finish(args.out)
         at_kill = snapshot(args.out)
         first_exit = first.poll()  # None: still running when killed, as intended
         kill({first.pid})
@@ -250,6 +360,8 @@ def main() -> int:
         time.sleep(1)
         kill(ray_of(first.pid))  # what the dead driver's Ray instance left behind
         done_at_kill = completed(args.out)
+        deleted = delete_an_episode(args.out, at_kill)
+        torn = tear_the_ledger(args.out)
         second = run_driver(cmd, env, log)
         agent_kills += watch(second, rng, args.kill_every, lambda: False)
         second.wait()
@@ -280,6 +392,8 @@ def main() -> int:
             last = data["errors"][-1]
             failures[data["episode_id"]] = f"{data['status']}: {last['stage']}: {last['type']}"
     entries = [json.loads(x) for x in (args.out / "ledger.jsonl").read_text().splitlines()]
+    aside = sorted(args.out.glob("ledger.jsonl.damaged-*"))
+    deleted_manifest = args.out / str(deleted) / "manifest.json"
     commits = [e["call_id"] for e in entries if e["op"] == "commit"]
     committed = sum(e["micro_usd"] for e in entries if e["op"] == "commit")
     figures = {
@@ -296,6 +410,12 @@ def main() -> int:
         "bytes_lost": lost,
         "agent_kills": agent_kills,
         "faults_injected": sum(v for k, v in sim.requests.items() if k.startswith("fault:")),
+        "second_run": second_run,
+        "deleted_episode": deleted,
+        "deleted_episode_completed": deleted_manifest.is_file()
+        and json.loads(deleted_manifest.read_text())["status"] == "completed",
+        "torn_ledger_line": torn,
+        "torn_line_moved_aside": any(p.read_bytes() == TORN for p in aside),
         "wall_s": round(wall, 1),
         "not_completed": failures,
         "exit_code": exit_code,

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 def test_chaos_run_loses_nothing_and_charges_nothing_twice(tmp_path: Path) -> None:
-    """6 episodes, 20% faults, agent kills and a driver kill -9: all complete, nothing
-    redone, no double charge, no byte of a finished artifact lost, ledger = bill."""
+    """6 episodes, 20% faults, agent kills, a driver kill -9, a second run into the same
+    directory, a deleted episode folder and a torn ledger line: all complete, nothing
+    else redone, no double charge, no byte of a finished artifact lost, ledger = bill."""
     proc = subprocess.run(
         [
             sys.executable,
@@ -45,6 +46,17 @@ def test_chaos_run_loses_nothing_and_charges_nothing_twice(tmp_path: Path) -> No
     assert figures["double_charges"] == 0
     assert figures["bytes_lost"] == 0
     assert figures["faults_injected"] > 0
+    # the deleted episode was redone from nothing; the torn line set aside, not fatal
+    assert figures["deleted_episode"] is not None
+    assert figures["deleted_episode_completed"]
+    assert figures["torn_ledger_line"] == "appended"
+    assert figures["torn_line_moved_aside"]
+    second = figures["second_run"]
+    assert second["started"]
+    # an exclusive run-directory lock refuses the second run with exit 2; without one
+    # the second run is killed after --patience, and that outcome is what gets recorded
+    if second["exit_code"] is not None:
+        assert second["exit_code"] == 2, second
     assert (
         figures["committed_micro_usd"] + figures["paid_but_unrecorded_micro_usd"]
         == (figures["billed_micro_usd"])
