@@ -37,7 +37,12 @@ def keyed(monkeypatch: pytest.MonkeyPatch):
         return sim
 
     sims: list[provider_sim.ProviderSimulator] = []
-    yield lambda prices=None: sims.append(start(prices)) or sims[-1]
+
+    def started(prices: PriceTable | None = None) -> provider_sim.ProviderSimulator:
+        sims.append(start(prices))
+        return sims[-1]
+
+    yield started
     for sim in sims:
         sim.stop()
 
