@@ -19,8 +19,9 @@ from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.errors import SourceError
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, SourceInfo
+from podcast_factory.redact import redact_text, redact_url
 from providers.factory import claude_writer
-from providers.sources import SourceText, fetch_url, is_url, read_local
+from providers.sources import SourceFetcher, SourceText, is_url, read_local
 from providers.text import rank_sentences, split_sentences
 
 
@@ -31,16 +32,30 @@ class ResearchAgent(Agent):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._cache: dict[tuple[str, float], SourceText] = {}
         self._claude = claude_writer(self.settings, self.creds, self.governor)
+        self._fetcher: SourceFetcher | None = None
+
+    def _urls(self) -> SourceFetcher:
+        """The run's URL fetcher (made on first use, in the actor's event loop): each
+        URL fetched once, a few at a time, private addresses only if allowed."""
+        if self._fetcher is None:
+            self._fetcher = SourceFetcher(
+                allow_private=self.settings.allow_private_sources,
+                cache_dir=self.settings.source_cache_dir,
+            )
+        return self._fetcher
 
     async def _load(self, source: str) -> SourceText:
-        key = (source, 0.0 if is_url(source) else os.stat(source).st_mtime)
+        if is_url(source):
+            fetcher = self._urls()
+            fetches = fetcher.fetches
+            text = await fetcher.fetch(source)
+            self.cache_hits += fetcher.fetches == fetches
+            return text
+        key = (source, os.stat(source).st_mtime)
         if key in self._cache:
             self.cache_hits += 1
             return self._cache[key]
-        if is_url(source):
-            text = await fetch_url(source)
-        else:
-            text = await asyncio.to_thread(read_local, source)
+        text = await asyncio.to_thread(read_local, source)
         self._cache[key] = text
         return text
 
@@ -48,7 +63,7 @@ class ResearchAgent(Agent):
         try:
             return await self._load(source)
         except (SourceError, OSError) as exc:
-            return SourceInfo(source=source, error=str(exc))
+            return SourceInfo(source=redact_url(source), error=redact_text(str(exc)))
 
     async def research(
         self, spec: EpisodeSpec, ctx: StageContext, avoid: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,12 +17,14 @@ from typing import Any
 
 import yaml
 
+from podcast_factory.config import RunSettings
 from podcast_factory.errors import ProviderError, SourceError, UserInputError
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
+from podcast_factory.redact import redact_url
 from podcast_factory.safeyaml import load_yaml, quote
 from podcast_factory.workflow import Workflow, build_workflow
 from providers.espeak import check_voice
-from providers.sources import fetch_url, is_url, read_local
+from providers.sources import SourceFetcher, SourceText, is_url, read_local
 
 MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
 MAX_TOPIC_CHARS = 300
@@ -84,7 +87,23 @@ def _text(field: str, value: Any, *, required: bool = False, limit: int = 2000) 
         raise UserInputError(field, "must be a non-empty text" if required else "must be text")
     if len(value) > limit:
         raise UserInputError(field, f"is {len(value)} characters long; at most {limit}")
+    _no_controls(field, value)
     return value.strip()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_controls(field: str, value: str) -> None:
+    """Refuse control characters (NUL, BEL, ESC...; newlines and tabs are fine): they
+    would reach scripts, posts, speech and the terminal."""
+    found = _CONTROL.search(value)
+    if found:
+        raise UserInputError(
+            field,
+            f"contains the control character U+{ord(found.group()):04X} at character "
+            f"{found.start() + 1}; remove it",
+        )
 
 
 def _voices(field: str, value: Any) -> dict[str, str]:
@@ -157,7 +176,8 @@ def check_source(field: str, source: Any, base: Path) -> str:
     if not isinstance(source, str) or not source.strip():
         raise UserInputError(field, "must be a file path or an http(s) URL")
     text: str = source.strip()
-    shown = quote(text)[1:-1] if len(text) > 120 else text
+    _no_controls(field, text)
+    shown = quote(redact_url(text))[1:-1] if len(text) > 120 else redact_url(text)
     if is_url(text):
         if not re.match(r"^https?://[^/\s]+", text, re.IGNORECASE):
             raise UserInputError(field, f"{shown}: only http and https URLs or local files")
@@ -291,20 +311,39 @@ def single_episode(
         raise UserInputError(field, exc.problem) from None
 
 
-async def _fetch_all(spec: BatchSpec) -> None:
-    urls = {
-        (f"episodes[{i}].sources[{j}]", src)
-        for i, ep in enumerate(spec.episodes)
-        for j, src in enumerate(ep.sources)
-        if is_url(src)
-    }
-    results = await asyncio.gather(*(fetch_url(u) for _, u in urls), return_exceptions=True)
-    for (field, _), result in sorted(zip(urls, results, strict=True)):
-        if isinstance(result, SourceError):
-            raise SourceError(field, result.message)
+_RUN_CACHES: list[tempfile.TemporaryDirectory[str]] = []
+"""The source caches of this process's runs; each is removed when the process ends."""
 
 
-def check_urls(spec: BatchSpec) -> None:
-    """Fetch every URL source once before anything runs, so an unreachable, huge or
-    non-text URL is a usage error (exit 2) rather than an episode failing later."""
-    asyncio.run(_fetch_all(spec))
+def check_urls(spec: BatchSpec, settings: RunSettings | None = None) -> RunSettings:
+    """Fetch every URL source once before anything runs, so an unreachable, huge,
+    non-text or private-address URL is a usage error (exit 2) rather than an episode
+    failing later. Returns the settings with ``source_cache_dir`` set to where the
+    fetched texts are kept, so the research agent does not fetch them again."""
+    settings = settings or RunSettings()
+    urls = sorted({src for ep in spec.episodes for src in ep.sources if is_url(src)})
+    if not urls:
+        return settings
+    cache = tempfile.TemporaryDirectory(prefix="podcast-factory-sources-")
+    fetcher = SourceFetcher(
+        allow_private=settings.allow_private_sources,
+        cache_dir=settings.source_cache_dir or cache.name,
+    )
+
+    async def fetch_all() -> list[SourceText | BaseException]:
+        return await asyncio.gather(*(fetcher.fetch(u) for u in urls), return_exceptions=True)
+
+    results = dict(zip(urls, asyncio.run(fetch_all()), strict=True))
+    for i, ep in enumerate(spec.episodes):
+        for j, src in enumerate(ep.sources):
+            result = results.get(src)
+            if isinstance(result, BaseException):
+                cache.cleanup()
+                if isinstance(result, SourceError):
+                    raise SourceError(f"episodes[{i}].sources[{j}]", result.message)
+                raise result
+    if settings.source_cache_dir is not None:
+        cache.cleanup()
+        return settings
+    _RUN_CACHES.append(cache)
+    return settings.model_copy(update={"source_cache_dir": cache.name})

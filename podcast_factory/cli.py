@@ -133,6 +133,16 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="neither read nor write the show's series memory",
     )
+    _add_private_sources_option(p)
+
+
+def _add_private_sources_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-private-sources",
+        action="store_true",
+        help="fetch source URLs on this machine or your own network (loopback, private and "
+        "link-local addresses); refused by default",
+    )
 
 
 def _add_workflow_options(p: argparse.ArgumentParser) -> None:
@@ -237,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--episode-cap", metavar="USD", help="most one episode may cost")
     submit.add_argument("--concurrency", type=int, help="episodes at once (default 4)")
     submit.add_argument("--no-memory", action="store_true", help="no series memory")
+    _add_private_sources_option(submit)
     _add_provider_options(submit)
     _add_workflow_options(submit)
 
@@ -352,6 +363,7 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
         provider_attempts=args.attempts or RunSettings().provider_attempts,
         memory=not getattr(args, "no_memory", False),
         memory_dir=getattr(args, "memory_dir", None),
+        allow_private_sources=bool(getattr(args, "allow_private_sources", False)),
     )
     for notice in check_models(settings, PriceTable.load()):
         err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
@@ -379,7 +391,7 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
     out = check_out_dir(args.out)
     creds = Credentials.from_env(os.environ)
     settings = prepare(spec, out, _settings(args, creds, err))
-    check_urls(spec)
+    settings = check_urls(spec, settings)
     settings = _confirm(args, settings, creds, err)
     plain = Console(stderr=True, force_terminal=False, markup=False) if args.job else err
     with ProgressView(plain, len(spec.episodes), spec.workflow.order) as view:
@@ -404,6 +416,7 @@ FORWARDED = (
     "llm", "tts", "research_model", "script_model", "quality_model", "tts_model",
     "max_concurrent", "rpm", "attempts", "web_searches", "workflow", "revisions",
     "inputs_from", "budget", "episode_cap", "concurrency", "no_memory", "economy", "dialogue",
+    "allow_private_sources",
 )  # fmt: skip
 """The ``submit`` options handed on to the ``batch`` verb that runs on the cluster."""
 

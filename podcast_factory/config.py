@@ -156,6 +156,13 @@ class RunSettings(BaseModel):
     memory_dir: str | None = None
     """Where the series memory of each show is kept (one JSON file per show). When unset
     the CLI and Python API use PODCAST_FACTORY_MEMORY or ~/.podcast-factory/memory."""
+    allow_private_sources: bool = False
+    """Fetch source URLs on loopback, private, link-local and other non-public
+    addresses (a user's own intranet). Off by default: a batch file must not make us
+    reach this machine's services or a cloud metadata endpoint."""
+    source_cache_dir: str | None = None
+    """Where the CLI keeps the source URLs it fetched to check them, so the research
+    agent reads them there instead of fetching each again (one fetch per URL per run)."""
 
 
 def choose_providers(

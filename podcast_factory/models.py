@@ -11,8 +11,16 @@ import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_serializer,
+    field_validator,
+)
 
+from podcast_factory.redact import redact_text, redact_url
 from podcast_factory.workflow import Workflow
 
 MICRO = 1_000_000
@@ -75,6 +83,11 @@ class EpisodeSpec(_Frozen):
     """Target length of the spoken episode."""
     show: Show
 
+    @field_serializer("sources", when_used="json")
+    def _written_sources(self, sources: tuple[str, ...]) -> tuple[str, ...]:
+        """URLs are written without credentials (batch.json, manifests)."""
+        return tuple(redact_url(s) for s in sources)
+
     @field_validator("episode_id")
     @classmethod
     def _safe_id(cls, value: str) -> str:
@@ -106,6 +119,14 @@ class SourceInfo(_Frozen):
     error: str | None = None
     """Why the source could not be used, if it could not."""
 
+    @field_serializer("source", when_used="json")
+    def _written_source(self, source: str) -> str:
+        return redact_url(source)
+
+    @field_serializer("error", when_used="json")
+    def _written_error(self, error: str | None) -> str | None:
+        return None if error is None else redact_text(error)
+
 
 class Fact(_Frozen):
     """One key fact and where it came from."""
@@ -117,6 +138,10 @@ class Fact(_Frozen):
     """Relevance to the topic (BM25, offline); higher is more relevant."""
     quote: str = ""
     """The span of the source the fact rests on (Claude research and web citations)."""
+
+    @field_serializer("source", when_used="json")
+    def _written_source(self, source: str) -> str:
+        return redact_url(source)
 
 
 class ResearchDoc(_Frozen):

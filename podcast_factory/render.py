@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from podcast_factory.models import ResearchDoc, Script
+from podcast_factory.redact import redact_url
 
 
 def script_markdown(script: Script, doc: ResearchDoc) -> str:
@@ -19,5 +20,5 @@ def script_markdown(script: Script, doc: ResearchDoc) -> str:
         for i in cited:
             fact = doc.facts[i]
             title = f"{fact.source_title}, " if fact.source_title else ""
-            lines.append(f"[^{i + 1}]: {title}{fact.source}")
+            lines.append(f"[^{i + 1}]: {title}{redact_url(fact.source)}")
     return "\n".join(lines) + "\n"

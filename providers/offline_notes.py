@@ -21,6 +21,7 @@ from podcast_factory.models import (
     ShowNotes,
     SocialPosts,
 )
+from podcast_factory.redact import redact_url
 from providers.text import tokenize
 
 FACTS_PER_CHAPTER = 3
@@ -97,5 +98,7 @@ def notes_markdown(notes: ShowNotes) -> str:
     for c in notes.chapters:
         lines.append(f"- {int(c.start_s // 60)}:{int(c.start_s % 60):02d} {c.title}")
     lines += ["", "## Sources", ""]
-    lines += [f"- {s.title or s.source}: {s.source}" for s in notes.sources]
+    for s in notes.sources:
+        url = redact_url(s.source)
+        lines.append(f"- {s.title or url}: {url}")
     return "\n".join(lines) + "\n"

@@ -131,18 +131,41 @@ CASES: dict[str, tuple[object, str]] = {
         "folder.md",
     ),
     "unreachable URL": (
-        lambda t, s: ["batch", str(_batch(t, {"sources": ["http://127.0.0.1:9/x.html"]}))],
+        lambda t, s: [
+            "batch",
+            str(_batch(t, {"sources": ["http://127.0.0.1:9/x.html"]})),
+            "--allow-private-sources",
+        ],
         "unreachable",
     ),
     "huge URL": (
-        lambda t, s: ["batch", str(_batch(t, {"sources": [f"{s}/huge.txt"]}))],
+        lambda t, s: [
+            "batch",
+            str(_batch(t, {"sources": [f"{s}/huge.txt"]})),
+            "--allow-private-sources",
+        ],
         "larger than",
     ),
     "non-text URL": (
-        lambda t, s: ["batch", str(_batch(t, {"sources": [f"{s}/paper.pdf"]}))],
+        lambda t, s: [
+            "batch",
+            str(_batch(t, {"sources": [f"{s}/paper.pdf"]})),
+            "--allow-private-sources",
+        ],
         "application/pdf",
     ),
-    "missing URL": (lambda t, s: ["batch", str(_batch(t, {"sources": [f"{s}/nope.html"]}))], "404"),
+    "missing URL": (
+        lambda t, s: [
+            "batch",
+            str(_batch(t, {"sources": [f"{s}/nope.html"]})),
+            "--allow-private-sources",
+        ],
+        "404",
+    ),
+    "loopback URL, no opt-in": (
+        lambda t, s: ["batch", str(_batch(t, {"sources": [f"{s}/notes.txt"]}))],
+        "is a loopback address (this machine), refused as a source",
+    ),
     "file:// scheme": (
         lambda t, s: ["batch", str(_batch(t, {"sources": ["file:///etc/hosts"]}))],
         "only http and https",
