@@ -48,9 +48,12 @@ def keyed(monkeypatch: pytest.MonkeyPatch):
 
 
 def _paid(sim: provider_sim.ProviderSimulator) -> int:
-    """Requests that could have cost money (anything but the models endpoints)."""
+    """Requests that could have cost money (anything but the models and plan endpoints)."""
+    free = ("/v1/models", "/v1/user/subscription")
     return sum(
-        n for path, n in sim.requests.items() if path.startswith("/v1/") and "/models" not in path
+        n
+        for path, n in sim.requests.items()
+        if path.startswith("/v1/") and not path.startswith(free)
     )
 
 
