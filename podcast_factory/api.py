@@ -29,6 +29,8 @@ from podcast_factory.config import Credentials, RunSettings, check_models, confi
 from podcast_factory.errors import UserInputError
 from podcast_factory.inputs import missing_inputs
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
+from podcast_factory.rundir import check_run_root
+from podcast_factory.runlock import RunLock, check_not_locked
 from podcast_factory.workflow import StageSpec, Workflow, workflow_from_python
 from providers.elevenlabs_account import subscription_concurrency
 from providers.lifecycle import confirm_models
@@ -74,8 +76,10 @@ def ensure_ray(address: str | None = None, *, dashboard: bool = False) -> None:
 
 
 def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """The run directory, checked before anything runs: it must be creatable and writable."""
+    """The run directory, checked before anything runs: it must be creatable and writable,
+    not a system folder, empty or a run directory of ours, and not in use by another run."""
     path = Path(out_dir).expanduser().resolve()
+    check_run_root(path)
     if path.exists() and not path.is_dir():
         raise UserInputError("--out", f"{path} exists and is not a directory")
     probe = path
@@ -85,6 +89,7 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
         raise UserInputError("--out", f"cannot create {path}: {probe} is a file")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UserInputError("--out", f"cannot write to {probe}")
+    check_not_locked(path)
     return path
 
 
@@ -94,6 +99,7 @@ def prepare(
     """Checks that need the run directory, and the settings completed from the
     environment (where the series memory lives). Raises ``UserInputError``."""
     path = check_out_dir(out_dir)
+    check_run_root(path, [e.episode_id for e in batch.episodes])  # no links leading out
     check_ledger(path)  # a ledger that may hold unreadable spend is refused before any call
     settings = settings or RunSettings()
     missing = missing_inputs(batch, path)
@@ -197,8 +203,13 @@ async def run_batch_async(
         )
         for notice in notices:
             log.warning("%s", notice)
-    ensure_ray(address)
-    supervisor = start_batch(batch, out_dir, settings, creds)
+    lock = RunLock.acquire(check_out_dir(out_dir))  # held until the batch ends
+    try:
+        ensure_ray(address)
+        supervisor = start_batch(batch, out_dir, settings, creds)
+    except BaseException:
+        lock.release()
+        raise
     try:
         done = asyncio.ensure_future(supervisor.run.remote())
         version = 0
@@ -214,6 +225,7 @@ async def run_batch_async(
                 return result
     finally:
         ray.kill(supervisor)
+        lock.release()
 
 
 def run_batch(

@@ -19,6 +19,7 @@ import yaml
 
 from podcast_factory.config import RunSettings
 from podcast_factory.errors import ProviderError, SourceError, UserInputError
+from podcast_factory.layout import reserved_problem
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
 from podcast_factory.redact import redact_url
 from podcast_factory.safeyaml import load_yaml, quote
@@ -212,6 +213,9 @@ def build_episode(field: str, data: Any, show: Show, base: Path, index: int) -> 
             f"{quote(episode_id)} is not a safe directory name: use 1-64 letters, digits, "
             "'.', '_' or '-', starting with a letter or digit",
         )
+    reserved = reserved_problem(episode_id)
+    if reserved:
+        raise UserInputError(f"{field}.id", reserved)
     sources = data.get("sources")
     if isinstance(sources, str):
         sources = [sources]

@@ -37,7 +37,7 @@ from podcast_factory.estimate import estimate_batch
 from podcast_factory.jobs import RESULT_PREFIX, submit_batch, wait_for_job
 from podcast_factory.memory_view import show_memory
 from podcast_factory.models import BatchResult, BatchSpec
-from podcast_factory.rundir import RunDir
+from podcast_factory.verify import verify_run_dir
 from podcast_factory.views import ProgressView, estimate_table, result_table
 from podcast_factory.workflow import MAX_REVISIONS, PRESETS, Workflow, validate
 from providers.pricing import PriceTable
@@ -508,27 +508,35 @@ def _estimate(args: argparse.Namespace, err: Console) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    rundir = RunDir(args.dir)
-    if not rundir.root.is_dir():
-        raise UserInputError(args.dir, "no such run directory")
-    states = rundir.manifests()
-    if not states:
+    """Status, quality and cost of a run directory, verified: every artifact a manifest
+    records is checked (size, sha256); what is damaged is named and the exit code is 1."""
+    found = verify_run_dir(args.dir)
+    if not found.states and not found.damage:
         raise UserInputError(args.dir, "holds no episode manifests; is it a run directory?")
+    damaged = found.damaged_episodes()
     if args.json:
-        batch = rundir.load_batch() or {}
-        print(
-            json.dumps(
-                {"batch": batch, "episodes": [s.model_dump(mode="json") for s in states]}, indent=2
-            )
-        )
+        episodes = [
+            {**s.model_dump(mode="json"), "damage": [str(d) for d in found.damage
+                                                     if d.episode_id == s.episode_id]}
+            for s in found.states
+        ]  # fmt: skip
+        damage = [vars(d) for d in found.damage]
+        print(json.dumps({"batch": found.batch, "episodes": episodes, "damaged": damage}, indent=2))
     else:
-        batch = rundir.load_batch() or {}
         estimates = {
             e["episode_id"]: sum(e["stages"].values())
-            for e in (batch.get("estimate") or {}).get("episodes", [])
+            for e in (found.batch.get("estimate") or {}).get("episodes", [])
         }
-        Console(markup=False).print(result_table(states, rundir.root.resolve(), estimates or None))
-    return OK if all(s.status == "completed" for s in states) else SOME_FAILED
+        shown = [
+            s.model_copy(update={"status": "damaged"}) if s.episode_id in damaged else s
+            for s in found.states
+        ]
+        console = Console(markup=False)
+        console.print(result_table(shown, found.root.resolve(), estimates or None))
+        for d in found.damage:
+            console.print(f"damaged: {d}", style="red", highlight=False, soft_wrap=True)
+    completed = all(s.status == "completed" for s in found.states)
+    return OK if completed and found.intact else SOME_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from podcast_factory.redact import redact_text, redact_url
+from podcast_factory.layout import reserved_problem
 from podcast_factory.workflow import Workflow
 
 MICRO = 1_000_000
@@ -93,6 +94,9 @@ class EpisodeSpec(_Frozen):
     def _safe_id(cls, value: str) -> str:
         if not EPISODE_ID_RE.match(value) or value in {".", ".."}:
             raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', not starting with '.'")
+        problem = reserved_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
 
