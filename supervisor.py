@@ -22,9 +22,11 @@ money, the memory actor keeps the series, ``RunDir`` knows the file layout.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import random
+import shutil
 import time
 import uuid
 from collections import Counter
@@ -92,6 +94,28 @@ SKIPPED = object()
 """A stage's result when its condition did not hold or an input it needs was skipped."""
 
 Work = Callable[[StageContext], Awaitable[tuple[Any, dict[str, bytes]]]]
+STATS_WAIT_S = 5.0
+"""How long the end of a batch waits for an agent's statistics (best effort)."""
+LEDGER_WAIT_S = 30.0
+"""How long the end of a batch waits for the ledger's totals before counting them from
+the manifests."""
+
+
+class _Stopped(Exception):
+    """Raised inside the supervisor when a stage would start after ``interrupt``."""
+
+
+def disk_full_message(path: Path, needed: int | None) -> str:
+    """What a user needs to know when a write found the disk full."""
+    try:
+        free = shutil.disk_usage(next(p for p in (path, *path.parents) if p.exists())).free
+    except (OSError, StopIteration):
+        free = 0
+    wants = f"needs {needed:,} bytes" if needed else "needs more space"
+    return (
+        f"no space left on the device holding {path}: writing it {wants}, "
+        f"{free:,} bytes are free; free some space and rerun the same command to resume"
+    )
 
 
 class Supervisor:
@@ -120,6 +144,9 @@ class Supervisor:
         self.version = 1  # of the states: progress() sends what changed since a version
         self.versions = dict.fromkeys(self.states, 1)
         self.run_id = uuid.uuid4().hex[:12]
+        self.stopping: str | None = None  # why no new stage may start (interrupt)
+        self.episode_tasks: dict[str, asyncio.Future[None]] = {}
+        self.notes: list[str] = []  # batch-level problems for the person running it
         here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
         self.ledger_name = f"podcast-factory-ledger-{self.run_id}"
         self.ledger: Any = (
@@ -213,9 +240,35 @@ class Supervisor:
         return dict(await self.governor.state.remote())
 
     async def agent_stats(self) -> list[Any]:
-        """Counters of the built-in agents (user agents need not keep any)."""
-        built_in = [a for n, a in self.agents.items() if self.workflow.stage(n).agent_class is None]
-        return list(await asyncio.gather(*(a.stats.remote() for a in built_in)))
+        """Counters of the built-in agents (user agents need not keep any), best effort:
+        an agent that is restarting, dead or slower than ``STATS_WAIT_S`` is left out."""
+        built_in = [
+            (n, a) for n, a in self.agents.items() if self.workflow.stage(n).agent_class is None
+        ]
+        got = await asyncio.gather(*(self._stats_of(n, a) for n, a in built_in))
+        return [g for g in got if g is not None]
+
+    @staticmethod
+    async def _stats_of(name: str, agent: Any) -> Any:
+        try:
+            return await asyncio.wait_for(agent.stats.remote(), STATS_WAIT_S)
+        except Exception as exc:  # statistics never fail a batch
+            log.warning("agent %s gave no statistics: %s", name, type(exc).__name__)
+            return None
+
+    async def interrupt(self, reason: str = "interrupted", grace_s: float = 10.0) -> None:
+        """Stop the batch: no stage starts from now on; stages in flight get ``grace_s``
+        to finish (their calls commit or release, their artifacts are kept), then are
+        cancelled. Every episode not ended is left ``interrupted`` in its manifest; a
+        rerun into the same directory resumes. ``run`` returns once all are settled."""
+        self.stopping = reason
+        pending = [t for t in self.episode_tasks.values() if not t.done()]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=grace_s)
 
     async def run(self) -> BatchResult:
         started = time.time()
@@ -226,13 +279,23 @@ class Supervisor:
             "estimate": estimate.model_dump(mode="json"),
             "started_at": started,
         }
-        await asyncio.to_thread(self.rundir.write_batch, info)
+        await self._write_batch(info)
         gate = asyncio.Semaphore(self.batch.concurrency)
-        await asyncio.gather(*(self._episode(ep, gate) for ep in self.batch.episodes))
-        spend = await self.ledger.spend.remote()
+        self.episode_tasks = {
+            ep.episode_id: asyncio.ensure_future(self._episode(ep, gate))
+            for ep in self.batch.episodes
+        }
+        await asyncio.gather(*self.episode_tasks.values(), return_exceptions=True)
+        # Nothing from here on may fail the batch: every episode has ended.
+        states = tuple(self.states[ep.episode_id] for ep in self.batch.episodes)
+        try:
+            spend = await asyncio.wait_for(self.ledger.spend.remote(), LEDGER_WAIT_S)
+            cost, units, reserved = spend.committed_micro_usd, spend.units, spend.reserved_micro_usd
+        except Exception as exc:  # the ledger is restarting or gone: count the manifests
+            log.warning("ledger gave no totals (%s); counted from the manifests", exc)
+            cost, units, reserved = sum(s.total_cost_micro_usd for s in states), {}, 0
         placed = await self.agent_stats()
         ended = time.time()
-        states = tuple(self.states[ep.episode_id] for ep in self.batch.episodes)
         statuses = Counter(s.status for s in states)
         info |= {
             "ended_at": ended,
@@ -240,18 +303,39 @@ class Supervisor:
             "totals": {
                 "episodes": len(states),
                 **{str(k): n for k, n in sorted(statuses.items())},
-                "cost_micro_usd": spend.committed_micro_usd,
-                "units": spend.units,
+                "cost_micro_usd": cost,
+                "units": units,
             },
             "agents": [a.model_dump(mode="json") for a in placed],
         }
-        await asyncio.to_thread(self.rundir.write_batch, info)
+        if self.stopping is not None:
+            info["interrupted"] = {"reason": self.stopping, "reserved_micro_usd": reserved}
+        if self.notes:
+            info["notes"] = list(self.notes)
+        await self._write_batch(info)
         return BatchResult(
             out_dir=str(self.rundir.root),
             episodes=states,
-            total_cost_micro_usd=spend.committed_micro_usd,
+            total_cost_micro_usd=cost,
             wall_s=round(ended - started, 3),
+            notes=tuple(self.notes),
         )
+
+    async def _write_batch(self, info: dict[str, Any]) -> None:
+        """Write ``batch.json``; a full disk becomes a note, never a failed batch."""
+        try:
+            await asyncio.to_thread(self.rundir.write_batch, info)
+        except OSError as exc:
+            self._note_disk(exc, self.rundir.batch_path, len(json.dumps(info, default=str)))
+
+    def _note_disk(self, exc: OSError, path: Path, needed: int | None) -> str:
+        """A message for a failed write; a full disk is also noted for the whole batch."""
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return f"cannot write {path}: {exc.strerror or exc}"
+        message = disk_full_message(path, needed)
+        if not any(n.startswith("no space left") for n in self.notes):
+            self.notes.append(message)
+        return message
 
     # -- one episode --------------------------------------------------------------------
 
@@ -259,6 +343,8 @@ class Supervisor:
         eid = ep.episode_id
         try:
             async with gate:
+                if self.stopping is not None:  # queued when the batch was interrupted
+                    raise _Stopped("queued")
                 previous = self.rundir.load_manifest(eid)
                 state = (previous or self.states[eid]).model_copy(
                     update={
@@ -292,8 +378,51 @@ class Supervisor:
                     await self._finish(eid, "failed", failure=exc.message)
                 if self.states[eid].status != "completed":
                     await self._remember("forget_claim", eid)
+        except (_Stopped, asyncio.CancelledError):
+            await self._stopped(eid)
+        except OSError as exc:  # a manifest could not be written (a full disk)
+            path = self.rundir.episode_dir(eid) / "manifest.json"
+            message = self._note_disk(exc, path, len(to_json_bytes(self.states[eid])))
+            await self._ended_anyway(eid, "failed", message)
         finally:
             self.research_done[eid].set()
+
+    async def _stopped(self, eid: str) -> None:
+        """Leave an episode the interrupt stopped as ``interrupted``: stages in flight
+        marked so, the stage it stopped at named, what it had done kept for the rerun."""
+        state = self.states[eid]
+        if state.status == "pending":  # never started in this run: keep what is on disk
+            state = self.rundir.load_manifest(eid) or state
+        at = [n for n, r in state.stages.items() if r.status == "running"]
+        stages = {
+            n: r.model_copy(update={"status": "interrupted", "note": self.stopping})
+            if n in at
+            else r
+            for n, r in state.stages.items()
+        }
+        where = (
+            f"during {', '.join(at)}"
+            if at
+            else (f"after {state.current_stage}" if state.current_stage else "before it started")
+        )
+        self.states[eid] = state.model_copy(update={"stages": stages})
+        await self._ended_anyway(eid, "interrupted", f"{self.stopping} {where}")
+
+    async def _ended_anyway(self, eid: str, status: str, failure: str) -> None:
+        """End an episode whatever else fails (a full disk, a cancelled call): the state
+        is kept in memory and the manifest written if it can be."""
+        try:
+            await asyncio.wait_for(self._finish(eid, status, failure=failure), LEDGER_WAIT_S)
+        except (Exception, asyncio.CancelledError) as exc:
+            log.warning("episode %s: could not record %s: %s", eid, status, exc)
+            self.states[eid] = self.states[eid].model_copy(
+                update={
+                    "status": status,
+                    "current_stage": None,
+                    "failure": failure,
+                    "ended_at": time.time(),
+                }
+            )
 
     async def _finish(self, eid: str, status: str, **fields: Any) -> None:
         total = await self.ledger.spent.remote(eid)
@@ -351,6 +480,8 @@ class Supervisor:
         attempt = record.attempts
         tries = 0
         while True:
+            if self.stopping is not None:
+                raise _Stopped(stage)
             attempt += 1
             tries += 1
             record = record.model_copy(
@@ -364,8 +495,12 @@ class Supervisor:
                 break
             except Exception as raised:
                 exc = _unwrap(raised)
+                message = str(exc)
+                if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    where = Path(str(exc.filename)) if exc.filename else self.rundir.root
+                    message = self._note_disk(exc, where, None)  # an agent's or the ledger's
                 error = ErrorInfo(
-                    type=type(exc).__name__, message=str(exc), stage=stage, attempt=attempt
+                    type=type(exc).__name__, message=message, stage=stage, attempt=attempt
                 )
                 retry = await self._should_retry(stage, exc, tries, gen)
                 self.states[eid] = self.states[eid].model_copy(
@@ -379,7 +514,16 @@ class Supervisor:
                 raise StageFailed(eid, stage, error.type, error.message, tries) from exc
         artifacts = {}
         for name, data in files.items():
-            artifacts[name] = await asyncio.to_thread(self.rundir.write_artifact, eid, name, data)
+            try:
+                artifacts[name] = await asyncio.to_thread(
+                    self.rundir.write_artifact, eid, name, data
+                )
+            except OSError as raised:
+                path = self.rundir.episode_dir(eid) / name
+                message = self._note_disk(raised, path, len(data))
+                error = ErrorInfo(type="OSError", message=message, stage=stage, attempt=attempt)
+                await self._close(eid, stage, record, began, status="failed", error=error)
+                raise StageFailed(eid, stage, "OSError", message, tries) from raised
         await self._close(
             eid,
             stage,

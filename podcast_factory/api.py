@@ -28,6 +28,7 @@ from podcast_factory.batchfile import load_batch_file, single_episode
 from podcast_factory.config import Credentials, RunSettings, check_models, configured_models
 from podcast_factory.errors import UserInputError
 from podcast_factory.inputs import missing_inputs
+from podcast_factory.interrupt import GRACE_S, BatchInterrupted, StopSignals
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
 from podcast_factory.rundir import check_run_root
 from podcast_factory.runlock import RunLock, check_not_locked
@@ -39,6 +40,7 @@ from providers.pricing import PriceTable
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "BatchInterrupted",
     "BatchResult",
     "BatchSpec",
     "Credentials",
@@ -189,13 +191,15 @@ async def run_batch_async(
     on_progress: ProgressCallback | None = None,
     address: str | None = None,
     confirm: bool = True,
+    stop_on_signals: bool = False,
 ) -> BatchResult:
     """Run a batch to the end, calling ``on_progress`` with every episode's state.
 
     ``settings`` says which providers run (offline unless set); ``creds`` carries the
     API keys (``Credentials.from_env(os.environ)`` reads them the usual way).
     ``confirm``: ask the models endpoints first (``confirm_configured_models``); pass
-    False when the caller already did for this run."""
+    False when the caller already did for this run. ``stop_on_signals``: SIGINT and
+    SIGTERM stop the batch cleanly and raise ``BatchInterrupted`` (main thread only)."""
     prepare(batch, out_dir, settings)  # bad input fails before Ray starts
     if confirm:
         settings, notices = await asyncio.to_thread(
@@ -210,20 +214,27 @@ async def run_batch_async(
     except BaseException:
         lock.release()
         raise
+    stopper = StopSignals.install() if stop_on_signals else None  # after Ray's handlers
     try:
         done = asyncio.ensure_future(supervisor.run.remote())
         version = 0
         states: dict[str, EpisodeState] = {}
         while True:
             finished, _ = await asyncio.wait({done}, timeout=POLL_S)
+            if stopper is not None and stopper.received and stopper.sent is None:
+                stopper.sent = supervisor.interrupt.remote(stopper.reason(), GRACE_S)
             if on_progress is not None:  # only what changed crosses the wire
                 version, changed = await supervisor.progress.remote(version)
                 states.update((s.episode_id, s) for s in changed)
                 on_progress(list(states.values()))
             if finished:
                 result: BatchResult = done.result()
+                if stopper is not None and stopper.received:
+                    raise BatchInterrupted(stopper.received, result)
                 return result
     finally:
+        if stopper is not None:
+            stopper.uninstall()
         ray.kill(supervisor)
         lock.release()
 
@@ -237,6 +248,7 @@ def run_batch(
     on_progress: ProgressCallback | None = None,
     address: str | None = None,
     confirm: bool = True,
+    stop_on_signals: bool = False,
 ) -> BatchResult:
     """Blocking form of ``run_batch_async`` for scripts and the CLI."""
     return asyncio.run(
@@ -248,5 +260,6 @@ def run_batch(
             on_progress=on_progress,
             address=address,
             confirm=confirm,
+            stop_on_signals=stop_on_signals,
         )
     )

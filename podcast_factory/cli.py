@@ -2,6 +2,8 @@
 
 Exit codes: 0 every episode completed; 1 some episode did not; 2 bad input or usage,
 in which case nothing ran and nothing was written.
+130 / 143: stopped by SIGINT / SIGTERM; the unfinished episodes are ``interrupted``
+and a rerun resumes.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +37,7 @@ from podcast_factory.config import (
 )
 from podcast_factory.errors import RunError, UserInputError
 from podcast_factory.estimate import estimate_batch
+from podcast_factory.interrupt import BatchInterrupted
 from podcast_factory.jobs import RESULT_PREFIX, submit_batch, wait_for_job
 from podcast_factory.memory_view import show_memory
 from podcast_factory.models import BatchResult, BatchSpec
@@ -121,6 +125,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--address", help="Ray cluster address (default: a local Ray instance)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.add_argument("--job", action="store_true", help=argparse.SUPPRESS)  # a Ray job's driver
+    # a pause before every provider call: slows a batch down for demos and tests
+    p.add_argument("--provider-latency", type=float, default=0.0, help=argparse.SUPPRESS)
     _add_workflow_options(p)
     p.add_argument(
         "--memory-dir",
@@ -362,6 +368,7 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
         provider_limits=limits,
         provider_attempts=args.attempts or RunSettings().provider_attempts,
         memory=not getattr(args, "no_memory", False),
+        provider_latency_s=max(0.0, getattr(args, "provider_latency", 0.0)),
         memory_dir=getattr(args, "memory_dir", None),
         allow_private_sources=bool(getattr(args, "allow_private_sources", False)),
     )
@@ -403,12 +410,15 @@ def _produce(args: argparse.Namespace, err: Console) -> int:
             on_progress=view.update,
             address=args.address,
             confirm=False,
+            stop_on_signals=True,
         )
     if args.job:  # the submitting side reads this one line back out of the job's logs
         err.print(result_table(result.episodes, out))
         print(RESULT_PREFIX + result.model_dump_json(), flush=True)
     else:
         _show_result(result, out, args.json, err)
+    for note in result.notes:  # a batch-level problem (a full disk): said last, in red
+        err.print(f"error: {note}", style="red", highlight=False, markup=False, soft_wrap=True)
     return OK if result.ok else SOME_FAILED
 
 
@@ -558,6 +568,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserInputError as exc:
         err.print(f"error: {exc}", style="red", highlight=False, markup=False)
         return BAD_INPUT
+    except BatchInterrupted as exc:  # SIGINT / SIGTERM: stopped cleanly, resumable
+        err.print(f"{exc}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+        return 128 + exc.signal
+    except KeyboardInterrupt:  # Ctrl-C before the batch started, or pressed twice
+        err.print("interrupted", style="yellow", highlight=False)
+        return 128 + signal.SIGINT
     except RunError as exc:  # the cluster could not be reached or refused the job
         err.print(f"error: {exc}", style="red", highlight=False, markup=False)
         return SOME_FAILED

@@ -37,8 +37,10 @@ STAGES: tuple[str, ...] = (
 )
 """Every stage of the full workflow, in order; summary and social run side by side."""
 
-EpisodeStatus = Literal["pending", "running", "completed", "failed", "over_budget", "rejected"]
-StageStatus = Literal["pending", "running", "completed", "failed", "skipped"]
+EpisodeStatus = Literal[
+    "pending", "running", "completed", "failed", "over_budget", "rejected", "interrupted"
+]
+StageStatus = Literal["pending", "running", "completed", "failed", "skipped", "interrupted"]
 
 
 def usd(micro_usd: int) -> Decimal:
@@ -396,6 +398,8 @@ class BatchResult(_Frozen):
     episodes: tuple[EpisodeState, ...]
     total_cost_micro_usd: int
     wall_s: float
+    notes: tuple[str, ...] = ()
+    """Batch-level problems for the person running it (a full disk: where, how much)."""
 
     @property
     def ok(self) -> bool:

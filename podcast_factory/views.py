@@ -17,7 +17,7 @@ from rich.text import Text
 from podcast_factory.estimate import BatchEstimate
 from podcast_factory.models import STAGES, EpisodeState, usd
 
-ENDINGS = ("completed", "rejected", "failed", "over_budget")
+ENDINGS = ("completed", "rejected", "failed", "over_budget", "interrupted")
 
 
 def stage_counts(states: Iterable[EpisodeState]) -> Counter[str]:
