@@ -128,7 +128,8 @@ class RunLock:
         self.release()
 
     def __del__(self) -> None:
-        self.release()
+        with contextlib.suppress(Exception):  # at exit the OS drops the lock anyway
+            self.release()
 
 
 def check_not_locked(path: Path) -> None:
