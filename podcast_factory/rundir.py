@@ -300,8 +300,10 @@ def system_path_problem(path: Path) -> str | None:
     if str(path) in SYSTEM_DIRS:
         return f"{path} is a system folder; give a folder of its own for the run"
     for tree in (*(Path(t) for t in SYSTEM_TREES), *(home / t for t in HOME_TREES)):
-        if path == tree or path.is_relative_to(tree):
-            return f"{path} is in the system folder {tree}; give a folder of your own"
+        if path == tree:
+            return f"{path} is a system folder; give a folder of its own for the run"
+        if path.is_relative_to(tree):
+            return f"{path} is inside the system folder {tree}; give a folder of your own"
     return None
 
 

@@ -155,6 +155,16 @@ def test_system_folders_are_refused_as_run_directories(
     assert "system folder" in caught.value.problem or "home directory" in caught.value.problem
 
 
+def test_batch_into_etc_exits_2_and_writes_nothing_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'batch --out /etc' (accepted as root before): exit 2, no lock or batch.json in /etc."""
+    code = main(["batch", str(_batch_file(tmp_path)), "--out", "/etc"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "--out: /etc is a system folder" in err
+    assert not Path("/etc", LOCK_NAME).exists() and not Path("/etc/batch.json").exists()
+
+
 def test_an_earlier_versions_run_directory_is_still_accepted(tmp_path: Path) -> None:
     """A run directory of an earlier version (batch.json, ledger.jsonl, no marker) resumes."""
     out = tmp_path / "old"
