@@ -97,7 +97,12 @@ def _quality(state: EpisodeState, out: Path) -> str:
     path = out / state.episode_id / "quality.json"
     if not path.is_file():
         return "-"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unreadable"  # report names the damage; the table goes on
+    if not isinstance(data, dict):
+        return "unreadable"
     mark = "pass" if data.get("passed") else "FAIL"
     return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}"
 

@@ -22,7 +22,7 @@ from podcast_factory.api import check_out_dir, load_batch_file, run_batch
 from podcast_factory.cli import main
 from podcast_factory.errors import SourceError, UserInputError
 from podcast_factory.layout import LOCK_NAME, RUN_FORMAT
-from podcast_factory.models import EpisodeSpec, EpisodeState
+from podcast_factory.models import EpisodeSpec, EpisodeState, StageRecord
 from podcast_factory.rundir import RunDir
 from podcast_factory.runlock import RunLock
 from providers.sources import read_local
@@ -383,3 +383,20 @@ def test_report_names_a_corrupt_batch_json_and_manifest(
     text = " ".join(capsys.readouterr().out.split())
     assert "damaged: batch.json: not valid JSON" in text
     assert "damaged: tides/manifest.json: is not a readable manifest" in text
+
+
+def test_report_names_a_damaged_quality_json_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workflow without drafts and a quality.json cut short: named as damaged, exit 1."""
+    rundir = RunDir(tmp_path / "run")
+    digest = rundir.write_artifact("ep", "quality.json", b'{"passed": true, "scores": {}}\n')
+    record = StageRecord(status="completed", attempts=1, artifacts={"quality.json": digest})
+    state = EpisodeState(episode_id="ep", topic="t", status="completed", stages={"quality": record})
+    rundir.write_manifest(state)
+    assert main(["report", str(rundir.root)]) == 0
+    capsys.readouterr()
+    (rundir.root / "ep" / "quality.json").write_bytes(b'{"passed": tr')
+    assert main(["report", str(rundir.root)]) == 1
+    text = " ".join(capsys.readouterr().out.split())
+    assert "damaged: ep/quality.json: altered: 13 bytes" in text
