@@ -20,8 +20,8 @@ from pydantic import (
     field_validator,
 )
 
-from podcast_factory.redact import redact_text, redact_url
 from podcast_factory.layout import reserved_problem
+from podcast_factory.redact import redact_text, redact_url
 from podcast_factory.workflow import Workflow
 
 MICRO = 1_000_000
