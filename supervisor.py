@@ -39,16 +39,16 @@ from pydantic import BaseModel
 from ray.exceptions import ActorDiedError, ActorUnavailableError, RayTaskError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from actors.audio import AudioSynthesizer
-from actors.governor import ACTOR_OPTIONS as GOVERNOR_OPTIONS
-from actors.governor import GovernorClient, ProviderGovernor
-from actors.ledger import CostLedger
-from actors.memory import SeriesMemory
-from actors.quality import QualityEvaluator
-from actors.research import ResearchAgent
-from actors.script import ScriptWriter
-from actors.social import SocialAgent
-from actors.summary import SummaryAgent
+from podcast_factory.actors.audio import AudioSynthesizer
+from podcast_factory.actors.governor import ACTOR_OPTIONS as GOVERNOR_OPTIONS
+from podcast_factory.actors.governor import GovernorClient, ProviderGovernor
+from podcast_factory.actors.ledger import CostLedger
+from podcast_factory.actors.memory import SeriesMemory
+from podcast_factory.actors.quality import QualityEvaluator
+from podcast_factory.actors.research import ResearchAgent
+from podcast_factory.actors.script import ScriptWriter
+from podcast_factory.actors.social import SocialAgent
+from podcast_factory.actors.summary import SummaryAgent
 from podcast_factory.config import WORDS_PER_MINUTE, Credentials, RunSettings
 from podcast_factory.errors import BudgetExceeded, StageFailed
 from podcast_factory.estimate import estimate_batch
@@ -68,11 +68,11 @@ from podcast_factory.models import (
     Script,
     StageRecord,
 )
+from podcast_factory.providers.offline_notes import notes_markdown
 from podcast_factory.render import script_markdown
 from podcast_factory.reuse import fingerprint
 from podcast_factory.rundir import RunDir, to_json_bytes
 from podcast_factory.workflow import StageSpec, user_agent_takes_agent_args
-from providers.offline_notes import notes_markdown
 
 log = logging.getLogger(__name__)
 

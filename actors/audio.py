@@ -13,13 +13,13 @@ the segments. The pause goes between requests only: within one, the model paces 
 
 from __future__ import annotations
 
-from actors.base import Agent
+from podcast_factory.actors.base import Agent
 from podcast_factory.metering import StageContext
 from podcast_factory.models import AudioAsset, Script, Segment, Show, Synthesis
-from providers.elevenlabs_dialogue import DialogueEngine, dialogue_engine
-from providers.factory import speech_engine
-from providers.speech import SpeechEngine
-from providers.wav import encode_wav, pcm_silence
+from podcast_factory.providers.elevenlabs_dialogue import DialogueEngine, dialogue_engine
+from podcast_factory.providers.factory import speech_engine
+from podcast_factory.providers.speech import SpeechEngine
+from podcast_factory.providers.wav import encode_wav, pcm_silence
 
 
 class AudioSynthesizer(Agent):

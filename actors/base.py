@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from actors.governor import GovernorClient
+from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.metering import LedgerClient, Meter, StageContext
 

@@ -35,8 +35,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from podcast_factory.providers.text import tokenize
 from podcast_factory.rundir import atomic_write
-from providers.text import tokenize
 
 log = logging.getLogger(__name__)
 

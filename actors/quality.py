@@ -14,14 +14,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from actors.base import Agent
+from podcast_factory.actors.base import Agent
 from podcast_factory.config import QualityThresholds
 from podcast_factory.metering import StageContext
 from podcast_factory.models import Check, EpisodeSpec, QualityReport, ResearchDoc, Script
-from providers.claude_writer import RubricOut
-from providers.factory import claude_writer
-from providers.text import split_sentences, tokenize
-from providers.wav import AudioStats, analyze_pcm, decode_wav
+from podcast_factory.providers.claude_writer import RubricOut
+from podcast_factory.providers.factory import claude_writer
+from podcast_factory.providers.text import split_sentences, tokenize
+from podcast_factory.providers.wav import AudioStats, analyze_pcm, decode_wav
 
 MARKUP = re.compile(r"https?://|www\.|[*_#`<>\[\]{}|~^\\]|&[a-z]+;")
 COVERED = 0.8

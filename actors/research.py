@@ -13,16 +13,16 @@ from __future__ import annotations
 import asyncio
 import os
 
-from actors.base import Agent
-from actors.memory import is_repeat
+from podcast_factory.actors.base import Agent
+from podcast_factory.actors.memory import is_repeat
 from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.errors import SourceError
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, SourceInfo
+from podcast_factory.providers.factory import claude_writer
+from podcast_factory.providers.sources import SourceFetcher, SourceText, is_url, read_local
+from podcast_factory.providers.text import rank_sentences, split_sentences
 from podcast_factory.redact import redact_text, redact_url
-from providers.factory import claude_writer
-from providers.sources import SourceFetcher, SourceText, is_url, read_local
-from providers.text import rank_sentences, split_sentences
 
 
 class ResearchAgent(Agent):

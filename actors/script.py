@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from actors.base import Agent
+from podcast_factory.actors.base import Agent
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script
-from providers.factory import claude_writer
-from providers.offline_writer import OfflineWriter
+from podcast_factory.providers.factory import claude_writer
+from podcast_factory.providers.offline_writer import OfflineWriter
 
 
 class ScriptWriter(Agent):

@@ -6,7 +6,7 @@ post that would not fit is cut at a word boundary rather than rejected by the pl
 
 from __future__ import annotations
 
-from actors.base import Agent
+from podcast_factory.actors.base import Agent
 from podcast_factory.metering import StageContext
 from podcast_factory.models import (
     PLATFORM_LIMITS,
@@ -16,8 +16,8 @@ from podcast_factory.models import (
     Script,
     SocialPosts,
 )
-from providers.factory import claude_writer
-from providers.offline_notes import fit, hashtags, social_posts
+from podcast_factory.providers.factory import claude_writer
+from podcast_factory.providers.offline_notes import fit, hashtags, social_posts
 
 
 class SocialAgent(Agent):

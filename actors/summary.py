@@ -7,11 +7,11 @@ segment timings (a model cannot hear where a turn starts).
 
 from __future__ import annotations
 
-from actors.base import Agent
+from podcast_factory.actors.base import Agent
 from podcast_factory.metering import StageContext
 from podcast_factory.models import AudioAsset, Chapter, EpisodeSpec, ResearchDoc, Script, ShowNotes
-from providers.factory import claude_writer
-from providers.offline_notes import SUMMARY_CHARS, fit, show_notes
+from podcast_factory.providers.factory import claude_writer
+from podcast_factory.providers.offline_notes import SUMMARY_CHARS, fit, show_notes
 
 
 class SummaryAgent(Agent):

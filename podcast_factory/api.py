@@ -21,21 +21,21 @@ from typing import Any
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from actors.governor import default_limits
-from actors.ledger import check_ledger
-from actors.memory import default_memory_dir
+from podcast_factory.actors.governor import default_limits
+from podcast_factory.actors.ledger import check_ledger
+from podcast_factory.actors.memory import default_memory_dir
 from podcast_factory.batchfile import load_batch_file, single_episode
 from podcast_factory.config import Credentials, RunSettings, check_models, configured_models
 from podcast_factory.errors import UserInputError
 from podcast_factory.inputs import missing_inputs
 from podcast_factory.interrupt import GRACE_S, BatchInterrupted, StopSignals
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
+from podcast_factory.providers.elevenlabs_account import subscription_concurrency
+from podcast_factory.providers.lifecycle import confirm_models
+from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.rundir import check_run_root
 from podcast_factory.runlock import RunLock, check_not_locked
 from podcast_factory.workflow import StageSpec, Workflow, workflow_from_python
-from providers.elevenlabs_account import subscription_concurrency
-from providers.lifecycle import confirm_models
-from providers.pricing import PriceTable
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def start_batch(
     creds: Credentials | None = None,
 ) -> Any:
     """Create the supervisor actor for a batch; returns its handle (Ray must be running)."""
-    from supervisor import Supervisor  # imported late: it pulls in every agent
+    from podcast_factory.supervisor import Supervisor  # imported late: it pulls in every agent
 
     settings = prepare(batch, out_dir, settings)
     path = check_out_dir(out_dir)

@@ -21,11 +21,11 @@ from podcast_factory.config import RunSettings
 from podcast_factory.errors import ProviderError, SourceError, UserInputError
 from podcast_factory.layout import reserved_problem
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
+from podcast_factory.providers.espeak import check_voice
+from podcast_factory.providers.sources import SourceFetcher, SourceText, is_url, read_local
 from podcast_factory.redact import redact_url
 from podcast_factory.safeyaml import load_yaml, quote
 from podcast_factory.workflow import Workflow, build_workflow
-from providers.espeak import check_voice
-from providers.sources import SourceFetcher, SourceText, is_url, read_local
 
 MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
 MAX_TOPIC_CHARS = 300

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from actors.governor import default_limits
-from actors.memory import default_memory_dir
+from podcast_factory.actors.governor import default_limits
+from podcast_factory.actors.memory import default_memory_dir
 from podcast_factory.batchfile import (
     check_concurrency,
     check_urls,
@@ -41,10 +41,10 @@ from podcast_factory.interrupt import BatchInterrupted
 from podcast_factory.jobs import RESULT_PREFIX, submit_batch, wait_for_job
 from podcast_factory.memory_view import show_memory
 from podcast_factory.models import BatchResult, BatchSpec
+from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.verify import verify_run_dir
 from podcast_factory.views import ProgressView, estimate_table, result_table
 from podcast_factory.workflow import MAX_REVISIONS, PRESETS, Workflow, validate
-from providers.pricing import PriceTable
 
 OK, SOME_FAILED, BAD_INPUT = 0, 1, 2
 

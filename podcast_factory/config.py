@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from actors.governor import ProviderLimits, default_limits
+from podcast_factory.actors.governor import ProviderLimits, default_limits
 from podcast_factory.errors import UserInputError
-from providers.lifecycle import check_lifecycle
-from providers.pricing import ClaudeUsage, PriceTable
+from podcast_factory.providers.lifecycle import check_lifecycle
+from podcast_factory.providers.pricing import ClaudeUsage, PriceTable
 
 WORDS_PER_MINUTE = 150
 """Spoken words a minute a script is sized for (a typical conversational pace)."""

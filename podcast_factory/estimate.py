@@ -15,12 +15,12 @@ from pydantic import BaseModel, ConfigDict
 
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
 from podcast_factory.models import STAGES, BatchSpec, EpisodeSpec, usd
+from podcast_factory.providers.claude_cache import expected_cache
+from podcast_factory.providers.claude_writer import TOKENS_PER_WORD, show_system
+from podcast_factory.providers.elevenlabs_dialogue import DIALOGUE_MODEL
+from podcast_factory.providers.pricing import ClaudeUsage, PriceTable
+from podcast_factory.providers.sources import is_url, read_local
 from podcast_factory.workflow import Workflow
-from providers.claude_cache import expected_cache
-from providers.claude_writer import TOKENS_PER_WORD, show_system
-from providers.elevenlabs_dialogue import DIALOGUE_MODEL
-from providers.pricing import ClaudeUsage, PriceTable
-from providers.sources import is_url, read_local
 
 CHARS_PER_TOKEN = 4.0
 CHARS_PER_SPOKEN_WORD = 6.0

@@ -40,7 +40,7 @@ from podcast_factory.errors import ClusterError, UserInputError
 from podcast_factory.models import BatchResult
 
 RESULT_PREFIX = "podcast-factory-result: "
-CODE = ("actors", "providers", "podcast_factory", "supervisor.py")
+CODE = ("podcast_factory",)
 """The project's code, staged into every job's working directory."""
 ENV_FORWARDED = (
     "ANTHROPIC_BASE_URL",

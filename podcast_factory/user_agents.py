@@ -197,7 +197,7 @@ def user_agent_takes_agent_args(cls: type) -> bool:
     """Whether a user agent is built like the project's agents (settings, ledger,
     credentials, governor) because it subclasses ``actors.base.Agent``; any other agent
     class is constructed with no arguments."""
-    from actors.base import Agent
+    from podcast_factory.actors.base import Agent
 
     return inspect.isclass(cls) and issubclass(cls, Agent)
 

@@ -32,13 +32,13 @@ from typing import Any, Generic, TypeVar
 import anthropic
 import pydantic
 
-from actors.governor import GovernorClient
+from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.errors import ModelStopped, ProviderError, TransientProviderError
 from podcast_factory.metering import Meter
-from providers.claude_batches import BatchSettings, BatchTransport
-from providers.claude_cache import max_output_tokens, prefix_tokens, should_cache
-from providers.pricing import ClaudeUsage, PriceTable
-from providers.retry import RetryPolicy, call_with_retries, governed, status_error
+from podcast_factory.providers.claude_batches import BatchSettings, BatchTransport
+from podcast_factory.providers.claude_cache import max_output_tokens, prefix_tokens, should_cache
+from podcast_factory.providers.pricing import ClaudeUsage, PriceTable
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed, status_error
 
 PROVIDER = "anthropic"
 CHARS_PER_TOKEN_BOUND = 3

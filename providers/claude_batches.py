@@ -30,7 +30,7 @@ import anthropic
 from anthropic.types import Message
 
 from podcast_factory.errors import ProviderError, TransientProviderError
-from providers.retry import RetryPolicy, call_with_retries, status_error
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries, status_error
 
 log = logging.getLogger(__name__)
 

@@ -31,10 +31,16 @@ from podcast_factory.models import (
     SourceInfo,
     Turn,
 )
-from providers.claude import Citation, ClaudeClient
-from providers.offline_writer import MAX_SCALE, MIN_SCALE, revised_target, spoken, title_for
-from providers.sources import SourceText
-from providers.text import split_sentences
+from podcast_factory.providers.claude import Citation, ClaudeClient
+from podcast_factory.providers.offline_writer import (
+    MAX_SCALE,
+    MIN_SCALE,
+    revised_target,
+    spoken,
+    title_for,
+)
+from podcast_factory.providers.sources import SourceText
+from podcast_factory.providers.text import split_sentences
 
 MAX_AVOID = 200
 """Covered facts listed in a research prompt at most (the newest ones matter most)."""

@@ -33,13 +33,12 @@ from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 from elevenlabs.core.parse_error import ParsingError
 
-from actors.governor import GovernorClient
+from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import TransientProviderError, UserInputError
 from podcast_factory.metering import Meter
 from podcast_factory.models import Host
-from podcast_factory.rundir import atomic_write
-from providers.elevenlabs_tts import (
+from podcast_factory.providers.elevenlabs_tts import (
     DEFAULT_VOICES,
     PROVIDER,
     _detail,
@@ -49,8 +48,9 @@ from providers.elevenlabs_tts import (
     chunk_text,
     sample_rate_of,
 )
-from providers.pricing import PriceTable
-from providers.retry import RetryPolicy, call_with_retries, governed, status_error
+from podcast_factory.providers.pricing import PriceTable
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed, status_error
+from podcast_factory.rundir import atomic_write
 
 DIALOGUE_MODEL = "eleven_v3"
 REQUEST_CHARS = 2_000
@@ -269,7 +269,7 @@ def dialogue_engine(
     settings: RunSettings, creds: Credentials, governor: GovernorClient | None
 ) -> DialogueEngine:
     """The dialogue engine the settings ask for (``elevenlabs.dialogue``)."""
-    from providers.factory import retry_policy
+    from podcast_factory.providers.factory import retry_policy
 
     if creds.elevenlabs_api_key is None:
         raise UserInputError("ELEVENLABS_API_KEY", "is not set; ElevenLabs needs it")

@@ -22,11 +22,11 @@ import httpx
 from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 
-from actors.governor import GovernorClient
+from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.errors import TransientProviderError
 from podcast_factory.metering import Meter
-from providers.pricing import PriceTable
-from providers.retry import RetryPolicy, call_with_retries, governed, status_error
+from podcast_factory.providers.pricing import PriceTable
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed, status_error
 
 PROVIDER = "elevenlabs"
 DEFAULT_VOICES: tuple[str, str] = ("JBFqnCBsd6RMkjVDRZzb", "21m00Tcm4TlvDq8ikWAM")

@@ -7,16 +7,16 @@ SDK client that sends them.
 
 from __future__ import annotations
 
-from actors.governor import GovernorClient
+from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
-from providers.claude import ClaudeClient
-from providers.claude_batches import BatchSettings
-from providers.claude_writer import ClaudeWriter
-from providers.elevenlabs_tts import ElevenLabsTTS
-from providers.pricing import PriceTable
-from providers.retry import RetryPolicy
-from providers.speech import ElevenLabsEngine, EspeakEngine, SpeechEngine
+from podcast_factory.providers.claude import ClaudeClient
+from podcast_factory.providers.claude_batches import BatchSettings
+from podcast_factory.providers.claude_writer import ClaudeWriter
+from podcast_factory.providers.elevenlabs_tts import ElevenLabsTTS
+from podcast_factory.providers.pricing import PriceTable
+from podcast_factory.providers.retry import RetryPolicy
+from podcast_factory.providers.speech import ElevenLabsEngine, EspeakEngine, SpeechEngine
 
 
 def retry_policy(settings: RunSettings) -> RetryPolicy:

@@ -26,11 +26,11 @@ from typing import Any
 import yaml
 
 from podcast_factory.errors import UserInputError
-from providers.pricing import DEFAULT_PRICES
+from podcast_factory.providers.pricing import DEFAULT_PRICES
 
 # Python hides DeprecationWarning outside __main__; the anthropic SDK warns (at our call
 # site) when a request names a deprecated model. Show it for our own calls.
-warnings.filterwarnings("default", category=DeprecationWarning, module=r"providers\.")
+warnings.filterwarnings("default", category=DeprecationWarning, module=r"podcast_factory\.")
 
 SOON_DAYS = 60
 """A model retiring within this many days gets a notice (it still runs)."""

@@ -21,8 +21,8 @@ from podcast_factory.models import (
     ShowNotes,
     SocialPosts,
 )
+from podcast_factory.providers.text import tokenize
 from podcast_factory.redact import redact_url
-from providers.text import tokenize
 
 FACTS_PER_CHAPTER = 3
 SUMMARY_CHARS = 600

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from podcast_factory.errors import ProviderError, TransientProviderError
 
 if TYPE_CHECKING:
-    from actors.governor import GovernorClient
+    from podcast_factory.actors.governor import GovernorClient
 
 T = TypeVar("T")
 

@@ -25,9 +25,9 @@ import httpcore
 import httpx
 
 from podcast_factory.errors import SourceError
+from podcast_factory.providers.netguard import AddressRefused, GuardedBackend, NetGuard, Resolver
+from podcast_factory.providers.text import clean_inline, html_to_text
 from podcast_factory.redact import redact_text, redact_url
-from providers.netguard import AddressRefused, GuardedBackend, NetGuard, Resolver
-from providers.text import clean_inline, html_to_text
 
 MAX_SOURCE_BYTES = 2_000_000
 MAX_REDIRECTS = 5

@@ -19,8 +19,8 @@ from typing import Protocol
 
 from podcast_factory.metering import Meter
 from podcast_factory.models import Host
+from podcast_factory.providers import elevenlabs_tts, espeak
 from podcast_factory.rundir import atomic_write
-from providers import elevenlabs_tts, espeak
 
 CACHE_TURNS = 64
 

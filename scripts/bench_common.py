@@ -47,7 +47,7 @@ from bench_report import report as report  # noqa: E402
 from bench_report import statuses as statuses  # noqa: E402
 from bench_report import text_table as text_table  # noqa: E402
 
-from actors.governor import ProviderLimits  # noqa: E402
+from podcast_factory.actors.governor import ProviderLimits  # noqa: E402
 from podcast_factory.batchfile import build_batch  # noqa: E402
 from podcast_factory.config import Credentials, RunSettings  # noqa: E402
 from podcast_factory.models import BatchSpec  # noqa: E402
@@ -176,7 +176,7 @@ def start_ray() -> None:
 
 def _serve(conn: Connection, base_s: float, tts_per_1000_s: float) -> None:
     """Child process: serve until told to stop; answer stats requests."""
-    import provider_sim
+    from podcast_factory.testing import server as provider_sim
 
     sim = provider_sim.ProviderSimulator(
         api_key=KEY, voices={}, latency_s=base_s, tts_latency_per_1000_chars_s=tts_per_1000_s

@@ -23,20 +23,20 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from actors.audio import AudioSynthesizer
-from actors.governor import GovernorClient, ProviderGovernor
-from actors.ledger import CostLedger
-from actors.quality import QualityEvaluator
-from actors.research import ResearchAgent
-from actors.script import ScriptWriter
-from actors.social import SocialAgent
-from actors.summary import SummaryAgent
+from podcast_factory.actors.audio import AudioSynthesizer
+from podcast_factory.actors.governor import GovernorClient, ProviderGovernor
+from podcast_factory.actors.ledger import CostLedger
+from podcast_factory.actors.quality import QualityEvaluator
+from podcast_factory.actors.research import ResearchAgent
+from podcast_factory.actors.script import ScriptWriter
+from podcast_factory.actors.social import SocialAgent
+from podcast_factory.actors.summary import SummaryAgent
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.metering import LocalLedger, StageContext
 from podcast_factory.models import BatchSpec, EpisodeSpec, Feedback
+from podcast_factory.providers.offline_notes import notes_markdown
 from podcast_factory.render import script_markdown
 from podcast_factory.rundir import to_json_bytes
-from providers.offline_notes import notes_markdown
 
 
 @dataclass(frozen=True)

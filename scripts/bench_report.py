@@ -26,7 +26,7 @@ Made by `scripts/bench.py` (see `scripts/bench.py --help`); each section is rewr
 place by the benchmark it names, with the machine and date it ran on. Every run uses the
 real Ray runtime and the real supervisor (`podcast_factory.api.start_batch`), with Claude
 and ElevenLabs reached through their real SDKs against the loopback provider simulator
-(`scripts/provider_sim.py`, run in a child process of the benchmark), except where a
+(`podcast_factory.testing`, run in a child process of the benchmark), except where a
 section says otherwise. `scripts/bench.py all` runs every section, each in a process of
 its own, in about 18 minutes on the 2-core machine below.
 """

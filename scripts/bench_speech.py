@@ -22,14 +22,14 @@ from pathlib import Path
 import bench_common as bc
 import bench_docs as docs
 
-from actors.ledger import CostLedger
-from actors.research import ResearchAgent
-from actors.script import ScriptWriter
+from podcast_factory.actors.ledger import CostLedger
+from podcast_factory.actors.research import ResearchAgent
+from podcast_factory.actors.script import ScriptWriter
 from podcast_factory.batchfile import load_batch_file
 from podcast_factory.config import RunSettings
 from podcast_factory.metering import LocalLedger, Meter, StageContext
 from podcast_factory.models import EpisodeSpec, Script
-from providers.speech import EspeakEngine
+from podcast_factory.providers.speech import EspeakEngine
 
 
 @dataclass(frozen=True)

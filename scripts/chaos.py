@@ -44,9 +44,9 @@ from pathlib import Path
 
 import yaml
 
+from podcast_factory.testing import server as provider_sim
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import provider_sim  # noqa: E402
 
 AGENTS = ("ResearchAgent", "ScriptWriter", "AudioSynthesizer", "QualityEvaluator")
 KEY = "chaos-sim-key"

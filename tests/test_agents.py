@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from actors.audio import AudioSynthesizer
-from actors.ledger import CostLedger
-from actors.quality import QualityEvaluator, fact_coverage
-from actors.research import ResearchAgent
-from actors.script import ScriptWriter
-from actors.social import SocialAgent
-from actors.summary import SummaryAgent
+from podcast_factory.actors.audio import AudioSynthesizer
+from podcast_factory.actors.ledger import CostLedger
+from podcast_factory.actors.quality import QualityEvaluator, fact_coverage
+from podcast_factory.actors.research import ResearchAgent
+from podcast_factory.actors.script import ScriptWriter
+from podcast_factory.actors.social import SocialAgent
+from podcast_factory.actors.summary import SummaryAgent
 from podcast_factory.batchfile import load_batch_file
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
 from podcast_factory.errors import SourceError
 from podcast_factory.metering import LocalLedger, StageContext
 from podcast_factory.models import PLATFORM_LIMITS, EpisodeSpec, Script, Turn
-from providers.offline_notes import notes_markdown
-from providers.wav import analyze_pcm, decode_wav, estimate_pitch_hz
+from podcast_factory.providers.offline_notes import notes_markdown
+from podcast_factory.providers.wav import analyze_pcm, decode_wav, estimate_pitch_hz
 
 SETTINGS = RunSettings()
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import ray
 
-from actors.ledger import CostLedger
+from podcast_factory.actors.ledger import CostLedger
 from podcast_factory.api import load_batch_file, run_batch, start_batch
 from podcast_factory.config import RunSettings
 from podcast_factory.errors import BudgetExceeded
 from podcast_factory.models import STAGES, BatchResult, EpisodeState
-from providers.wav import analyze_pcm, decode_wav
+from podcast_factory.providers.wav import analyze_pcm, decode_wav
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
 

@@ -2,14 +2,14 @@
 
 Every test drives the real anthropic SDK against the loopback simulator and checks what
 was billed against what the ledger committed. Triggers such as ``[[sim:refusal]]`` in a
-prompt ask the simulator for a behaviour of the real API (see ``sim_payloads.triggers``).
+prompt ask the simulator for a behaviour of the real API (see
+``podcast_factory.testing.payloads.triggers``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,20 +17,23 @@ from typing import Any
 import anthropic
 import pytest
 
-from actors.ledger import CostLedger
+from podcast_factory.actors.ledger import CostLedger
 from podcast_factory.config import ClaudeSettings
 from podcast_factory.errors import ModelStopped, ProviderError
 from podcast_factory.metering import LocalLedger, Meter, StageContext
 from podcast_factory.models import EpisodeSpec, Host, Show, SourceInfo
-from providers import claude_cache
-from providers.claude import STREAM_ABOVE_TOKENS, ClaudeClient, request_timeout_s
-from providers.claude_writer import ClaudeWriter, ResearchOut, ScriptOut, research_output
-from providers.pricing import PriceTable
-from providers.retry import RetryPolicy
-from providers.sources import SourceText
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.providers import claude_cache
+from podcast_factory.providers.claude import STREAM_ABOVE_TOKENS, ClaudeClient, request_timeout_s
+from podcast_factory.providers.claude_writer import (
+    ClaudeWriter,
+    ResearchOut,
+    ScriptOut,
+    research_output,
+)
+from podcast_factory.providers.pricing import PriceTable
+from podcast_factory.providers.retry import RetryPolicy
+from podcast_factory.providers.sources import SourceText
+from podcast_factory.testing import server as provider_sim
 
 KEY = "sk-ant-test-FAKEKEY-0123456789abcdef"
 HAIKU = "claude-haiku-4-5"

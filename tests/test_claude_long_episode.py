@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import Credentials, RunSettings
-from providers.claude import STREAM_ABOVE_TOKENS
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.providers.claude import STREAM_ABOVE_TOKENS
+from podcast_factory.testing import server as provider_sim
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
 

@@ -4,7 +4,6 @@ Batches API (real SDK, loopback simulator, Ray), against the same batch without 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,7 @@ import pytest
 from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import ClaudeSettings, Credentials, RunSettings
 from podcast_factory.models import BatchResult
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.testing import server as provider_sim
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
 

@@ -4,7 +4,6 @@ anthropic SDK (no Ray)."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,12 +11,9 @@ import anthropic
 import pytest
 
 from podcast_factory.errors import ProviderError, TransientProviderError
-from providers.claude_batches import BatchSettings, BatchTransport
-from providers.retry import RetryPolicy, call_with_retries
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import provider_sim
+from podcast_factory.providers.claude_batches import BatchSettings, BatchTransport
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries
+from podcast_factory.testing import server as provider_sim
 
 KEY = "sk-sim-economy-0a1b2c3d4e5f"
 HAIKU = "claude-haiku-4-5"

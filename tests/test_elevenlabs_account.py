@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import socket
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from providers.elevenlabs_account import (
+from podcast_factory.providers.elevenlabs_account import (
     check_subscription,
     concurrency_of,
     subscription_concurrency,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.testing import server as provider_sim
 
 KEY = "xi-test-FAKEKEY-0123456789abcdef"
 

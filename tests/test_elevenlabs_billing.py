@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,16 +14,14 @@ import httpx
 import pytest
 from elevenlabs import ElevenLabs
 
-from actors.ledger import CostLedger
+from podcast_factory.actors.ledger import CostLedger
 from podcast_factory.errors import ProviderError
 from podcast_factory.metering import LocalLedger, Meter, StageContext
-from providers.elevenlabs_tts import ElevenLabsTTS, audio_problem
-from providers.pricing import PriceTable
-from providers.retry import RetryPolicy
-from providers.speech import ElevenLabsEngine
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.providers.elevenlabs_tts import ElevenLabsTTS, audio_problem
+from podcast_factory.providers.pricing import PriceTable
+from podcast_factory.providers.retry import RetryPolicy
+from podcast_factory.providers.speech import ElevenLabsEngine
+from podcast_factory.testing import server as provider_sim
 
 KEY = "xi-test-FAKEKEY-0123456789abcdef"
 PRICES = PriceTable.load()

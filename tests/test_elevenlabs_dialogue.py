@@ -8,24 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from actors.audio import AudioSynthesizer
-from actors.ledger import CostLedger
+from podcast_factory.actors.audio import AudioSynthesizer
+from podcast_factory.actors.ledger import CostLedger
 from podcast_factory.config import Credentials, ElevenLabsSettings, RunSettings
 from podcast_factory.errors import ProviderError
 from podcast_factory.metering import LocalLedger, StageContext
 from podcast_factory.models import Host, Script, Show, Synthesis, Turn
-from providers.elevenlabs_dialogue import REQUEST_CHARS, plan_requests
-from providers.pricing import PriceTable
-from providers.wav import decode_wav
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.providers.elevenlabs_dialogue import REQUEST_CHARS, plan_requests
+from podcast_factory.providers.pricing import PriceTable
+from podcast_factory.providers.wav import decode_wav
+from podcast_factory.testing import server as provider_sim
 
 KEY = "xi-test-FAKEKEY-0123456789abcdef"
 PRICES = PriceTable.load()

@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from podcast_factory.errors import ProviderError, UserInputError
-from providers import espeak
-from providers.espeak import (
+from podcast_factory.providers import espeak
+from podcast_factory.providers.espeak import (
     DEFAULT_VOICES,
     EspeakTTS,
     check_voice,
@@ -18,7 +18,7 @@ from providers.espeak import (
     list_variants,
     list_voices,
 )
-from providers.wav import analyze_pcm, decode_wav, encode_wav, estimate_pitch_hz
+from podcast_factory.providers.wav import analyze_pcm, decode_wav, encode_wav, estimate_pitch_hz
 
 SENTENCE = (
     "Welcome back to the show. Today we look at how small rivers shape the towns "

@@ -10,7 +10,12 @@ import types
 
 import pytest
 
-from actors.governor import GovernorClient, ProviderGovernor, ProviderLimits, default_limits
+from podcast_factory.actors.governor import (
+    GovernorClient,
+    ProviderGovernor,
+    ProviderLimits,
+    default_limits,
+)
 from podcast_factory.errors import TransientProviderError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from actors.ledger import CostLedger, check_ledger
+from podcast_factory.actors.ledger import CostLedger, check_ledger
 from podcast_factory.errors import BudgetExceeded, LedgerError, UserInputError
 
 

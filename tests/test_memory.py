@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from actors.memory import (
+from podcast_factory.actors.memory import (
     SeriesMemory,
     default_memory_dir,
     is_repeat,
@@ -118,7 +118,7 @@ def test_corrupt_file_is_moved_aside_and_memory_starts_empty(
 ) -> None:
     path = memory_path(str(tmp_path), SHOW)
     path.write_text('{"show": "Battery Hour", "episodes": [')
-    with caplog.at_level(logging.WARNING, logger="actors.memory"):
+    with caplog.at_level(logging.WARNING, logger="podcast_factory.actors.memory"):
         memory = SeriesMemory(str(tmp_path), SHOW)
     assert memory.snapshot().episodes == ()
     aside = list(tmp_path.glob("battery-hour.json.corrupt-*"))

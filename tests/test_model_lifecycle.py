@@ -6,7 +6,6 @@ The CLI runs in this process (nothing here starts Ray: every case stops before i
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,9 @@ import yaml
 from podcast_factory.cli import main
 from podcast_factory.config import ClaudeSettings
 from podcast_factory.errors import UserInputError
-from providers.lifecycle import check_lifecycle, retirement
-from providers.pricing import DEFAULT_PRICES, PriceTable
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.providers.lifecycle import check_lifecycle, retirement
+from podcast_factory.providers.pricing import DEFAULT_PRICES, PriceTable
+from podcast_factory.testing import server as provider_sim
 
 KEY = "sk-ant-test-FAKEKEY-0123456789abcdef"
 

@@ -20,9 +20,7 @@ import yaml
 from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.models import BatchResult
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.testing import server as provider_sim
 
 KEY = "sk-ant-test-FAKEKEY-0123456789abcdef"
 SETTINGS = RunSettings(

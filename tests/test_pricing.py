@@ -8,7 +8,7 @@ import pytest
 from anthropic.types import CacheCreation, ServerToolUsage, Usage
 
 from podcast_factory.errors import UserInputError
-from providers.pricing import DEFAULT_PRICES, ClaudeUsage, PriceTable
+from podcast_factory.providers.pricing import DEFAULT_PRICES, ClaudeUsage, PriceTable
 
 
 @pytest.fixture(scope="module")

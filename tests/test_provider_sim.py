@@ -27,13 +27,10 @@ from elevenlabs import AsyncElevenLabs, ElevenLabs
 from elevenlabs.core.api_error import ApiError
 from pydantic import BaseModel, Field
 
-from providers.pricing import ClaudeUsage, PriceTable
-from providers.wav import analyze_pcm, estimate_pitch_hz
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import provider_sim
-import sim_payloads
+from podcast_factory.providers.pricing import ClaudeUsage, PriceTable
+from podcast_factory.providers.wav import analyze_pcm, estimate_pitch_hz
+from podcast_factory.testing import payloads as sim_payloads
+from podcast_factory.testing import server as provider_sim
 
 KEY = "sk-sim-test-9f8e7d6c5b4a"
 WRONG_KEY = "sk-wrong-1a2b3c4d5e6f"
@@ -438,13 +435,11 @@ def test_async_clients(sim):
 
 def test_command_line(tmp_path):
     """The script prints both base URLs, serves, and stops on Ctrl-C; --help works."""
-    script = str(ROOT / "scripts" / "provider_sim.py")
-    help_run = subprocess.run(
-        [sys.executable, script, "--help"], capture_output=True, text=True, timeout=60
-    )
+    module = [sys.executable, "-m", "podcast_factory.testing.sim"]
+    help_run = subprocess.run([*module, "--help"], capture_output=True, text=True, timeout=60)
     assert help_run.returncode == 0 and "--fault-rate" in help_run.stdout
     proc = subprocess.Popen(
-        [sys.executable, script, "--port", "0"],
+        [*module, "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

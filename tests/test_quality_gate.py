@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from actors.memory import load_snapshot
+from podcast_factory.actors.memory import load_snapshot
 from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import QualityThresholds, RunSettings
 from podcast_factory.models import BatchSpec
@@ -114,12 +114,9 @@ def test_a_revision_through_claude_and_elevenlabs_is_paid_for_and_recorded(
     """The real SDKs against the loopback simulator: the revision request carries the
     draft and the suggestions; each draft's cost is in the manifest and adds up to
     what the simulator billed for writing, voicing and judging."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-    import provider_sim
 
     from podcast_factory.config import Credentials
+    from podcast_factory.testing import server as provider_sim
 
     key = "sk-ant-test-FAKEKEY-revision"
     spec = _one(example_dir, revisions=1)

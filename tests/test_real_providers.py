@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -19,10 +18,8 @@ from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.estimate import estimate_batch
 from podcast_factory.models import BatchResult, BatchSpec
-from providers.wav import analyze_pcm, decode_wav
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
+from podcast_factory.providers.wav import analyze_pcm, decode_wav
+from podcast_factory.testing import server as provider_sim
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
 

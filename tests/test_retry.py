@@ -7,8 +7,13 @@ import asyncio
 import pytest
 
 from podcast_factory.errors import ProviderError, TransientProviderError
-from providers.elevenlabs_tts import chunk_text, sample_rate_of
-from providers.retry import RetryPolicy, call_with_retries, retry_after, status_error
+from podcast_factory.providers.elevenlabs_tts import chunk_text, sample_rate_of
+from podcast_factory.providers.retry import (
+    RetryPolicy,
+    call_with_retries,
+    retry_after,
+    status_error,
+)
 
 
 class _Flaky:

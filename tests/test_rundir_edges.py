@@ -23,9 +23,9 @@ from podcast_factory.cli import main
 from podcast_factory.errors import SourceError, UserInputError
 from podcast_factory.layout import LOCK_NAME, RUN_FORMAT
 from podcast_factory.models import EpisodeSpec, EpisodeState, StageRecord
+from podcast_factory.providers.sources import read_local
 from podcast_factory.rundir import RunDir
 from podcast_factory.runlock import RunLock
-from providers.sources import read_local
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "podcast-factory")

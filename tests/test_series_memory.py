@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import ray
 
-from actors.memory import load_snapshot, repeats
+from podcast_factory.actors.memory import load_snapshot, repeats
 from podcast_factory.api import run_batch, start_batch
 from podcast_factory.batchfile import build_batch
 from podcast_factory.config import RunSettings

@@ -27,9 +27,9 @@ import yaml
 from podcast_factory.cli import main
 from podcast_factory.errors import SourceError
 from podcast_factory.models import EpisodeSpec, Fact, Host, Show, SourceInfo
+from podcast_factory.providers.netguard import AddressRefused
+from podcast_factory.providers.sources import SourceFetcher, fetch_url, read_local
 from podcast_factory.redact import redact_text, redact_url
-from providers.netguard import AddressRefused
-from providers.sources import SourceFetcher, fetch_url, read_local
 
 PUBLIC = "93.184.215.14"  # a global address; nothing is ever sent to it (see Connector)
 PASSWORD, TOKEN = "hunter2pw", "SECRETTOKEN123"

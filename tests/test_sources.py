@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 
 from podcast_factory.errors import SourceError, UserInputError
-from providers.sources import MAX_SOURCE_BYTES, SourceText, fetch_url, is_url, read_local
+from podcast_factory.providers.sources import (
+    MAX_SOURCE_BYTES,
+    SourceText,
+    fetch_url,
+    is_url,
+    read_local,
+)
 
 HTML = (
     b"<html><head><title>Grid &amp; Storage</title></head><body><nav>Menu</nav>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from providers.text import (
+from podcast_factory.providers.text import (
     BM25,
     clean_inline,
     html_to_text,

@@ -6,21 +6,18 @@ voiced; the audio gate (``quality``) judges only what needs sound."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from actors.quality import evaluate, review_script
+from podcast_factory.actors.quality import evaluate, review_script
 from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import Credentials, QualityThresholds, RunSettings
 from podcast_factory.estimate import estimate_batch
 from podcast_factory.models import BatchSpec, Fact, ResearchDoc, Script, Turn
+from podcast_factory.providers.wav import AudioStats
+from podcast_factory.testing import server as provider_sim
 from podcast_factory.workflow import Workflow
-from providers.wav import AudioStats
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import provider_sim
 
 KEY = "sk-ant-test-FAKEKEY-two-gates"
 

@@ -8,7 +8,7 @@ import wave
 import numpy as np
 import pytest
 
-from providers.wav import (
+from podcast_factory.providers.wav import (
     SILENCE_DBFS,
     analyze_pcm,
     decode_wav,

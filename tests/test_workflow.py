@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from actors.base import Agent
+from podcast_factory.actors.base import Agent
 from podcast_factory.conditions import Condition
 from podcast_factory.errors import UserInputError
 from podcast_factory.metering import StageContext

@@ -1,6 +1,6 @@
 """What the provider simulator says: text from a prompt, JSON that fits a schema, speech-like PCM.
 
-Kept apart from ``provider_sim.py`` (the HTTP server) so that each stays readable. Nothing
+Kept apart from ``server.py`` (the HTTP server) so that each stays readable. Nothing
 here is random: the same request always gets the same answer.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from providers.pricing import ClaudeUsage
+from podcast_factory.providers.pricing import ClaudeUsage
 
 CHARS_PER_TOKEN = 4
 """The simulator's tokenizer: one token per 4 characters, rounded up."""

@@ -21,10 +21,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim_anthropic import AnthropicRoutes
-from sim_common import Bill, Reply, Request
-
-from providers.pricing import ClaudeUsage
+from podcast_factory.providers.pricing import ClaudeUsage
+from podcast_factory.testing.anthropic import AnthropicRoutes
+from podcast_factory.testing.common import Bill, Reply, Request
 
 BATCHES = "/v1/messages/batches"
 MAX_REQUESTS = 100_000

@@ -5,9 +5,9 @@ The real ``anthropic`` and ``elevenlabs`` SDKs work against it unchanged (pass
 ``base_url=sim.url``), so provider clients can be tested end to end, faults included,
 without a key or a network. Every successful call is billed from the same price table the
 project's clients use, so a test can compare what a client recorded with what the
-"provider" charged. What the answers contain is built in ``sim_payloads.py``.
+"provider" charged. What the answers contain is built in ``payloads.py``.
 
-    python scripts/provider_sim.py --port 8787 --fault-rate 0.2 --latency 0.3
+    python -m podcast_factory.testing.sim --port 8787 --fault-rate 0.2 --latency 0.3
 
 Requests that carry an ``anthropic-version`` header are answered as Anthropic, all others
 as ElevenLabs (both APIs have ``GET /v1/models``). Only 127.0.0.1 is ever bound, and no
@@ -33,14 +33,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import sim_payloads as pay
-from sim_anthropic import AnthropicRoutes
-from sim_batches import BatchRoutes
-from sim_common import Bill, Reply, Request, TtsCall
-from sim_elevenlabs import DEFAULT_VOICES, ElevenLabsRoutes
-
 from podcast_factory.errors import UserInputError
-from providers.pricing import PriceTable
+from podcast_factory.providers.pricing import PriceTable
+from podcast_factory.testing import payloads as pay
+from podcast_factory.testing.anthropic import AnthropicRoutes
+from podcast_factory.testing.batches import BatchRoutes
+from podcast_factory.testing.common import Bill, Reply, Request, TtsCall
+from podcast_factory.testing.elevenlabs import DEFAULT_VOICES, ElevenLabsRoutes
 
 __all__ = ["FAULT_KINDS", "Bill", "ProviderSimulator", "TtsCall"]
 
@@ -391,5 +390,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - `python -m podcast_factory.testing.sim`
     sys.exit(main())

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sim_payloads as pay
-from sim_common import Bill, Reply, Request, SimState, TtsCall
+from podcast_factory.testing import payloads as pay
+from podcast_factory.testing.common import Bill, Reply, Request, SimState, TtsCall
 
 DEFAULT_VOICES: dict[str, str] = {
     "JBFqnCBsd6RMkjVDRZzb": "George",

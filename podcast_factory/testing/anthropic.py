@@ -6,12 +6,11 @@ import datetime as dt
 import time
 from typing import Any
 
-import sim_payloads as pay
-from sim_common import Bill, Reply, Request, SimState, priced
-
-from providers.claude_cache import max_output_tokens, min_cache_tokens
-from providers.lifecycle import retirement
-from providers.pricing import ClaudeUsage
+from podcast_factory.providers.claude_cache import max_output_tokens, min_cache_tokens
+from podcast_factory.providers.lifecycle import retirement
+from podcast_factory.providers.pricing import ClaudeUsage
+from podcast_factory.testing import payloads as pay
+from podcast_factory.testing.common import Bill, Reply, Request, SimState, priced
 
 
 class AnthropicRoutes(SimState):

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import sim_payloads as pay
-
-from providers.pricing import PriceTable
+from podcast_factory.providers.pricing import PriceTable
+from podcast_factory.testing import payloads as pay
 
 
 @dataclass(frozen=True)
