@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,6 +37,9 @@ class Agent:
     """Base of the agents: counts calls and failures, paces simulated latency."""
 
     name = "agent"
+    takes_agent_args: ClassVar[bool] = True
+    """Built with (settings, ledger, credentials, governor); a user's agent that is not
+    an ``Agent`` is built with no arguments."""
 
     def __init__(
         self,

@@ -32,9 +32,11 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from podcast_factory.errors import TransientProviderError
+from podcast_factory.limits import ProviderLimits as ProviderLimits
+from podcast_factory.limits import default_limits as default_limits
 
 log = logging.getLogger(__name__)
 
@@ -48,34 +50,6 @@ ACTOR_OPTIONS: dict[str, Any] = {
 acquire calls filled ``max_concurrency``, no release could run until a lease ran out."""
 
 Outcome = Literal["ok", "throttled", "error"]
-
-
-class ProviderLimits(BaseModel):
-    """How hard one provider may be driven by a whole batch."""
-
-    model_config = ConfigDict(frozen=True)
-
-    max_concurrent: int = Field(ge=1)
-    """Requests in flight at the start, and the ceiling the window grows back to."""
-    min_concurrent: int = Field(default=1, ge=1)
-    """Floor of the window however many 429s arrive."""
-    requests_per_minute: int | None = Field(default=None, ge=1)
-    """Starts allowed per ``rpm_window_s`` (60 s); None: no rate limit."""
-
-    @model_validator(mode="after")
-    def _floor_below_ceiling(self) -> ProviderLimits:
-        if self.min_concurrent > self.max_concurrent:
-            raise ValueError("min_concurrent must not exceed max_concurrent")
-        return self
-
-
-def default_limits() -> dict[str, ProviderLimits]:
-    """Limits that keep a batch inside the providers' entry tiers (a free ElevenLabs
-    account allows 2 concurrent requests; Anthropic's first tier 50 requests/minute)."""
-    return {
-        "anthropic": ProviderLimits(max_concurrent=8, requests_per_minute=50),
-        "elevenlabs": ProviderLimits(max_concurrent=2),
-    }
 
 
 class ProviderState(BaseModel):

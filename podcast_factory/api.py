@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,18 @@ from podcast_factory.actors.governor import default_limits
 from podcast_factory.actors.ledger import check_ledger
 from podcast_factory.actors.memory import default_memory_dir
 from podcast_factory.batchfile import load_batch_file, single_episode
-from podcast_factory.config import Credentials, RunSettings, check_models, configured_models
+from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
 from podcast_factory.inputs import missing_inputs
 from podcast_factory.interrupt import GRACE_S, BatchInterrupted, StopSignals
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
 from podcast_factory.providers.elevenlabs_account import subscription_concurrency
-from podcast_factory.providers.lifecycle import confirm_models
+from podcast_factory.providers.lifecycle import (
+    API_NAMES,
+    check_models,
+    configured_models,
+    confirm_models,
+)
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.rundir import check_run_root
 from podcast_factory.runlock import RunLock, check_not_locked
@@ -120,13 +125,18 @@ def prepare(
 
 
 def preflight(
-    settings: RunSettings, creds: Credentials, *, size_speech: bool = True
+    settings: RunSettings,
+    creds: Credentials,
+    *,
+    size_speech: bool = True,
+    names: Mapping[str, str] = API_NAMES,
 ) -> tuple[RunSettings, list[str]]:
     """Free calls before any paid one, once per run: every configured model confirmed
     (``confirm_configured_models``), and with an ElevenLabs key and ``size_speech``,
     ElevenLabs' concurrency set from the account's plan when it is still the default.
-    Returns the settings to run with and notices for the user."""
-    notices = confirm_configured_models(settings, creds)
+    Returns the settings to run with and notices for the user; errors name a model's
+    field as ``names`` says (``RunSettings`` fields by default, flags for the CLI)."""
+    notices = confirm_configured_models(settings, creds, names)
     key = creds.elevenlabs_api_key
     limits = settings.provider_limits
     default = default_limits()["elevenlabs"]
@@ -140,16 +150,18 @@ def preflight(
             )
             notices.append(
                 f"ElevenLabs {tier} plan: up to {most} speech requests at once "
-                "(--max-concurrent elevenlabs=N sets another)"
+                "(settings.provider_limits or --max-concurrent elevenlabs=N set another)"
             )
     return settings, notices
 
 
-def confirm_configured_models(settings: RunSettings, creds: Credentials) -> list[str]:
+def confirm_configured_models(
+    settings: RunSettings, creds: Credentials, names: Mapping[str, str] = API_NAMES
+) -> list[str]:
     """With a key, ask each provider's (free) models endpoint whether every configured
     model exists, once per run and before any paid call; raises ``UserInputError`` for
     a model the provider does not know. Returns notices (an endpoint not reached)."""
-    claude, speech = configured_models(settings)
+    claude, speech = configured_models(settings, names)
     a, e = creds.anthropic_api_key, creds.elevenlabs_api_key
     return confirm_models(
         claude,

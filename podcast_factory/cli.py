@@ -32,7 +32,6 @@ from podcast_factory.config import (
     Credentials,
     ElevenLabsSettings,
     RunSettings,
-    check_models,
     choose_providers,
 )
 from podcast_factory.errors import RunError, UserInputError
@@ -41,6 +40,7 @@ from podcast_factory.interrupt import BatchInterrupted
 from podcast_factory.jobs import RESULT_PREFIX, submit_batch, wait_for_job
 from podcast_factory.memory_view import show_memory
 from podcast_factory.models import BatchResult, BatchSpec
+from podcast_factory.providers.lifecycle import CLI_NAMES, check_models
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.verify import verify_run_dir
 from podcast_factory.views import ProgressView, estimate_table, result_table
@@ -372,7 +372,7 @@ def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> Run
         memory_dir=getattr(args, "memory_dir", None),
         allow_private_sources=bool(getattr(args, "allow_private_sources", False)),
     )
-    for notice in check_models(settings, PriceTable.load()):
+    for notice in check_models(settings, PriceTable.load(), CLI_NAMES):
         err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
     return settings
 
@@ -385,7 +385,7 @@ def _confirm(
     from podcast_factory.api import preflight
 
     explicit = any(item.startswith("elevenlabs=") for item in args.max_concurrent)
-    settings, notices = preflight(settings, creds, size_speech=not explicit)
+    settings, notices = preflight(settings, creds, size_speech=not explicit, names=CLI_NAMES)
     for notice in notices:
         err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
     return settings

@@ -6,15 +6,12 @@ Actors never read the environment; whatever they need arrives here, frozen.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from podcast_factory.actors.governor import ProviderLimits, default_limits
 from podcast_factory.errors import UserInputError
-from podcast_factory.providers.lifecycle import check_lifecycle
-from podcast_factory.providers.pricing import ClaudeUsage, PriceTable
+from podcast_factory.limits import ProviderLimits, default_limits
 
 WORDS_PER_MINUTE = 150
 """Spoken words a minute a script is sized for (a typical conversational pace)."""
@@ -192,42 +189,3 @@ def choose_providers(
             "--tts elevenlabs for ElevenLabs"
         )
     return chosen_llm, chosen_tts, notices  # type: ignore[return-value]
-
-
-def configured_models(settings: RunSettings) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The (flag, model id) pairs of the Claude and the speech models a run would use."""
-    c = settings.claude
-    claude = (
-        [
-            ("--research-model", c.research_model),
-            ("--script-model", c.script_model),
-            ("--quality-model", c.quality_model),
-        ]
-        if settings.llm == "claude"
-        else []
-    )
-    el = settings.elevenlabs
-    speech = (
-        [("--dialogue", "eleven_v3") if el.dialogue else ("--tts-model", el.model_id)]
-        if settings.tts == "elevenlabs"
-        else []
-    )
-    return claude, speech
-
-
-def check_models(settings: RunSettings, prices: PriceTable) -> list[str]:
-    """Every model the settings name must be in the price table, or nothing can be
-    reserved for it, and still served (``providers.lifecycle``): a usage error before
-    anything runs. The table's own lookup decides (dated ids such as
-    ``claude-haiku-4-5-20251001`` included); only the field changes. Returns notices of
-    models that retire soon."""
-    claude, speech = configured_models(settings)
-    for flag, model in claude + speech:
-        try:
-            if flag in ("--tts-model", "--dialogue"):
-                prices.tts_max_chars(model)
-            else:
-                prices.claude_cost(model, ClaudeUsage())
-        except UserInputError as exc:
-            raise UserInputError(flag, exc.problem) from None
-    return check_lifecycle(claude, prices_path=Path(prices.path))

@@ -197,9 +197,8 @@ def user_agent_takes_agent_args(cls: type) -> bool:
     """Whether a user agent is built like the project's agents (settings, ledger,
     credentials, governor) because it subclasses ``actors.base.Agent``; any other agent
     class is constructed with no arguments."""
-    from podcast_factory.actors.base import Agent
-
-    return inspect.isclass(cls) and issubclass(cls, Agent)
+    # Agent says so with a class flag: contracts do not import the actors' layer.
+    return inspect.isclass(cls) and getattr(cls, "takes_agent_args", False) is True
 
 
 def adopt_agent_class(obj: Any, base: Path, field: str) -> type:

@@ -32,8 +32,8 @@ from typing import Any, Generic, TypeVar
 import anthropic
 import pydantic
 
-from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.errors import ModelStopped, ProviderError, TransientProviderError
+from podcast_factory.limits import ProviderSlots
 from podcast_factory.metering import Meter
 from podcast_factory.providers.claude_batches import BatchSettings, BatchTransport
 from podcast_factory.providers.claude_cache import max_output_tokens, prefix_tokens, should_cache
@@ -155,7 +155,7 @@ class ClaudeClient:
         prices: PriceTable,
         policy: RetryPolicy,
         timeout_s: float = 120.0,
-        governor: GovernorClient | None = None,
+        governor: ProviderSlots | None = None,
         batches: BatchSettings | None = None,
     ) -> None:
         self._governor = governor

@@ -33,9 +33,9 @@ from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 from elevenlabs.core.parse_error import ParsingError
 
-from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import TransientProviderError, UserInputError
+from podcast_factory.limits import ProviderSlots
 from podcast_factory.metering import Meter
 from podcast_factory.models import Host
 from podcast_factory.providers.elevenlabs_tts import (
@@ -123,7 +123,7 @@ class ElevenLabsDialogue:
         prices: PriceTable,
         policy: RetryPolicy,
         timeout_s: float = 120.0,
-        governor: GovernorClient | None = None,
+        governor: ProviderSlots | None = None,
     ) -> None:
         self._governor = governor
         self._http = httpx.AsyncClient(timeout=timeout_s)
@@ -266,7 +266,7 @@ class DialogueEngine:
 
 
 def dialogue_engine(
-    settings: RunSettings, creds: Credentials, governor: GovernorClient | None
+    settings: RunSettings, creds: Credentials, governor: ProviderSlots | None
 ) -> DialogueEngine:
     """The dialogue engine the settings ask for (``elevenlabs.dialogue``)."""
     from podcast_factory.providers.factory import retry_policy

@@ -22,8 +22,8 @@ import httpx
 from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 
-from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.errors import TransientProviderError
+from podcast_factory.limits import ProviderSlots
 from podcast_factory.metering import Meter
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed, status_error
@@ -128,7 +128,7 @@ class ElevenLabsTTS:
         policy: RetryPolicy,
         chunk_chars: int = 2_500,
         timeout_s: float = 120.0,
-        governor: GovernorClient | None = None,
+        governor: ProviderSlots | None = None,
     ) -> None:
         self._governor = governor
         self._http = httpx.AsyncClient(timeout=timeout_s)  # ours, so that we can close it

@@ -7,9 +7,9 @@ SDK client that sends them.
 
 from __future__ import annotations
 
-from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
+from podcast_factory.limits import ProviderSlots
 from podcast_factory.providers.claude import ClaudeClient
 from podcast_factory.providers.claude_batches import BatchSettings
 from podcast_factory.providers.claude_writer import ClaudeWriter
@@ -41,7 +41,7 @@ def economy_batches(settings: RunSettings) -> BatchSettings | None:
 
 
 def claude_writer(
-    settings: RunSettings, creds: Credentials, governor: GovernorClient | None = None
+    settings: RunSettings, creds: Credentials, governor: ProviderSlots | None = None
 ) -> ClaudeWriter | None:
     """The Claude writer when Claude is the configured LLM, else None (offline)."""
     if settings.llm != "claude":
@@ -61,7 +61,7 @@ def claude_writer(
 
 
 def speech_engine(
-    settings: RunSettings, creds: Credentials, governor: GovernorClient | None = None
+    settings: RunSettings, creds: Credentials, governor: ProviderSlots | None = None
 ) -> SpeechEngine:
     if settings.tts == "espeak":
         return EspeakEngine(settings.wpm)

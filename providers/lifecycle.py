@@ -25,8 +25,9 @@ from typing import Any
 
 import yaml
 
+from podcast_factory.config import RunSettings
 from podcast_factory.errors import UserInputError
-from podcast_factory.providers.pricing import DEFAULT_PRICES
+from podcast_factory.providers.pricing import DEFAULT_PRICES, ClaudeUsage, PriceTable
 
 # Python hides DeprecationWarning outside __main__; the anthropic SDK warns (at our call
 # site) when a request names a deprecated model. Show it for our own calls.
@@ -212,3 +213,66 @@ def _confirm_elevenlabs(
                 + ", ".join(sorted(known)),
             )
     return []
+
+
+CLI_NAMES: Mapping[str, str] = {
+    "research": "--research-model",
+    "script": "--script-model",
+    "quality": "--quality-model",
+    "tts": "--tts-model",
+    "dialogue": "--dialogue",
+}
+"""How the CLI names each model setting in an error."""
+API_NAMES: Mapping[str, str] = {
+    "research": "settings.claude.research_model",
+    "script": "settings.claude.script_model",
+    "quality": "settings.claude.quality_model",
+    "tts": "settings.elevenlabs.model_id",
+    "dialogue": "settings.elevenlabs.dialogue",
+}
+"""How the Python API names them: the field of ``RunSettings``."""
+
+
+def configured_models(
+    settings: RunSettings, names: Mapping[str, str] = API_NAMES
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (field, model id) pairs of the Claude and the speech models a run would use;
+    ``names`` says how a field is named to the user (``API_NAMES`` or ``CLI_NAMES``)."""
+    c = settings.claude
+    claude = (
+        [
+            (names["research"], c.research_model),
+            (names["script"], c.script_model),
+            (names["quality"], c.quality_model),
+        ]
+        if settings.llm == "claude"
+        else []
+    )
+    el = settings.elevenlabs
+    speech = (
+        [(names["dialogue"], "eleven_v3") if el.dialogue else (names["tts"], el.model_id)]
+        if settings.tts == "elevenlabs"
+        else []
+    )
+    return claude, speech
+
+
+def check_models(
+    settings: RunSettings, prices: PriceTable, names: Mapping[str, str] = API_NAMES
+) -> list[str]:
+    """Every model the settings name must be in the price table, or nothing can be
+    reserved for it, and still served: a usage error naming the field before anything
+    runs. The table's own lookup decides (dated ids such as ``claude-haiku-4-5-20251001``
+    included). Returns notices of models that retire soon."""
+    claude, speech = configured_models(settings, names)
+    for field, model in claude:
+        try:
+            prices.claude_cost(model, ClaudeUsage())
+        except UserInputError as exc:
+            raise UserInputError(field, exc.problem) from None
+    for field, model in speech:
+        try:
+            prices.tts_max_chars(model)
+        except UserInputError as exc:
+            raise UserInputError(field, exc.problem) from None
+    return check_lifecycle(claude, prices_path=Path(prices.path))

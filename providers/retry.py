@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from podcast_factory.errors import ProviderError, TransientProviderError
 
 if TYPE_CHECKING:
-    from podcast_factory.actors.governor import GovernorClient
+    from podcast_factory.limits import ProviderSlots
 
 T = TypeVar("T")
 
@@ -85,7 +85,7 @@ def status_error(
     return ProviderError(provider, f"{advice} ({detail})", status=status)
 
 
-def governed(governor: GovernorClient | None, provider: str) -> AbstractAsyncContextManager[Any]:
+def governed(governor: ProviderSlots | None, provider: str) -> AbstractAsyncContextManager[Any]:
     """The governor's slot for one request attempt (nothing when there is no governor).
 
     Taken per attempt, inside the retries, so a backoff sleep holds no slot and a 429

@@ -56,3 +56,12 @@ def example_dir(tmp_path: Path) -> Path:
     target = tmp_path / "examples"
     shutil.copytree(EXAMPLES, target)
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the session's Ray instance is a ``ray`` test, marked or not, so
+    ``scripts/test --quick`` (``-m "not ray and not subprocess and not slow"``) never
+    starts Ray."""
+    for item in items:
+        if "ray_session" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.ray)

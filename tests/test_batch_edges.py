@@ -92,6 +92,7 @@ def test_an_agent_gone_at_the_end_does_not_fail_the_batch(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.subprocess
 def test_a_signal_stops_the_batch_cleanly_and_the_rerun_resumes(
     tmp_path: Path, sig: int, code: int
 ) -> None:

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 @pytest.mark.timeout(960)  # the run's own limit is 900 s; pytest's default 300 s is too short
+@pytest.mark.subprocess
 def test_chaos_run_loses_nothing_and_charges_nothing_twice(tmp_path: Path) -> None:
     """6 episodes, 20% faults, agent kills, a driver kill -9, a second run into the same
     directory, a deleted episode folder and a torn ledger line: all complete, nothing

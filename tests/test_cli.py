@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from podcast_factory.cli import main
 from podcast_factory.models import STAGES
 
 CLI = str(Path(sys.executable).parent / "podcast-factory")
@@ -22,6 +25,29 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=240
     )
+
+
+def _main(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI's ``main`` run in this process (no Ray is started by these verbs), with
+    its exit code and what it printed, as a subprocess would report them."""
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "160"
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's --help and usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        os.chdir(here)
+        if columns is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = columns
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def _bad_batch(tmp_path: Path, change: dict) -> Path:
@@ -53,7 +79,7 @@ def test_bad_input_exits_2_with_message_and_writes_nothing(
     """Bad input: exit code 2, the field in the message, and no run directory created."""
     batch = _bad_batch(tmp_path, change)
     out = tmp_path / "out"
-    proc = _cli("batch", str(batch), "--out", str(out), *extra, cwd=tmp_path)
+    proc = _main("batch", str(batch), "--out", str(out), *extra, cwd=tmp_path)
     assert proc.returncode == 2, (case, proc.stderr)
     assert message in proc.stderr, proc.stderr
     assert not out.exists()
@@ -61,7 +87,7 @@ def test_bad_input_exits_2_with_message_and_writes_nothing(
 
 def test_run_without_source_is_a_usage_error(tmp_path: Path) -> None:
     """'run' needs a source: exit 2 and the message says to give one."""
-    proc = _cli("run", "Tides", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    proc = _main("run", "Tides", "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert proc.returncode == 2
     assert "--source" in proc.stderr
     assert not (tmp_path / "o").exists()
@@ -70,12 +96,13 @@ def test_run_without_source_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("verb", ["run", "batch", "estimate", "report", "submit", "job", "memory"])
 def test_every_verb_has_help(tmp_path: Path, verb: str) -> None:
     """Each verb explains itself with --help and exits 0."""
-    proc = _cli(verb, "--help", cwd=tmp_path)
+    proc = _main(verb, "--help", cwd=tmp_path)
     assert proc.returncode == 0
     assert "usage: podcast-factory " + verb in proc.stdout
 
 
 @pytest.mark.slow
+@pytest.mark.subprocess
 def test_run_one_episode_then_report(tmp_path: Path) -> None:
     """'run' makes an episode, prints the table and the WAV path; 'report' reads it back."""
     notes = Path(__file__).parent.parent / "examples" / "sources" / "tides.md"
@@ -107,18 +134,15 @@ def test_run_one_episode_then_report(tmp_path: Path) -> None:
     assert data["batch"]["totals"]["completed"] == 1
 
 
-def test_estimate_spends_nothing_and_prices_each_stage(tmp_path: Path) -> None:
+def test_estimate_spends_nothing_and_prices_each_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """'estimate' prices Claude + ElevenLabs per stage from the dated table, offline."""
     batch = Path(__file__).parent.parent / "examples" / "batch.yaml"
-    env_keys = {"ANTHROPIC_API_KEY": "sk-ant-test-x", "ELEVENLABS_API_KEY": "el-test-x"}
-    proc = subprocess.run(
-        [CLI, "estimate", str(batch), "--json"],
-        cwd=tmp_path,
-        env={**os.environ, **env_keys},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    with monkeypatch.context() as env:  # keys, but base URLs at a closed loopback port
+        env.setenv("ANTHROPIC_API_KEY", "sk-ant-test-x")
+        env.setenv("ELEVENLABS_API_KEY", "el-test-x")
+        proc = _main("estimate", str(batch), "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert (data["llm"], data["tts"]) == ("claude", "elevenlabs")
@@ -127,7 +151,7 @@ def test_estimate_spends_nothing_and_prices_each_stage(tmp_path: Path) -> None:
         assert set(ep["stages"]) == set(STAGES)
         assert ep["stages"]["audio"] > ep["stages"]["script"] > 0
     assert data["total_micro_usd"] == sum(sum(e["stages"].values()) for e in data["episodes"])
-    offline = _cli("estimate", str(batch), "--json", cwd=tmp_path)
+    offline = _main("estimate", str(batch), "--json", cwd=tmp_path)
     assert json.loads(offline.stdout)["total_micro_usd"] == 0
     assert "writing offline" in offline.stderr
 
@@ -135,7 +159,7 @@ def test_estimate_spends_nothing_and_prices_each_stage(tmp_path: Path) -> None:
 def test_choosing_claude_without_a_key_is_a_usage_error(tmp_path: Path) -> None:
     """--llm claude with no ANTHROPIC_API_KEY: exit 2 naming the variable to set."""
     batch = Path(__file__).parent.parent / "examples" / "batch.yaml"
-    proc = _cli("batch", str(batch), "--llm", "claude", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    proc = _main("batch", str(batch), "--llm", "claude", "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert proc.returncode == 2
     assert "ANTHROPIC_API_KEY" in proc.stderr
     assert not (tmp_path / "o").exists()
@@ -152,12 +176,12 @@ def test_submit_refuses_a_bad_address_and_names_an_unreachable_one(
     tmp_path: Path, args: list[str], code: int, message: str
 ) -> None:
     batch = str(Path(__file__).resolve().parent.parent / "examples" / "batch.yaml")
-    proc = _cli("submit", batch, *args, cwd=tmp_path)
+    proc = _main("submit", batch, *args, cwd=tmp_path)
     assert proc.returncode == code, proc.stderr
     assert message in proc.stderr
 
 
 def test_submit_checks_the_batch_file_before_the_cluster(tmp_path: Path) -> None:
-    proc = _cli("submit", "missing.yaml", "--address", "http://127.0.0.1:9", cwd=tmp_path)
+    proc = _main("submit", "missing.yaml", "--address", "http://127.0.0.1:9", cwd=tmp_path)
     assert proc.returncode == 2
     assert "missing.yaml" in proc.stderr

@@ -167,6 +167,7 @@ def _cli(cluster: Cluster, *args: str, env: dict[str, str] | None = None) -> Any
     )
 
 
+@pytest.mark.subprocess
 def test_the_example_batch_as_a_job_runs_on_both_nodes(cluster: Cluster, tmp_path: Path) -> None:
     out = tmp_path / "out"
     batch = Path(__file__).resolve().parent.parent / "examples" / "batch.yaml"
@@ -188,6 +189,7 @@ def test_the_example_batch_as_a_job_runs_on_both_nodes(cluster: Cluster, tmp_pat
     assert cluster.token not in done.stdout + done.stderr
 
 
+@pytest.mark.subprocess
 def test_a_job_submitted_from_python_is_fetched_by_id_from_another_process(
     cluster: Cluster, tmp_path: Path, example_dir: Path
 ) -> None:
@@ -213,6 +215,7 @@ def test_a_job_submitted_from_python_is_fetched_by_id_from_another_process(
     assert again.result.out_dir == str(out)
 
 
+@pytest.mark.subprocess
 def test_a_wrong_token_is_refused_and_never_printed(cluster: Cluster, tmp_path: Path) -> None:
     wrong = tmp_path / "wrong-token"
     wrong.write_text("not-the-token-" + secrets.token_hex(8))

@@ -139,6 +139,7 @@ def test_a_rewritten_source_redoes_research_and_a_moved_project_pays_nothing(
     assert (moved / "out" / "tides" / "research.json").read_bytes() != research
 
 
+@pytest.mark.subprocess
 def test_a_damaged_ledger_stops_the_batch_with_exit_2_before_any_call(
     example_dir: Path, tmp_path: Path
 ) -> None:

@@ -433,6 +433,7 @@ def test_async_clients(sim):
     assert size == 2 * sim_payloads.pcm_samples(len("Hello there."), 24000)
 
 
+@pytest.mark.subprocess
 def test_command_line(tmp_path):
     """The script prints both base URLs, serves, and stops on Ctrl-C; --help works."""
     module = [sys.executable, "-m", "podcast_factory.testing.sim"]

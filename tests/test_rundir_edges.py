@@ -82,6 +82,7 @@ def holder(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
 # -- 2. two runs, one directory ----------------------------------------------------------
 
 
+@pytest.mark.subprocess
 def test_second_batch_into_a_locked_directory_exits_2_naming_the_holder(
     tmp_path: Path, holder: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -95,6 +96,7 @@ def test_second_batch_into_a_locked_directory_exits_2_naming_the_holder(
     assert _tree(out) == before
 
 
+@pytest.mark.subprocess
 def test_api_refuses_a_locked_directory_with_user_input_error(
     tmp_path: Path, holder: tuple[subprocess.Popen[str], Path]
 ) -> None:
@@ -105,6 +107,7 @@ def test_api_refuses_a_locked_directory_with_user_input_error(
     assert caught.value.field == "--out" and str(proc.pid) in caught.value.problem
 
 
+@pytest.mark.subprocess
 def test_a_crashed_holder_does_not_leave_the_directory_stuck(
     holder: tuple[subprocess.Popen[str], Path],
 ) -> None:
@@ -319,6 +322,7 @@ def made_run(tmp_path_factory: pytest.TempPathFactory, ray_session: None) -> dic
 
 
 @pytest.mark.ray
+@pytest.mark.subprocess
 def test_a_second_batch_while_one_runs_exits_2_naming_the_running_one(
     made_run: dict[str, object],
 ) -> None:

@@ -552,6 +552,7 @@ def test_load_agent_class_by_module_path_from_the_batch_folder(
             del sys.modules[name]
 
 
+@pytest.mark.subprocess
 def test_a_class_from_a_file_unpickles_where_the_file_is_not(agents: Path) -> None:
     """What a Ray worker on another node sees: the class arrives by value."""
     from ray import cloudpickle

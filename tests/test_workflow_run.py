@@ -41,6 +41,7 @@ def _ledger_stages(out: Path) -> set[str]:
     return {json.loads(line)["stage"] for line in lines}
 
 
+@pytest.mark.subprocess
 def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path) -> None:
     """examples/workflow.yaml: the full episode without social posts, plus the user's
     title agent after the quality gate."""
@@ -74,6 +75,7 @@ def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path
         assert ep["stages"]["title"]["attempts"] == 1
 
 
+@pytest.mark.subprocess
 def test_script_only_preset_writes_scripts_and_no_audio(example_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = _cli(
@@ -89,6 +91,7 @@ def test_script_only_preset_writes_scripts_and_no_audio(example_dir: Path, tmp_p
     assert _ledger_stages(out) == {"script"}  # the offline writer's free call
 
 
+@pytest.mark.subprocess
 def test_revoice_speaks_existing_scripts_again_without_writing_them(
     example_dir: Path, tmp_path: Path
 ) -> None:
@@ -130,6 +133,7 @@ def test_revoice_speaks_existing_scripts_again_without_writing_them(
         assert (second / eid / name).is_file()
 
 
+@pytest.mark.subprocess
 def test_revoice_without_a_previous_run_is_refused(example_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     empty = tmp_path / "empty"
@@ -170,6 +174,7 @@ def test_revoice_without_a_previous_run_is_refused(example_dir: Path, tmp_path: 
         ({"stages": ["research", {"name": "x", "agent": "agents/nope.py:X"}]}, "nope.py"),
     ],
 )
+@pytest.mark.subprocess
 def test_an_invalid_workflow_is_refused_before_anything_runs(
     example_dir: Path, tmp_path: Path, workflow: dict[str, Any], message: str
 ) -> None:
