@@ -14,23 +14,34 @@ actor with ``max_restarts=-1``. The constructor reloads the file, so a restarted
 (or the next batch of the same show) has everything that was written. A file that
 cannot be read is moved aside and memory starts empty: a batch never fails over its
 memory, it only loses the help memory gives. For the same reason a failed write is
-logged, not raised; the state stays in memory and the next write tries again.
+logged, not raised; the change stays in memory and the next write tries it again.
 
-Known limits: two batches of the same show running at the same time each have their
-own actor, and each rewrites the whole file from its own view: the last write wins and
-the other batch's episodes, claims and lessons are lost from the file. The file lives
-on the node the actor runs on, so the supervisor should keep the actor on its own node.
+Two batches of one show at once each have their own actor on the same file. Every change
+takes an exclusive ``flock`` on ``<slug>.json.lock`` beside the file, re-reads the file,
+applies itself to what is there (episodes by id, claims by episode id, lessons counted on
+the stored count), writes and releases, so neither batch loses the other's work. Reads
+take in the other batch's last write when the file has changed since this one saw it.
+Every method is idempotent under retry (the actor has ``max_task_retries=-1``):
+``claim`` and ``forget_claim`` set a state, and ``record_quality`` skips a verdict whose
+id it has already applied.
+
+Known limits: the file lives on the node the actor runs on, so the supervisor should keep
+the actor on its own node; batches on different nodes share a memory only through a
+shared file system whose ``flock`` works across machines.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import re
+import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -46,6 +57,10 @@ REPEAT_THRESHOLD = 0.6
 """Token Jaccard from which two facts count as the same fact. Rewordings of one
 sentence ("completed" / "finished") stay above it; two facts sharing a subject but
 saying different things fall below it."""
+VERDICTS_KEPT = 1000
+"""Ids of the last verdicts remembered, kept in the file so that a retried call is known."""
+LOCK_TIMEOUT_S = 30.0
+"""How long a change waits for the show's lock file before it writes unlocked."""
 
 
 class _Stored(BaseModel):
@@ -89,6 +104,9 @@ class MemorySnapshot(_Stored):
     claims: dict[str, tuple[str, ...]]
     """Facts chosen by the research of episodes still in flight, by episode id."""
     updated_at: float
+    verdicts: tuple[str, ...] = ()
+    """Ids of the last ``VERDICTS_KEPT`` verdicts applied, oldest first (see
+    ``SeriesMemory.record_quality``)."""
 
     @property
     def covered(self) -> tuple[str, ...]:
@@ -166,30 +184,90 @@ def repeats(
     return sum(1 for t in mine if any(_similar(t, s, threshold) for s in seen))
 
 
+_Change = Callable[[], bool]
+"""One change to the memory, applied to the state last read from disk; True if it changed
+anything. A change must give the same result when it is applied again to a fresh read of
+the file that does not hold it yet (a failed write replays it at the next change)."""
+
+
 class SeriesMemory:
     """The memory of one show: recorded episodes, in-flight claims, lessons."""
 
     def __init__(self, memory_dir: str, show: str) -> None:
         self._show = show
         self._path = memory_path(memory_dir, show)
+        self._lock_path = self._path.with_name(self._path.name + ".lock")
+        self._guard = threading.Lock()  # one change at a time within this process
+        self._base = _empty(show)  # the file as last read or written
+        self._seen: tuple[int, int, int] | None = None  # (inode, mtime, size) of that file
+        self._pending: list[_Change] = []  # changes not yet on disk (their write failed)
         self._episodes: dict[str, EpisodeMemory] = {}
         self._claims: dict[str, tuple[str, ...]] = {}
         self._lessons: dict[str, Lesson] = {}
+        self._verdicts: dict[str, None] = {}
         self._updated_at = 0.0
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             log.warning("series memory %s: cannot create its directory: %s", self._path, exc)
-        if self._path.is_file():
-            self._load()
+        with self._guard, self._locked():
+            self._reload(repair=True)
+            self._replay()
 
-    def _load(self) -> None:
+    # -- the file ------------------------------------------------------------------------
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = self._path.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the show's lock file (exclusive ``flock``) for a read-change-write.
+
+        If it cannot be opened or is held past ``LOCK_TIMEOUT_S`` (a hung process), the
+        change goes ahead unlocked, with a warning: memory is help, a batch never waits
+        on it for long."""
+        try:
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            log.warning("series memory %s: no lock file, writing unlocked: %s", self._path, exc)
+            yield
+            return
+        try:
+            locked = False
+            deadline = time.monotonic() + LOCK_TIMEOUT_S
+            while not locked:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    locked = True
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        log.warning("series memory %s: lock busy, writing unlocked", self._path)
+                        break
+                    time.sleep(0.01)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    def _reload(self, repair: bool) -> None:
+        """Make the file on disk the base. No file: an empty memory. A file that does not
+        parse: with ``repair`` (only under the lock) it is moved aside; either way the
+        base stays what was last read (empty for a new instance)."""
+        seen = self._stat()
+        if seen is None:
+            self._base, self._seen = _empty(self._show), None
+            return
         try:
             snap = MemorySnapshot.model_validate_json(self._path.read_bytes())
         except (OSError, ValueError) as exc:
+            if not repair:
+                return
             aside = self._path.with_name(f"{self._path.name}.corrupt-{int(time.time())}")
             log.warning(
-                "series memory %s is unreadable (%s); moved to %s, starting empty",
+                "series memory %s is unreadable (%s); moved to %s, keeping what was known",
                 self._path,
                 str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
                 aside.name,
@@ -198,25 +276,58 @@ class SeriesMemory:
                 os.replace(self._path, aside)
             except OSError as move_exc:
                 log.warning("series memory %s: could not move it aside: %s", self._path, move_exc)
+            self._seen = None
             return
+        self._base, self._seen = snap, seen
+
+    def _replay(self) -> bool:
+        """The working state := the base with every pending change applied."""
+        snap = self._base
         self._episodes = {e.episode_id: e for e in snap.episodes}
         self._claims = dict(snap.claims)
         self._lessons = {lesson.check: lesson for lesson in snap.lessons}
+        self._verdicts = dict.fromkeys(snap.verdicts)
         self._updated_at = snap.updated_at
+        changed = False
+        for change in self._pending:
+            changed = change() or changed
+        return changed
 
-    def _save(self) -> None:
-        self._updated_at = time.time()
-        data = (self.snapshot().model_dump_json(indent=2) + "\n").encode()
-        try:
-            atomic_write(self._path, data)
-        except OSError as exc:
-            log.warning("series memory %s: write failed, kept in memory: %s", self._path, exc)
+    def _change(self, change: _Change) -> None:
+        """Apply ``change`` to what is on disk now and write the result, under the lock, so
+        that another memory of the same show (another batch) loses nothing. A failed write
+        is logged; the change stays pending and the next change writes it too."""
+        with self._guard, self._locked():
+            self._pending.append(change)
+            self._reload(repair=True)
+            if not self._replay():
+                self._pending.clear()
+                return
+            self._updated_at = time.time()
+            snap = self._current()
+            try:
+                atomic_write(self._path, (snap.model_dump_json(indent=2) + "\n").encode())
+            except OSError as exc:
+                log.warning("series memory %s: write failed, kept in memory: %s", self._path, exc)
+                return
+            self._base, self._seen = snap, self._stat()
+            self._pending.clear()
+
+    def _refresh(self) -> None:
+        """Before a read: if another memory of the show rewrote the file, take it in."""
+        if self._stat() != self._seen:
+            with self._guard:
+                self._reload(repair=False)
+                self._replay()
+
+    # -- what the supervisor calls -------------------------------------------------------
 
     def covered_facts(self, exclude_episode: str) -> list[str]:
         """Facts of every other episode, recorded or in flight, each once.
 
         The episode's own facts are left out, so that redoing an episode under the same
         id picks the same facts again instead of avoiding what it said the first time."""
+        self._refresh()
         recorded = (
             f
             for e in sorted(self._episodes.values(), key=lambda e: e.produced_at)
@@ -229,19 +340,28 @@ class SeriesMemory:
     def claim(self, episode_id: str, facts: list[str]) -> None:
         """The research of an in-flight episode chose ``facts``; they replace its earlier
         claim, so other episodes researched meanwhile avoid them."""
-        if facts:
-            self._claims[episode_id] = tuple(facts)
-        else:
-            self._claims.pop(episode_id, None)
-        self._save()
+        chosen = tuple(facts)
+
+        def change() -> bool:
+            if not chosen:
+                return self._claims.pop(episode_id, None) is not None
+            if self._claims.get(episode_id) == chosen:
+                return False
+            self._claims[episode_id] = chosen
+            return True
+
+        self._change(change)
 
     def forget_claim(self, episode_id: str) -> None:
         """An episode that ended rejected or failed said nothing: free its facts."""
-        if self._claims.pop(episode_id, None) is not None:
-            self._save()
+        self._change(lambda: self._claims.pop(episode_id, None) is not None)
 
     def lessons(self) -> list[Lesson]:
         """Lessons, most frequent failure first."""
+        self._refresh()
+        return self._sorted_lessons()
+
+    def _sorted_lessons(self) -> list[Lesson]:
         return sorted(self._lessons.values(), key=lambda lesson: (-lesson.count, lesson.check))
 
     def record_quality(
@@ -254,6 +374,7 @@ class SeriesMemory:
         suggestions: list[str],
         facts_said: list[str],
         duration_s: float | None,
+        verdict_id: str | None = None,
     ) -> None:
         """Remember a quality verdict.
 
@@ -261,24 +382,40 @@ class SeriesMemory:
         with the facts it said, and its claim becomes that recording. Failed: every failed
         check (name, value, passed) updates its lesson; suggestions come in the order of
         the failed checks, and a check without one keeps its earlier advice. A failed
-        episode is not recorded; it keeps its claim while it may still be retried."""
-        if passed:
-            self._episodes[episode_id] = EpisodeMemory(
-                episode_id=episode_id,
-                topic=topic,
-                title=title,
-                status="completed",
-                produced_at=time.time(),
-                duration_s=duration_s,
-                facts=tuple(facts_said),
-            )
-            self._claims.pop(episode_id, None)
-        else:
-            failed = [(name, value) for name, value, ok in checks if not ok]
-            for i, (name, value) in enumerate(failed):
-                advice = suggestions[i] if i < len(suggestions) else ""
-                self._lessons[name] = self._learn(name, value, advice, episode_id)
-        self._save()
+        episode is not recorded; it keeps its claim while it may still be retried.
+
+        ``verdict_id`` names the verdict (the supervisor passes episode, gate, draft and
+        basis): a verdict already remembered is not applied again, so a call that Ray
+        re-sends after a restart does not count a failure twice. The file keeps the last
+        ``VERDICTS_KEPT`` ids."""
+        produced_at = time.time()
+        failed = [(name, value) for name, value, ok in checks if not ok]
+        advice = [suggestions[i] if i < len(suggestions) else "" for i in range(len(failed))]
+
+        def change() -> bool:
+            if verdict_id is not None:
+                if verdict_id in self._verdicts:
+                    return False
+                self._verdicts[verdict_id] = None
+                for old in list(self._verdicts)[: max(0, len(self._verdicts) - VERDICTS_KEPT)]:
+                    del self._verdicts[old]
+            if passed:
+                self._episodes[episode_id] = EpisodeMemory(
+                    episode_id=episode_id,
+                    topic=topic,
+                    title=title,
+                    status="completed",
+                    produced_at=produced_at,
+                    duration_s=duration_s,
+                    facts=tuple(facts_said),
+                )
+                self._claims.pop(episode_id, None)
+            else:
+                for (name, value), tip in zip(failed, advice, strict=True):
+                    self._lessons[name] = self._learn(name, value, tip, episode_id)
+            return True
+
+        self._change(change)
 
     def _learn(self, check: str, value: float, advice: str, episode_id: str) -> Lesson:
         old = self._lessons.get(check)
@@ -293,10 +430,20 @@ class SeriesMemory:
         )
 
     def snapshot(self) -> MemorySnapshot:
+        """Everything this memory knows, the other batches' latest writes included."""
+        self._refresh()
+        return self._current()
+
+    def _current(self) -> MemorySnapshot:
         return MemorySnapshot(
             show=self._show,
             episodes=tuple(sorted(self._episodes.values(), key=lambda e: e.produced_at)),
-            lessons=tuple(self.lessons()),
+            lessons=tuple(self._sorted_lessons()),
             claims=dict(self._claims),
             updated_at=self._updated_at,
+            verdicts=tuple(self._verdicts),
         )
+
+
+def _empty(show: str) -> MemorySnapshot:
+    return MemorySnapshot(show=show, episodes=(), lessons=(), claims={}, updated_at=0.0)
