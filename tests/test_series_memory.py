@@ -1,6 +1,6 @@
 """Series memory on a real Ray instance: a second episode on overlapping sources does not
-repeat the first's facts, memory survives its actor's restart, and the `memory` verb
-shows it."""
+repeat the first's facts, memory survives its actor's restart, two batches of one show at
+once both land in it, and the `memory` verb shows it."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import pytest
 import ray
 
 from podcast_factory.actors.memory import load_snapshot, repeats
-from podcast_factory.api import run_batch, start_batch
-from podcast_factory.batchfile import build_batch
+from podcast_factory.api import run_batch, run_batch_async, start_batch
+from podcast_factory.batchfile import build_batch, load_batch_file
 from podcast_factory.config import RunSettings
 from podcast_factory.models import BatchResult, BatchSpec
 
@@ -55,6 +55,7 @@ def _facts_said(out: Path, eid: str) -> list[str]:
     return [doc["facts"][i]["text"] for i in refs]
 
 
+@pytest.mark.subprocess
 def test_the_second_episode_does_not_repeat_the_first(
     example_dir: Path, tmp_path: Path, memory_dir: Path
 ) -> None:
@@ -140,3 +141,35 @@ def test_memory_survives_its_actor_being_killed_mid_batch(
     assert run_batch(third, later).ok
     covered = [f for e in memory.episodes for f in e.facts]
     assert repeats(_facts_said(later, "again"), covered) == 0
+
+
+def test_two_batches_of_one_show_at_once_both_land_in_memory(
+    example_dir: Path, tmp_path: Path, memory_dir: Path
+) -> None:
+    """Two one-episode batches of the example show run at the same time into two run
+    directories: the show's memory holds both episodes afterwards."""
+    example = load_batch_file(example_dir / "batch.yaml")
+    tides, bees = example.episodes[0], example.episodes[1]
+    first = example.model_copy(update={"episodes": (tides,)})
+    second = example.model_copy(update={"episodes": (bees,)})
+
+    async def both() -> list[BatchResult]:
+        return list(
+            await asyncio.gather(
+                run_batch_async(first, tmp_path / "first"),
+                run_batch_async(second, tmp_path / "second"),
+            )
+        )
+
+    results = asyncio.run(both())
+    assert all(r.ok for r in results), [
+        (e.episode_id, e.status, e.failure) for r in results for e in r.episodes
+    ]
+    assert (tmp_path / "first" / "tides").is_dir()
+    assert (tmp_path / "second" / bees.episode_id).is_dir()
+    memory = load_snapshot(str(memory_dir), example.show.name)
+    assert memory is not None
+    assert {e.episode_id for e in memory.episodes} == {"tides", "honeybee-climate"}
+    assert memory.claims == {}  # both finished: nothing left in flight
+    said = {e.episode_id: e.facts for e in memory.episodes}
+    assert said["tides"] and said["honeybee-climate"]
