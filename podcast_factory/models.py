@@ -3,28 +3,33 @@
 Every value that crosses an actor boundary is one of these models, never a dict: Ray
 pickles them, the run directory stores them as JSON, and a resumed run loads them back.
 Money is integer micro-USD everywhere; ``usd()`` turns it into a Decimal for people.
+
+What the work is (shows, specs, research, scripts, audio, reports, posts, ledger lines)
+is here; how far a run has got (stage records, drafts, episode states, the batch
+result) is ``podcast_factory.state``, re-exported here so either import works.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    computed_field,
-    field_serializer,
-    field_validator,
-)
+from pydantic import BaseModel, Field, field_serializer, field_validator
 
+from podcast_factory.handoff import FROZEN
+from podcast_factory.handoff import MICRO as MICRO
+from podcast_factory.handoff import usd as usd
 from podcast_factory.layout import reserved_problem
 from podcast_factory.redact import redact_text, redact_url
+from podcast_factory.state import BatchResult as BatchResult
+from podcast_factory.state import Draft as Draft
+from podcast_factory.state import EpisodeState as EpisodeState
+from podcast_factory.state import EpisodeStatus as EpisodeStatus
+from podcast_factory.state import ErrorInfo as ErrorInfo
+from podcast_factory.state import StageRecord as StageRecord
+from podcast_factory.state import StageStatus as StageStatus
 from podcast_factory.workflow import Workflow
 
-MICRO = 1_000_000
 EPISODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 STAGES: tuple[str, ...] = (
     "research",
@@ -37,19 +42,9 @@ STAGES: tuple[str, ...] = (
 )
 """Every stage of the full workflow, in order; summary and social run side by side."""
 
-EpisodeStatus = Literal[
-    "pending", "running", "completed", "failed", "over_budget", "rejected", "interrupted"
-]
-StageStatus = Literal["pending", "running", "completed", "failed", "skipped", "interrupted"]
-
-
-def usd(micro_usd: int) -> Decimal:
-    """Integer micro-USD as an exact Decimal of dollars."""
-    return (Decimal(micro_usd) / MICRO).quantize(Decimal("0.000001"))
-
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
 
 class Host(_Frozen):
@@ -292,115 +287,3 @@ class CostEntry(_Frozen):
     run_id: str = ""
     """The supervisor run that made the entry: a restarted ledger keeps the open
     reservations of its own run (their calls may still commit) and releases the rest."""
-
-
-class ErrorInfo(_Frozen):
-    """A failure as the manifest records it: the type is kept, not just the text."""
-
-    type: str
-    message: str
-    stage: str = ""
-    attempt: int = 0
-
-
-class StageRecord(_Frozen):
-    """One stage of one episode, as ``manifest.json`` records it."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")  # computed cost_usd on reload
-
-    status: StageStatus = "pending"
-    attempts: int = 0
-    duration_s: float = 0.0
-    cost_micro_usd: int = 0
-    error: ErrorInfo | None = None
-    artifacts: dict[str, str] = {}
-    """File name -> sha256 of every artifact the stage wrote."""
-    fingerprint: str = ""
-    """Hash of what the stage's result depends on: its inputs' artifacts, the settings
-    that shape it and (for a script) which draft it is. A rerun reuses a completed
-    stage only when the fingerprint still matches."""
-    imported_from: str | None = None
-    """The run directory the artifacts were copied from (re-voice), if not made here."""
-    note: str | None = None
-    """Why a stage was skipped, or what else a reader of the manifest should know."""
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def cost_usd(self) -> Decimal:
-        return usd(self.cost_micro_usd)
-
-
-class Draft(_Frozen):
-    """One pass through the gates: a script, maybe its audio, and the verdict that
-    decided (the first gate that failed, or the last gate)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")  # computed cost_usd on reload
-
-    number: int
-    """0 for the first draft, then one per revision."""
-    gate: str = "quality"
-    """Which gate decided: ``review`` (the script, before speech was bought) or
-    ``quality`` (the audio)."""
-    basis: str = ""
-    """Fingerprint of the research and settings the draft was written from: drafts on
-    another basis (the research was redone) are history, not revisions of this one."""
-    passed: bool
-    overall: float
-    failed_checks: dict[str, float] = {}
-    suggestions: tuple[str, ...] = ()
-    cost_micro_usd: int = 0
-    """What writing, voicing and judging this draft cost."""
-    words: int = 0
-    duration_s: float | None = None
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def cost_usd(self) -> Decimal:
-        return usd(self.cost_micro_usd)
-
-
-class EpisodeState(_Frozen):
-    """Progress of one episode; written as ``manifest.json``."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")  # computed total_cost_usd on reload
-
-    episode_id: str
-    topic: str
-    status: EpisodeStatus = "pending"
-    current_stage: str | None = None
-    stages: dict[str, StageRecord] = {}
-    errors: tuple[ErrorInfo, ...] = ()
-    total_cost_micro_usd: int = 0
-    started_at: float | None = None
-    ended_at: float | None = None
-    failure: str | None = None
-    """Why the episode did not complete, in one sentence (which stage gave up and why,
-    or which budget refused)."""
-    quality_passed: bool | None = None
-    duration_audio_s: float | None = None
-    drafts: tuple[Draft, ...] = ()
-    """Every draft the quality gate judged, in order, with its cost."""
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def total_cost_usd(self) -> Decimal:
-        return usd(self.total_cost_micro_usd)
-
-    @property
-    def stages_completed(self) -> tuple[str, ...]:
-        return tuple(n for n, r in self.stages.items() if r.status == "completed")
-
-
-class BatchResult(_Frozen):
-    """What the Python API returns for a batch."""
-
-    out_dir: str
-    episodes: tuple[EpisodeState, ...]
-    total_cost_micro_usd: int
-    wall_s: float
-    notes: tuple[str, ...] = ()
-    """Batch-level problems for the person running it (a full disk: where, how much)."""
-
-    @property
-    def ok(self) -> bool:
-        return all(e.status == "completed" for e in self.episodes)

@@ -2,8 +2,9 @@
 
 Each request is metered (reserved before, committed from the response's own ``usage``),
 retried only by ``providers.retry`` (the SDK's ``max_retries`` is 0), and converted
-from vendor errors to the project's once, here. Structured output goes through
-``output_config.format``; what comes back is validated into a pydantic model.
+from vendor errors to the project's once, here (by ``claude_errors``). Structured output
+goes through ``output_config.format``; what comes back is validated into a pydantic model
+(``claude_replies``). A request is a ``claude_params.Params``.
 
 How the API's stop reasons are handled (see docs/providers.md, Anthropic):
 
@@ -22,12 +23,11 @@ transport (the Message Batches API) can be put in.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from dataclasses import replace
+from typing import Any
 
 import anthropic
 import pydantic
@@ -37,8 +37,22 @@ from podcast_factory.limits import ProviderSlots
 from podcast_factory.metering import Meter
 from podcast_factory.providers.claude_batches import BatchSettings, BatchTransport
 from podcast_factory.providers.claude_cache import max_output_tokens, prefix_tokens, should_cache
+from podcast_factory.providers.claude_errors import converted
+from podcast_factory.providers.claude_params import OUTPUT_TOKENS_PER_S as OUTPUT_TOKENS_PER_S
+from podcast_factory.providers.claude_params import Params as Params
+from podcast_factory.providers.claude_params import request_timeout_s as request_timeout_s
+from podcast_factory.providers.claude_replies import Citation as Citation
+from podcast_factory.providers.claude_replies import ClaudeResult as ClaudeResult
+from podcast_factory.providers.claude_replies import (
+    M,
+    add_usage,
+    citations_of,
+    output_schema,
+    parse_reply,
+)
+from podcast_factory.providers.claude_replies import SearchResult as SearchResult
 from podcast_factory.providers.pricing import ClaudeUsage, PriceTable
-from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed, status_error
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed
 
 PROVIDER = "anthropic"
 CHARS_PER_TOKEN_BOUND = 3
@@ -49,99 +63,8 @@ SEARCH_RESULT_TOKENS = 8_000
 """Allowance per web search for the result pages the API adds to the input."""
 STREAM_ABOVE_TOKENS = 8_192
 """Requests allowed more output tokens than this are streamed."""
-OUTPUT_TOKENS_PER_S = 128_000 / 3600
-"""The slowest output rate the SDK assumes (128,000 tokens in an hour, see
-``_calculate_nonstreaming_timeout``); sizes each request's timeout."""
 MAX_CONTINUATIONS = 4
 """``pause_turn`` continuations of one turn at most."""
-_TRANSIENT_STREAM_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error"})
-
-M = TypeVar("M", bound=pydantic.BaseModel)
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A web search result the answer cited: where, what, and the quoted span."""
-
-    url: str
-    title: str
-    cited_text: str
-
-
-@dataclass(frozen=True)
-class ClaudeResult(Generic[M]):
-    output: M
-    usage: ClaudeUsage
-    """Summed over every request the answer took (continuations, a larger-cap retry)."""
-    micro_usd: int
-    request_id: str
-    citations: tuple[Citation, ...]
-    requests: int = 1
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """A plain answer written with web search: its text and what it cited."""
-
-    text: str
-    citations: tuple[Citation, ...]
-    usage: ClaudeUsage
-    micro_usd: int
-    requests: int
-
-
-@dataclass(frozen=True)
-class Params:
-    """One Messages request, as built before it is sent."""
-
-    model: str
-    system: tuple[str, ...]
-    messages: tuple[dict[str, Any], ...]
-    max_tokens: int
-    schema: dict[str, Any] | None = None
-    searches: int = 0
-    cache: bool = False
-    """A ``cache_control`` breakpoint on the last system block."""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of ``messages.create`` / ``messages.stream``."""
-        system: list[dict[str, Any]] = [{"type": "text", "text": t} for t in self.system]
-        if self.cache and system:
-            system[-1]["cache_control"] = {"type": "ephemeral"}
-        out: dict[str, Any] = {
-            "model": self.model,
-            "max_tokens": self.max_tokens,
-            "messages": list(self.messages),
-        }
-        if system:
-            out["system"] = system
-        if self.schema is not None:
-            out["output_config"] = {"format": {"type": "json_schema", "schema": self.schema}}
-        if self.searches:
-            out["tools"] = [
-                {"type": "web_search_20250305", "name": "web_search", "max_uses": self.searches}
-            ]
-        return {**out, **self.extra}
-
-
-def request_timeout_s(max_tokens: int, base_s: float) -> float:
-    """Seconds one request may take: ``base_s`` plus ``max_tokens`` at the slowest rate."""
-    return base_s + max_tokens / OUTPUT_TOKENS_PER_S
-
-
-def _citations(message: Any) -> tuple[Citation, ...]:
-    found: dict[tuple[str, str], Citation] = {}
-    for block in message.content:
-        for c in getattr(block, "citations", None) or ():
-            if getattr(c, "type", "") == "web_search_result_location":
-                cite = Citation(url=c.url, title=c.title or "", cited_text=c.cited_text or "")
-                found.setdefault((cite.url, cite.cited_text), cite)
-    return tuple(found.values())
-
-
-def _add(a: ClaudeUsage, b: ClaudeUsage) -> ClaudeUsage:
-    return ClaudeUsage(**{k: v + b.as_units()[k] for k, v in a.as_units().items()})
 
 
 class ClaudeClient:
@@ -245,14 +168,16 @@ class ClaudeClient:
                 PROVIDER, "web search cannot be combined with structured output; use search()"
             )
         blocks = (system,) if isinstance(system, str) else tuple(system)
-        params = self.params(model, blocks, prompt, max_tokens, _schema(schema_from or output))
+        params = self.params(
+            model, blocks, prompt, max_tokens, output_schema(schema_from or output)
+        )
         message, usage, cost, requests = await self._complete(meter, params)
         return ClaudeResult(
-            output=_parse(message, output),
+            output=parse_reply(message, output),
             usage=usage,
             micro_usd=cost,
             request_id=str(getattr(message, "_request_id", "") or ""),
-            citations=_citations(message),
+            citations=citations_of(message),
             requests=requests,
         )
 
@@ -271,7 +196,7 @@ class ClaudeClient:
         params = self.params(model, blocks, prompt, max_tokens, None, max_searches)
         message, usage, cost, requests = await self._complete(meter, params)
         text = "".join(b.text for b in message.content if getattr(b, "type", "") == "text")
-        return SearchResult(text, _citations(message), usage, cost, requests)
+        return SearchResult(text, citations_of(message), usage, cost, requests)
 
     async def _complete(self, meter: Meter, params: Params) -> tuple[Any, ClaudeUsage, int, int]:
         """Requests until the turn ends: continues ``pause_turn``, gives ``max_tokens`` one
@@ -282,7 +207,7 @@ class ClaudeClient:
         continuations = 0
         while True:
             message, one_usage, one_cost = await self._request(meter, params)
-            usage, cost, requests = _add(usage, one_usage), cost + one_cost, requests + 1
+            usage, cost, requests = add_usage(usage, one_usage), cost + one_cost, requests + 1
             reason = message.stop_reason
             if reason == "refusal":
                 details = getattr(message, "stop_details", None)
@@ -354,7 +279,7 @@ class ClaudeClient:
             else:
                 message = await self._client.messages.create(**kwargs, timeout=timeout)
         except anthropic.APIStatusError as exc:
-            raise _status(exc) from None
+            raise converted(exc) from None
         except (anthropic.APITimeoutError, TimeoutError):
             raise TransientProviderError(PROVIDER, "the request timed out") from None
         except anthropic.APIConnectionError:
@@ -375,49 +300,3 @@ class ClaudeClient:
         if self._batches is not None:
             await self._batches.close()
         await self._client.close()
-
-
-def _status(exc: anthropic.APIStatusError) -> ProviderError:
-    """The project's error for a refused request or an error event inside a stream."""
-    kind, message = _error(exc)
-    detail = _detail(kind, message)
-    if exc.status_code == 400 and "prompt is too long" in message:
-        return ModelStopped(PROVIDER, "prompt_too_long", detail)
-    if exc.status_code < 400 and kind in _TRANSIENT_STREAM_ERRORS:  # an error event mid-stream
-        return TransientProviderError(PROVIDER, detail)
-    if exc.status_code < 400:
-        return ProviderError(PROVIDER, detail)
-    return status_error(PROVIDER, exc.status_code, detail, exc.response.headers)
-
-
-@functools.cache
-def _schema(output: type[pydantic.BaseModel]) -> dict[str, Any]:
-    """The output model as the API's JSON schema (limits moved into descriptions)."""
-    return anthropic.transform_schema(output)
-
-
-def _parse(message: Any, output: type[M]) -> M:
-    """The structured answer: the last text block, validated against ``output``."""
-    texts = [b.text for b in message.content if getattr(b, "type", "") == "text"]
-    if not texts:
-        raise TransientProviderError(PROVIDER, "the reply held no text")
-    try:
-        return output.model_validate_json(texts[-1])
-    except pydantic.ValidationError as exc:
-        raise TransientProviderError(
-            PROVIDER, f"the reply did not fit the schema ({exc.error_count()} errors)"
-        ) from None
-
-
-def _error(exc: anthropic.APIStatusError) -> tuple[str, str]:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
-    kind = error.get("type", "error") if isinstance(error, dict) else "error"
-    message = error.get("message", "") if isinstance(error, dict) else ""
-    return str(kind), str(message)
-
-
-def _detail(kind: str, message: str) -> str:
-    """The API's own error type and message, never the request (which holds the key)."""
-    text = f"{kind}: {message}" if message else kind
-    return text if len(text) < 300 else text[:297] + "..."

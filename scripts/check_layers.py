@@ -26,6 +26,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory",
             "podcast_factory.errors",
             "podcast_factory.models",
+            "podcast_factory.state",
+            "podcast_factory.handoff",
             "podcast_factory.config",
             "podcast_factory.limits",
             "podcast_factory.metering",

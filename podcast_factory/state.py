@@ -1,0 +1,137 @@
+"""How far a run has got: per stage, per draft, per episode, and the batch's result.
+
+These are what ``manifest.json`` records and a resumed run loads back, apart from the
+work's own models (``podcast_factory.models``, which re-exports them) because they
+change as a run goes, while specs and artifacts do not. The models with a computed
+field (``cost_usd``) ignore unknown fields, so a manifest they wrote loads back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, computed_field
+
+from podcast_factory.handoff import FROZEN, usd
+
+EpisodeStatus = Literal[
+    "pending", "running", "completed", "failed", "over_budget", "rejected", "interrupted"
+]
+StageStatus = Literal["pending", "running", "completed", "failed", "skipped", "interrupted"]
+
+
+class _Frozen(BaseModel):
+    model_config = FROZEN
+
+
+class ErrorInfo(_Frozen):
+    """A failure as the manifest records it: the type is kept, not just the text."""
+
+    type: str
+    message: str
+    stage: str = ""
+    attempt: int = 0
+
+
+class StageRecord(_Frozen):
+    """One stage of one episode, as ``manifest.json`` records it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # computed cost_usd on reload
+
+    status: StageStatus = "pending"
+    attempts: int = 0
+    duration_s: float = 0.0
+    cost_micro_usd: int = 0
+    error: ErrorInfo | None = None
+    artifacts: dict[str, str] = {}
+    """File name -> sha256 of every artifact the stage wrote."""
+    fingerprint: str = ""
+    """Hash of what the stage's result depends on: its inputs' artifacts, the settings
+    that shape it and (for a script) which draft it is. A rerun reuses a completed
+    stage only when the fingerprint still matches."""
+    imported_from: str | None = None
+    """The run directory the artifacts were copied from (re-voice), if not made here."""
+    note: str | None = None
+    """Why a stage was skipped, or what else a reader of the manifest should know."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_usd(self) -> Decimal:
+        return usd(self.cost_micro_usd)
+
+
+class Draft(_Frozen):
+    """One pass through the gates: a script, maybe its audio, and the verdict that
+    decided (the first gate that failed, or the last gate)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # computed cost_usd on reload
+
+    number: int
+    """0 for the first draft, then one per revision."""
+    gate: str = "quality"
+    """Which gate decided: ``review`` (the script, before speech was bought) or
+    ``quality`` (the audio)."""
+    basis: str = ""
+    """Fingerprint of the research and settings the draft was written from: drafts on
+    another basis (the research was redone) are history, not revisions of this one."""
+    passed: bool
+    overall: float
+    failed_checks: dict[str, float] = {}
+    suggestions: tuple[str, ...] = ()
+    cost_micro_usd: int = 0
+    """What writing, voicing and judging this draft cost."""
+    words: int = 0
+    duration_s: float | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_usd(self) -> Decimal:
+        return usd(self.cost_micro_usd)
+
+
+class EpisodeState(_Frozen):
+    """Progress of one episode; written as ``manifest.json``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # computed total_cost_usd on reload
+
+    episode_id: str
+    topic: str
+    status: EpisodeStatus = "pending"
+    current_stage: str | None = None
+    stages: dict[str, StageRecord] = {}
+    errors: tuple[ErrorInfo, ...] = ()
+    total_cost_micro_usd: int = 0
+    started_at: float | None = None
+    ended_at: float | None = None
+    failure: str | None = None
+    """Why the episode did not complete, in one sentence (which stage gave up and why,
+    or which budget refused)."""
+    quality_passed: bool | None = None
+    duration_audio_s: float | None = None
+    drafts: tuple[Draft, ...] = ()
+    """Every draft the quality gate judged, in order, with its cost."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_cost_usd(self) -> Decimal:
+        return usd(self.total_cost_micro_usd)
+
+    @property
+    def stages_completed(self) -> tuple[str, ...]:
+        return tuple(n for n, r in self.stages.items() if r.status == "completed")
+
+
+class BatchResult(_Frozen):
+    """What the Python API returns for a batch."""
+
+    out_dir: str
+    episodes: tuple[EpisodeState, ...]
+    total_cost_micro_usd: int
+    wall_s: float
+    notes: tuple[str, ...] = ()
+    """Batch-level problems for the person running it (a full disk: where, how much)."""
+
+    @property
+    def ok(self) -> bool:
+        return all(e.status == "completed" for e in self.episodes)

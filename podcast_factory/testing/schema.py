@@ -1,0 +1,227 @@
+"""A JSON value that fits a JSON schema, its strings taken from the prompt.
+
+The simulator answers structured-output requests and forced tool calls with it; the
+tests use it directly to check what the project's schemas admit. Deterministic: the same
+schema and prompt always give the same value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from typing import Any
+
+from podcast_factory.testing.prose import PAD_LINES, content_sentences
+
+MAX_FILLED_ITEMS = 3000
+"""Items of an open-ended list the simulated model writes at most (a 60-minute script
+has about 9,000 words: some 800 lines)."""
+
+_HINTS = re.compile(r"\{([^{}]*)\}\s*$")
+_HINT_KEYS = (
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+)
+_FORMATS = {
+    "date-time": "2026-11-01T12:00:00Z",
+    "date": "2026-11-01",
+    "time": "12:00:00",
+    "duration": "PT1M",
+    "email": "host@example.org",
+    "hostname": "example.org",
+    "uri": "https://example.org/sim",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+}
+
+
+class SchemaFiller:
+    """Builds a JSON value that validates against a JSON schema, strings from a prompt.
+
+    Handles what ``anthropic`` sends: object/properties, array (minItems/maxItems, 4 items
+    by default), string (enum, const, format, minLength/maxLength), integer/number
+    (minimum/maximum), boolean, null, anyOf/oneOf/allOf (first non-null option) and
+    ``$ref`` into ``$defs``. The SDK moves constraints the API does not enforce into the
+    description as ``{maxLength: 80, minimum: 1}``; those hints are honoured too.
+    Successive strings are successive sentences of the prompt, cycling; an enum cycles
+    through its values per property, so a ``speaker`` enum alternates between hosts; a
+    ``speaker`` string without an enum alternates between names written as ``ALEX:`` at
+    the start of lines of the prompt or of ``context`` (the system prompt).
+    """
+
+    def __init__(
+        self, schema: dict[str, Any], prompt: str, context: str = "", material: str = ""
+    ) -> None:
+        self.root = schema
+        self.sentences = content_sentences(material or prompt)
+        self.first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
+        self.next_sentence = 0
+        self.padded = 0
+        self.seen: dict[str, int] = {}
+        self.speakers = _speaker_names(f"{context}\n{prompt}")
+        target = re.search(r"about (\d+) words", prompt)
+        self.target_words = int(target[1]) if target else 0
+        """Length the prompt asks for ("about 300 words"): the simulated model follows
+        it, filling its first open-ended list of objects or strings until that many
+        words are written or every sentence of the prompt has been used once."""
+        self.words = 0
+        self.filled = False
+
+    def build(self) -> Any:
+        return self.value(self.root, "", 0)
+
+    def value(self, schema: dict[str, Any], name: str, depth: int) -> Any:
+        schema = self.resolve(schema)
+        turn = self.seen.get(name, 0)
+        self.seen[name] = turn + 1
+        if "const" in schema:
+            return schema["const"]
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            return schema["enum"][turn % len(schema["enum"])]
+        for key in ("anyOf", "oneOf", "allOf"):
+            options = schema.get(key)
+            if isinstance(options, list) and options:
+                self.seen[name] = turn
+                return self.value(_first_not_null(options, self.resolve), name, depth)
+        kind = schema.get("type", "object" if "properties" in schema else "string")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        limits = {**_hints(schema), **{k: schema[k] for k in _HINT_KEYS if k in schema}}
+        if kind == "object":
+            props = schema.get("properties", {}) if depth < 12 else {}
+            # Its first text field is an object's main content; only that counts toward
+            # the length asked for (a fact's text counts, the quote it rests on does not).
+            main = next(
+                (k for k, sub in props.items() if self.resolve(sub).get("type") == "string"),
+                None,
+            )
+            built = {}
+            for key, sub in props.items():
+                before = self.words
+                built[key] = self.value(sub, key, depth + 1)
+                if key != main:
+                    self.words = before
+            return built
+        if kind == "array":
+            low, high = int(limits.get("minItems", 0)), limits.get("maxItems")
+            items = schema.get("items", {}) if depth < 12 else {}
+            if (
+                self.target_words
+                and high is None
+                and not self.filled
+                and self.resolve(items).get("type", "object") in ("object", "string")
+            ):
+                self.filled = True
+                out: list[Any] = []
+                while len(out) < max(low, 1) or (
+                    self.words < self.target_words and len(out) < MAX_FILLED_ITEMS
+                ):
+                    out.append(self.value(items, name, depth + 1))
+                return out
+            count = max(low, min(4, int(high)) if high is not None else 4)
+            return [self.value(items, name, depth + 1) for _ in range(count)]
+        if kind in ("integer", "number"):
+            return _number(kind, limits, turn)
+        if kind == "boolean":
+            return True
+        if kind == "null":
+            return None
+        return self.string(schema, name, limits, turn)
+
+    def string(self, schema: dict[str, Any], name: str, limits: dict[str, Any], turn: int) -> str:
+        fmt = schema.get("format")
+        if fmt == "uuid":
+            digest = hashlib.sha256(f"{name}{turn}".encode()).hexdigest()
+            return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+        if fmt in _FORMATS:
+            return _FORMATS[fmt]
+        if "speaker" in name.lower() and self.speakers:
+            text = self.speakers[turn % len(self.speakers)]
+        elif name.lower() == "title":  # a title names the subject; it says no fact
+            text = " ".join(self.first_line.split()[:10]) or "Untitled"
+        else:
+            if self.next_sentence >= len(self.sentences) and self.filled:
+                text = PAD_LINES[self.padded % len(PAD_LINES)]
+                self.padded += 1
+            else:
+                text = self.sentences[self.next_sentence % len(self.sentences)]
+                self.next_sentence += 1
+            self.words += len(text.split())
+        high = limits.get("maxLength")
+        if high is not None and len(text) > int(high):
+            cut = text[: int(high)]
+            text = cut.rsplit(" ", 1)[0] if " " in cut else cut
+        return text.ljust(int(limits.get("minLength", 0)), ".")
+
+    def resolve(self, schema: Any) -> dict[str, Any]:
+        """Follow ``$ref`` (``#/$defs/Name`` or any ``#/a/b`` pointer) from the root."""
+        for _ in range(32):
+            if not isinstance(schema, dict):
+                return {}
+            ref = schema.get("$ref")
+            if not isinstance(ref, str) or not ref.startswith("#"):
+                return schema
+            target: Any = self.root
+            for part in filter(None, ref[1:].split("/")):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            schema = target
+        raise ValueError("$ref chain too deep")
+
+
+def _first_not_null(options: list[Any], resolve: Any) -> dict[str, Any]:
+    for option in options:
+        if resolve(option).get("type") != "null":
+            return dict(option)
+    return dict(options[0])
+
+
+def _hints(schema: dict[str, Any]) -> dict[str, Any]:
+    """Constraints the SDK moved into the description: ``...{maxLength: 80, minimum: 1}``."""
+    match = _HINTS.search(str(schema.get("description", "")))
+    found: dict[str, Any] = {}
+    for item in match[1].split(",") if match else []:
+        key, _, raw = item.partition(":")
+        if key.strip() in _HINT_KEYS:
+            try:
+                found[key.strip()] = float(raw.strip())
+            except ValueError:
+                continue
+    return found
+
+
+def _number(kind: str, limits: dict[str, Any], turn: int) -> int | float:
+    """A number inside the limits. Bounded integers step down from the top (a simulated
+    judge is pleased); open ones step up from the bottom (4 values)."""
+    low, high = limits.get("minimum"), limits.get("maximum")
+    low_open, high_open = low is None and "exclusiveMinimum" in limits, False
+    if low_open:
+        low = limits["exclusiveMinimum"]
+    if high is None and "exclusiveMaximum" in limits:
+        high, high_open = limits["exclusiveMaximum"], True
+    if kind == "number":
+        if low is not None and high is not None:
+            return (float(low) + float(high)) / 2
+        if low is not None:
+            return float(low) + 0.5
+        return float(high) - 0.5 if high is not None else 0.5
+    start = 0 if low is None else math.floor(low) + 1 if low_open else math.ceil(low)
+    if high is None:
+        return start + turn % 4
+    stop = math.ceil(high) - 1 if high_open else math.floor(high)
+    return stop - turn % (stop - start + 1) if stop >= start else start
+
+
+def _speaker_names(prompt: str) -> list[str]:
+    """Capitalised names written as ``ALEX:`` at the start of lines, in order of appearance."""
+    names: list[str] = []
+    for match in re.finditer(r"^\s*([A-Z][A-Z]{1,20}):", prompt, flags=re.MULTILINE):
+        if match[1] not in names:
+            names.append(match[1])
+    return names
