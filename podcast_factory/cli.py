@@ -9,44 +9,23 @@ and a rerun resumes.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from rich.console import Console
 
-from podcast_factory.actors.governor import default_limits
 from podcast_factory.actors.memory import default_memory_dir
-from podcast_factory.batchfile import (
-    check_concurrency,
-    check_urls,
-    load_batch_file,
-    parse_usd,
-    single_episode,
-)
-from podcast_factory.config import (
-    ClaudeSettings,
-    Credentials,
-    ElevenLabsSettings,
-    RunSettings,
-    choose_providers,
-)
+from podcast_factory.cli_args import BAD_INPUT as BAD_INPUT
+from podcast_factory.cli_args import OK as OK
+from podcast_factory.cli_args import SOME_FAILED as SOME_FAILED
+from podcast_factory.cli_jobs import follow, submit
+from podcast_factory.cli_run import price, produce, report
 from podcast_factory.errors import RunError, UserInputError
-from podcast_factory.estimate import estimate_batch
 from podcast_factory.interrupt import BatchInterrupted
-from podcast_factory.jobs import RESULT_PREFIX, submit_batch, wait_for_job
 from podcast_factory.memory_view import show_memory
-from podcast_factory.models import BatchResult, BatchSpec
-from podcast_factory.providers.lifecycle import CLI_NAMES, check_models
-from podcast_factory.providers.pricing import PriceTable
-from podcast_factory.verify import verify_run_dir
-from podcast_factory.views import ProgressView, estimate_table, result_table
-from podcast_factory.workflow import MAX_REVISIONS, PRESETS, Workflow, validate
-
-OK, SOME_FAILED, BAD_INPUT = 0, 1, 2
+from podcast_factory.workflow import PRESETS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -279,292 +258,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _spec_from_args(args: argparse.Namespace) -> BatchSpec:
-    if args.verb == "run":
-        if not args.source:
-            raise UserInputError("--source", "give at least one source file or URL")
-        spec = single_episode(args.topic, args.source, args.minutes, args.episode_id)
-    else:
-        spec = load_batch_file(args.file)
-    update: dict[str, object] = {}
-    if args.budget is not None:
-        update["budget_micro_usd"] = parse_usd("--budget", args.budget)
-    if args.episode_cap is not None:
-        update["episode_cap_micro_usd"] = parse_usd("--episode-cap", args.episode_cap)
-    if getattr(args, "concurrency", None) is not None:
-        update["concurrency"] = check_concurrency("--concurrency", args.concurrency)
-    workflow = _workflow_from_args(args, spec.workflow)
-    if workflow is not spec.workflow:
-        update["workflow"] = workflow
-    return spec.model_copy(update=update)
-
-
-def _workflow_from_args(args: argparse.Namespace, workflow: Workflow) -> Workflow:
-    """The batch's workflow with the command line's preset, revisions and --from."""
-    changes: dict[str, object] = {}
-    if args.workflow is not None:
-        workflow = Workflow.preset(args.workflow, revisions=workflow.revisions)
-        changes["inputs_from"] = workflow.inputs_from
-    if args.revisions is not None:
-        if not 0 <= args.revisions <= MAX_REVISIONS:
-            raise UserInputError("--revisions", f"must be from 0 to {MAX_REVISIONS}")
-        changes["revisions"] = args.revisions
-    if args.inputs_from is not None and args.verb == "submit":
-        changes["inputs_from"] = args.inputs_from  # a directory on the cluster's head node
-    elif args.inputs_from is not None:
-        source = Path(args.inputs_from).expanduser().resolve()
-        if not source.is_dir():
-            raise UserInputError("--from", f"{source} is not a run directory")
-        changes["inputs_from"] = str(source)
-    if not changes:
-        return workflow
-    return validate(workflow.model_copy(update=changes), "--workflow")
-
-
-def _settings(args: argparse.Namespace, creds: Credentials, err: Console) -> RunSettings:
-    """Providers from the flags, else from the keys in the environment, with a notice."""
-    llm, tts, notices = choose_providers(args.llm, args.tts, creds)
-    for notice in notices:
-        err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
-    claude = ClaudeSettings().model_copy(
-        update={
-            k: v
-            for k, v in (
-                ("research_model", args.research_model),
-                ("script_model", args.script_model),
-                ("quality_model", args.quality_model),
-                ("web_searches", args.web_searches),
-                ("economy", getattr(args, "economy", False) or None),
-            )
-            if v is not None
-        }
-    )
-    if not 0 <= claude.web_searches <= 20:
-        raise UserInputError("--web-searches", "must be from 0 to 20")
-    elevenlabs = ElevenLabsSettings(dialogue=bool(getattr(args, "dialogue", False)))
-    if args.tts_model:
-        elevenlabs = elevenlabs.model_copy(update={"model_id": args.tts_model})
-    limits = dict(default_limits())
-    for flag, field, items, top in (
-        ("--max-concurrent", "max_concurrent", args.max_concurrent, 1000),
-        ("--rpm", "requests_per_minute", args.rpm, 100_000),
-    ):
-        for item in items:
-            provider, _, number = item.partition("=")
-            if provider not in limits or not number.isdigit() or not 1 <= int(number) <= top:
-                raise UserInputError(
-                    flag,
-                    f"{item!r}: give PROVIDER=N with PROVIDER one of {', '.join(limits)} "
-                    f"and N from 1 to {top}",
-                )
-            limits[provider] = limits[provider].model_copy(update={field: int(number)})
-    if args.attempts is not None and not 1 <= args.attempts <= 10:
-        raise UserInputError("--attempts", "must be from 1 to 10")
-    settings = RunSettings(
-        llm=llm,
-        tts=tts,
-        claude=claude,
-        elevenlabs=elevenlabs,
-        provider_limits=limits,
-        provider_attempts=args.attempts or RunSettings().provider_attempts,
-        memory=not getattr(args, "no_memory", False),
-        provider_latency_s=max(0.0, getattr(args, "provider_latency", 0.0)),
-        memory_dir=getattr(args, "memory_dir", None),
-        allow_private_sources=bool(getattr(args, "allow_private_sources", False)),
-    )
-    for notice in check_models(settings, PriceTable.load(), CLI_NAMES):
-        err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
-    return settings
-
-
-def _confirm(
-    args: argparse.Namespace, settings: RunSettings, creds: Credentials, err: Console
-) -> RunSettings:
-    """Ask the models endpoints and the speech account (free) before any paid call, once
-    per run; ElevenLabs concurrency follows the plan unless --max-concurrent set it."""
-    from podcast_factory.api import preflight
-
-    explicit = any(item.startswith("elevenlabs=") for item in args.max_concurrent)
-    settings, notices = preflight(settings, creds, size_speech=not explicit, names=CLI_NAMES)
-    for notice in notices:
-        err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
-    return settings
-
-
-def _produce(args: argparse.Namespace, err: Console) -> int:
-    from podcast_factory.api import check_out_dir, prepare, run_batch
-
-    spec = _spec_from_args(args)
-    out = check_out_dir(args.out)
-    creds = Credentials.from_env(os.environ)
-    settings = prepare(spec, out, _settings(args, creds, err))
-    settings = check_urls(spec, settings)
-    settings = _confirm(args, settings, creds, err)
-    plain = Console(stderr=True, force_terminal=False, markup=False) if args.job else err
-    with ProgressView(plain, len(spec.episodes), spec.workflow.order) as view:
-        result = run_batch(
-            spec,
-            out,
-            settings,
-            creds=creds,
-            on_progress=view.update,
-            address=args.address,
-            confirm=False,
-            stop_on_signals=True,
-        )
-    if args.job:  # the submitting side reads this one line back out of the job's logs
-        err.print(result_table(result.episodes, out))
-        print(RESULT_PREFIX + result.model_dump_json(), flush=True)
-    else:
-        _show_result(result, out, args.json, err)
-    for note in result.notes:  # a batch-level problem (a full disk): said last, in red
-        err.print(f"error: {note}", style="red", highlight=False, markup=False, soft_wrap=True)
-    return OK if result.ok else SOME_FAILED
-
-
-FORWARDED = (
-    "llm", "tts", "research_model", "script_model", "quality_model", "tts_model",
-    "max_concurrent", "rpm", "attempts", "web_searches", "workflow", "revisions",
-    "inputs_from", "budget", "episode_cap", "concurrency", "no_memory", "economy", "dialogue",
-    "allow_private_sources",
-)  # fmt: skip
-"""The ``submit`` options handed on to the ``batch`` verb that runs on the cluster."""
-
-
-def _batch_options(args: argparse.Namespace) -> list[str]:
-    """The job's ``batch`` flags from the options given to ``submit``."""
-    options: list[str] = []
-    for name in FORWARDED:
-        flag = "--from" if name == "inputs_from" else "--" + name.replace("_", "-")
-        value = getattr(args, name, None)
-        if value is None or value is False or value == []:
-            continue
-        if value is True:
-            options.append(flag)
-        elif isinstance(value, list):
-            for item in value:
-                options += [flag, str(item)]
-        else:
-            options += [flag, str(value)]
-    return options
-
-
-def _submit(args: argparse.Namespace, err: Console) -> int:
-    _spec_from_args(args)  # the file and its flags checked here, before the cluster sees them
-    options = _batch_options(args)
-    job_id = submit_batch(args.file, args.address, out=args.out, options=options,
-                          forward_keys=args.forward_keys)  # fmt: skip
-    err.print(f"submitted job {job_id} to {args.address}", highlight=False, markup=False)
-    if args.no_wait:
-        print(job_id)
-        return OK
-    return _follow(args.address, job_id, args.json, err)
-
-
-def _follow(address: str, job_id: str, as_json: bool, err: Console) -> int:
-    outcome = wait_for_job(address, job_id, on_line=lambda line: err.print(
-        line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip
-    if as_json:
-        print(outcome.model_dump_json(indent=2))
-    elif outcome.result is not None:
-        out = Path(outcome.result.out_dir)
-        Console(markup=False).print(result_table(outcome.result.episodes, out))
-        Console(markup=False).print(
-            f"job {job_id}: {outcome.status}; run directory on the head node: {out}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    if outcome.result is None:
-        err.print(
-            f"job {job_id} ended {outcome.status} without a result: {outcome.message}",
-            style="red",
-            highlight=False,
-        )
-        return SOME_FAILED
-    return OK if outcome.result.ok else SOME_FAILED
-
-
-def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) -> None:
-    if as_json:
-        print(result.model_dump_json(indent=2))
-        return
-    console = Console(markup=False)
-    console.print(result_table(result.episodes, out))
-    for e in result.episodes:
-        wav = out / e.episode_id / "audio.wav"
-        if wav.is_file():
-            console.print(f"audio: {wav}", highlight=False, soft_wrap=True, markup=False)
-    console.print(
-        f"{sum(e.status == 'completed' for e in result.episodes)}/"
-        f"{len(result.episodes)} completed in {result.wall_s:.1f} s",
-        highlight=False,
-    )
-
-
-def _estimate(args: argparse.Namespace, err: Console) -> int:
-    spec = load_batch_file(args.file)
-    spec = spec.model_copy(update={"workflow": _workflow_from_args(args, spec.workflow)})
-    creds = Credentials.from_env(os.environ)
-    settings = _settings(args, creds, err)
-    settings = _confirm(args, settings, creds, err)
-    estimate = estimate_batch(spec, settings)
-    if args.json:
-        data = estimate.model_dump(mode="json")
-        data["total_micro_usd"] = estimate.total_micro_usd
-        print(json.dumps(data, indent=2))
-    else:
-        Console(markup=False).print(estimate_table(estimate))
-    return OK
-
-
-def _report(args: argparse.Namespace) -> int:
-    """Status, quality and cost of a run directory, verified: every artifact a manifest
-    records is checked (size, sha256); what is damaged is named and the exit code is 1."""
-    found = verify_run_dir(args.dir)
-    if not found.states and not found.damage:
-        raise UserInputError(args.dir, "holds no episode manifests; is it a run directory?")
-    damaged = found.damaged_episodes()
-    if args.json:
-        episodes = [
-            {**s.model_dump(mode="json"), "damage": [str(d) for d in found.damage
-                                                     if d.episode_id == s.episode_id]}
-            for s in found.states
-        ]  # fmt: skip
-        damage = [vars(d) for d in found.damage]
-        print(json.dumps({"batch": found.batch, "episodes": episodes, "damaged": damage}, indent=2))
-    else:
-        estimates = {
-            e["episode_id"]: sum(e["stages"].values())
-            for e in (found.batch.get("estimate") or {}).get("episodes", [])
-        }
-        shown = [
-            s.model_copy(update={"status": "damaged"}) if s.episode_id in damaged else s
-            for s in found.states
-        ]
-        console = Console(markup=False)
-        console.print(result_table(shown, found.root.resolve(), estimates or None))
-        for d in found.damage:
-            console.print(f"damaged: {d}", style="red", highlight=False, soft_wrap=True)
-    completed = all(s.status == "completed" for s in found.states)
-    return OK if completed and found.intact else SOME_FAILED
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, markup=False)  # user text is printed as typed, never as markup
     try:
         if args.verb == "report":
-            return _report(args)
+            return report(args)
         if args.verb == "submit":
-            return _submit(args, err)
+            return submit(args, err)
         if args.verb == "job":
-            return _follow(args.address, args.job_id, args.json, err)
+            return follow(args.address, args.job_id, args.json, err)
         if args.verb == "memory":
             memory_dir = args.memory_dir or default_memory_dir(os.environ)
             return show_memory(args.show, memory_dir, args.json, Console(markup=False))
         if args.verb == "estimate":
-            return _estimate(args, err)
-        return _produce(args, err)
+            return price(args, err)
+        return produce(args, err)
     except UserInputError as exc:
         err.print(f"error: {exc}", style="red", highlight=False, markup=False)
         return BAD_INPUT
