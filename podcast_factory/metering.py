@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+from podcast_factory.models import CostEntry
 
 
 class StageContext(BaseModel):
@@ -31,11 +33,8 @@ class StageContext(BaseModel):
 class LedgerClient:
     """What an agent needs of the ledger: reserve, commit, release, awaited.
 
-    Subclasses say how one method reaches the ledger (``_call``); the three methods
-    and their arguments are written once, here."""
-
-    async def _call(self, method: str, *args: Any) -> Any:
-        raise NotImplementedError
+    Subclasses say how each of the three reaches a ledger (the actor, or a plain
+    ``CostLedger`` in this process); the ledger's own methods document them."""
 
     async def reserve(
         self,
@@ -45,16 +44,36 @@ class LedgerClient:
         provider: str,
         micro_usd: int,
         units: dict[str, int] | None = None,
-    ) -> Any:
-        return await self._call("reserve", call_id, episode_id, stage, provider, micro_usd, units)
+    ) -> CostEntry:
+        raise NotImplementedError
 
     async def commit(
         self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
-    ) -> Any:
-        return await self._call("commit", call_id, micro_usd, units)
+    ) -> CostEntry:
+        raise NotImplementedError
 
-    async def release(self, call_id: str) -> Any:
-        return await self._call("release", call_id)
+    async def release(self, call_id: str) -> None:
+        raise NotImplementedError
+
+
+class Ledger(Protocol):
+    """The three methods of ``CostLedger`` an agent's calls use (it lives a layer up)."""
+
+    def reserve(
+        self,
+        call_id: str,
+        episode_id: str,
+        stage: str,
+        provider: str,
+        micro_usd: int,
+        units: dict[str, int] | None = None,
+    ) -> CostEntry: ...
+
+    def commit(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> CostEntry: ...
+
+    def release(self, call_id: str) -> None: ...
 
 
 LEDGER_PATIENCE_S = 120.0
@@ -75,9 +94,37 @@ class ActorLedger(LedgerClient):
     def __getstate__(self) -> dict[str, Any]:
         return {"_name": self._name, "_resolved": None}
 
-    async def _call(self, method: str, *args: Any) -> Any:
-        """Every ledger method is idempotent by call id, so a call that met a restarting
-        ledger is simply sent again; giving up would lose a commit the provider billed."""
+    async def reserve(
+        self,
+        call_id: str,
+        episode_id: str,
+        stage: str,
+        provider: str,
+        micro_usd: int,
+        units: dict[str, int] | None = None,
+    ) -> CostEntry:
+        entry: CostEntry = await self._patiently(
+            lambda ledger: ledger.reserve.remote(
+                call_id, episode_id, stage, provider, micro_usd, units
+            )
+        )
+        return entry
+
+    async def commit(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> CostEntry:
+        entry: CostEntry = await self._patiently(
+            lambda ledger: ledger.commit.remote(call_id, micro_usd, units)
+        )
+        return entry
+
+    async def release(self, call_id: str) -> None:
+        await self._patiently(lambda ledger: ledger.release.remote(call_id))
+
+    async def _patiently(self, send: Callable[[Any], Awaitable[Any]]) -> Any:
+        """Send a call to the ledger actor until it answers. Every ledger method is
+        idempotent by call id, so a call that met a restarting ledger is simply sent
+        again; giving up would lose a commit the provider billed."""
         import ray
         from ray.exceptions import ActorUnavailableError
 
@@ -87,7 +134,7 @@ class ActorLedger(LedgerClient):
         deadline = time.monotonic() + LEDGER_PATIENCE_S
         while True:
             try:
-                return await getattr(self._resolved, method).remote(*args)
+                return await send(self._resolved)
             except ActorUnavailableError:
                 if time.monotonic() > deadline:
                     raise
@@ -98,11 +145,27 @@ class ActorLedger(LedgerClient):
 class LocalLedger(LedgerClient):
     """Calls a plain ``CostLedger`` in this process (tests, one-process use)."""
 
-    def __init__(self, ledger: Any) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
-    async def _call(self, method: str, *args: Any) -> Any:
-        return getattr(self.ledger, method)(*args)
+    async def reserve(
+        self,
+        call_id: str,
+        episode_id: str,
+        stage: str,
+        provider: str,
+        micro_usd: int,
+        units: dict[str, int] | None = None,
+    ) -> CostEntry:
+        return self.ledger.reserve(call_id, episode_id, stage, provider, micro_usd, units)
+
+    async def commit(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> CostEntry:
+        return self.ledger.commit(call_id, micro_usd, units)
+
+    async def release(self, call_id: str) -> None:
+        self.ledger.release(call_id)
 
 
 @dataclass

@@ -1,0 +1,134 @@
+"""Typed clients the supervisor holds for the batch's shared actors.
+
+Each wraps one actor handle and gives it methods with real signatures, so a misspelt
+method or a wrong argument is a type error, not a failure at run time:
+
+- ``LedgerReader``: what was spent, per episode or stage, and the batch's totals. (The
+  agents' side of the ledger, reserve/commit/release, is ``metering.LedgerClient``.)
+- ``GovernorReader``: the governor's view of each provider. (The agents' side, a slot
+  per call, is ``actors.governor.GovernorClient``.)
+- ``MemoryClient``: the series memory. Memory is help, not a dependency: with no memory,
+  or when a call fails, it logs a warning and answers as an empty memory would.
+
+Each keeps the raw handle as ``handle`` (tests kill actors to prove a batch survives).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from podcast_factory.actors.governor import ProviderState
+from podcast_factory.actors.ledger import Spend
+from podcast_factory.actors.memory import Lesson
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class LedgerReader:
+    """Reads the ledger actor. Its calls are retried by Ray (``max_task_retries=-1``)
+    while the ledger restarts: every ledger method is idempotent or a read."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+
+    async def spent(self, episode_id: str, stage: str | None = None) -> int:
+        """Committed micro-USD of an episode, or of one of its stages."""
+        if stage is None:
+            total: int = await self.handle.spent.remote(episode_id)
+        else:
+            total = await self.handle.spent.remote(episode_id, stage)
+        return total
+
+    async def spend(self) -> Spend:
+        """The batch's spend: committed, reserved, and their breakdowns."""
+        spend: Spend = await self.handle.spend.remote()
+        return spend
+
+
+class GovernorReader:
+    """Reads the provider governor actor."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+
+    async def state(self) -> dict[str, ProviderState]:
+        """Each provider's window, calls in flight, pauses and throttles."""
+        return dict(await self.handle.state.remote())
+
+
+class MemoryClient:
+    """The series memory of the batch's show, or none (``handle`` None)."""
+
+    def __init__(self, handle: Any | None) -> None:
+        self.handle = handle
+
+    @property
+    def on(self) -> bool:
+        """Whether the batch has a series memory."""
+        return self.handle is not None
+
+    async def claim(self, episode_id: str, facts: list[str]) -> None:
+        """The research of an in-flight episode chose ``facts``."""
+        await self._ask("claim", lambda m: m.claim.remote(episode_id, facts), None)
+
+    async def forget_claim(self, episode_id: str) -> None:
+        """An episode that did not complete said nothing: free its facts."""
+        await self._ask("forget_claim", lambda m: m.forget_claim.remote(episode_id), None)
+
+    async def lessons(self) -> list[Lesson]:
+        """Lessons, most frequent failure first; none without memory."""
+        got: list[Lesson] = await self._ask("lessons", lambda m: m.lessons.remote(), [])
+        return got
+
+    async def covered_facts(self, exclude_episode: str) -> list[str]:
+        """Facts of every other episode, recorded or in flight; none without memory."""
+        got: list[str] = await self._ask(
+            "covered_facts", lambda m: m.covered_facts.remote(exclude_episode), []
+        )
+        return got
+
+    async def record_quality(
+        self,
+        episode_id: str,
+        topic: str,
+        title: str,
+        passed: bool,
+        checks: list[tuple[str, float, bool]],
+        suggestions: list[str],
+        facts_said: list[str],
+        duration_s: float | None,
+        verdict_id: str | None = None,
+    ) -> None:
+        """Remember the verdict that decided a draft (see ``SeriesMemory``); a call
+        sent again with the same ``verdict_id`` counts once."""
+        await self._ask(
+            "record_quality",
+            lambda m: m.record_quality.remote(
+                episode_id,
+                topic,
+                title,
+                passed,
+                checks,
+                suggestions,
+                facts_said,
+                duration_s,
+                verdict_id,
+            ),
+            None,
+        )
+
+    async def _ask(self, method: str, send: Callable[[Any], Awaitable[T]], empty: T) -> T:
+        """Send one call; without memory, or if it fails, answer ``empty``: a batch
+        loses memory's help, never an episode."""
+        if self.handle is None:
+            return empty
+        try:
+            got = await send(self.handle)
+        except Exception as exc:  # memory is help, not a dependency
+            log.warning("series memory %s failed: %s", method, exc)
+            return empty
+        return empty if got is None else got

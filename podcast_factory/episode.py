@@ -1,0 +1,386 @@
+"""One episode through its workflow: the stage graph, the draft loop, the agents' calls.
+
+An episode's workflow is a graph of stages (``podcast_factory.workflow``): the full
+preset is research -> script -> audio -> quality, then summary and social side by side
+when quality passed. Each stage starts as soon as what it waits for is done, so stages
+that do not depend on each other run in parallel.
+
+Quality is a gate: a failed verdict sends the script back to the writer with the
+evaluator's suggestions, and the stages between them run again, up to the workflow's
+number of revisions; every draft and its cost is in the manifest.
+
+``EpisodeRun._work`` is the one place that knows how each built-in agent is called
+(its method and arguments) and which files its result is kept as; the episode book
+(``podcast_factory.book``) runs, reuses and records each stage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from podcast_factory.book import EpisodeBook
+from podcast_factory.clients import LedgerReader, MemoryClient
+from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
+from podcast_factory.errors import BudgetExceeded, StageFailed
+from podcast_factory.inputs import OUTPUTS, import_inputs
+from podcast_factory.metering import StageContext
+from podcast_factory.models import (
+    AudioAsset,
+    Draft,
+    EpisodeSpec,
+    Feedback,
+    QualityReport,
+    ResearchDoc,
+    Script,
+    StageRecord,
+)
+from podcast_factory.pool import AgentPool
+from podcast_factory.providers.offline_notes import notes_markdown
+from podcast_factory.render import script_markdown
+from podcast_factory.reuse import fingerprint
+from podcast_factory.rundir import RunDir, to_json_bytes
+from podcast_factory.workflow import StageSpec, Workflow
+
+GATES = ("review", "quality")
+"""The script gate (before speech is bought) and the audio gate, in the order they judge."""
+SKIPPED = object()
+"""A stage's result when its condition did not hold or an input it needs was skipped."""
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the episodes of one batch share; built once by the supervisor."""
+
+    run_id: str
+    workflow: Workflow
+    settings: RunSettings
+    rundir: RunDir
+    book: EpisodeBook
+    pool: AgentPool
+    ledger: LedgerReader
+    memory: MemoryClient
+    research_done: dict[str, asyncio.Event]
+    """Set when an episode's research is done (or the episode ended)."""
+    overlaps: dict[str, list[str]]
+    """Episodes that share a source research one after another, in batch order, so the
+    later one knows which facts the earlier one took (series memory)."""
+
+
+class EpisodeRun:
+    """One episode through the workflow: each stage a task that waits for the stages it
+    depends on. The stages from the writer to the last gate run as one loop of drafts:
+    a draft a gate rejects goes back to the writer, and a draft the script gate rejects
+    never reaches the (paid) speech."""
+
+    def __init__(self, shared: Shared, ep: EpisodeSpec) -> None:
+        self.sh = shared
+        self.book = shared.book
+        self.ep = ep
+        self.eid = ep.episode_id
+        self.wf = shared.workflow
+        self.results: dict[str, Any] = {}
+        self.ran: dict[str, bool] = {}
+        self.tasks: dict[str, asyncio.Task[Any]] = {}
+        self.driver: asyncio.Task[None] | None = None
+        names = set(self.wf.names)
+        writes = "script" in names and self.wf.stage("script").agent == "script"
+        after_writer = self.wf.downstream("script") if writes else set()
+        self.gates = [g for g in GATES if g in after_writer]
+        self.loop = bool(self.gates)
+        # Stages between the writer and the last gate run again in every draft; any
+        # other stage that uses the script waits for the last gate, so it never works on
+        # a draft that is sent back.
+        self.path: list[str] = []
+        self.gated: set[str] = set()
+        if self.loop:
+            last = self.gates[-1]
+            between = after_writer & self.wf.upstream(last)
+            self.path = [n for n in self.wf.order if n in between or n in ("script", *self.gates)]
+            self.gated = after_writer - set(self.path) - self.wf.downstream(last)
+
+    async def run(self) -> dict[str, Any]:
+        try:
+            imported = await asyncio.to_thread(
+                import_inputs,
+                self.sh.rundir,
+                self.wf.inputs_from,
+                self.eid,
+                sorted(self.wf.external_inputs),
+            )
+        except (OSError, ValueError) as exc:  # checked before the run; gone since
+            raise StageFailed(self.eid, "inputs", type(exc).__name__, str(exc), 1) from exc
+        for name, (record, result) in imported.items():
+            self.results[name] = result
+            await self.book.record(self.eid, name, record)
+        for name in self.wf.order:  # all created before any runs: tasks await each other
+            self.tasks[name] = asyncio.ensure_future(self._run(name))
+        outcomes = await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        for outcome in outcomes:  # a failure ends the episode; its siblings finished first
+            if isinstance(outcome, (BudgetExceeded, StageFailed)):
+                raise outcome
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return {n: r for n, r in self.results.items() if r is not SKIPPED}
+
+    async def _run(self, name: str) -> Any:
+        if name in self.path:  # the draft loop runs these, in order, once for all
+            if self.driver is None:
+                self.driver = asyncio.ensure_future(self._drafts_loop())
+            await self.driver
+            return self.results[name]
+        spec = self.wf.stage(name)
+        waits = [*sorted(spec.deps), *(self.gates[-1:] if name in self.gated else [])]
+        await asyncio.gather(*(self.tasks[d] for d in waits if d in self.tasks))
+        reason = self._skip_reason(name)
+        if reason is not None:
+            return await self._skip(name, reason)
+        return await self._one(name)
+
+    def _skip_reason(self, name: str) -> str | None:
+        """Why a stage whose inputs are ready does not run, or None if it does."""
+        spec = self.wf.stage(name)
+        skipped = [d for d in spec.needs if self.results.get(d) is SKIPPED]
+        if skipped:
+            return f"skipped: its input {skipped[0]} was skipped"
+        if spec.when is not None and not spec.when.holds(self.results.get(spec.when.stage)):
+            return f"skipped: {spec.when} did not hold"
+        for gate in GATES:  # nothing that waits for a gate works on what it rejected
+            verdict = self.results.get(gate)
+            if gate in spec.deps and isinstance(verdict, QualityReport) and not verdict.passed:
+                return f"skipped: {gate} rejected the script"
+        return None
+
+    async def _skip(self, name: str, reason: str) -> Any:
+        self.results[name] = SKIPPED
+        await self.book.record(self.eid, name, StageRecord(status="skipped", note=reason))
+        return SKIPPED
+
+    async def _drafts_loop(self) -> None:
+        """Write, read (script gate), voice and listen (audio gate), while a gate rejects
+        the draft and revisions are left. A draft the script gate rejects buys no speech.
+        Each draft's deciding verdict is recorded once, made now or reused from an
+        earlier run (a revision that came out byte for byte the same keeps its verdict,
+        which then stands for the new draft)."""
+        outside = {d for n in self.path for d in self.wf.stage(n).deps} - set(self.path)
+        await asyncio.gather(*(self.tasks[d] for d in sorted(outside) if d in self.tasks))
+        while True:
+            number = self._due_draft()  # rests on the research: known only from here on
+            decided: tuple[str, QualityReport] | None = None
+            for name in self.path:
+                reason = self._skip_reason(name)
+                if decided is not None:  # an earlier gate rejected this draft
+                    reason = f"skipped: {decided[0]} rejected draft {number}"
+                if reason is not None:
+                    await self._skip(name, reason)
+                    continue
+                result = await self._one(name, number)
+                if name in self.gates and (not result.passed or name == self.gates[-1]):
+                    decided = (name, result)
+            if decided is None:
+                return  # the gates were skipped by their own conditions
+            gate, report = decided
+            if all(d.number != number for d in self._drafts()):
+                await self._judged(report, gate, number)
+            if report.passed or self._due_draft() == number:
+                return  # passed, or no revision left: the episode ends rejected
+
+    async def _one(self, name: str, number: int = 0) -> Any:
+        """Run (or reuse) one stage whose inputs are ready; ``number``: the draft the
+        loop is on (it shapes the script's fingerprint)."""
+        spec = self.wf.stage(name)
+        sh = self.sh
+        draft = number if name == "script" and self.loop else 0
+        inputs = {d: self.book.states[self.eid].stages[d] for d in spec.needs}
+        fp = fingerprint(name, spec.agent, self.ep, sh.settings, inputs, draft)
+        if name == "research":
+            await self._wait_for_overlaps()
+        result, ran = await self.book.run_stage(
+            self.ep,
+            name,
+            fp,
+            lambda: self._load(spec),
+            lambda ctx: self._work(spec, ctx, draft),
+            sh.pool,
+        )
+        self.results[name] = result
+        self.ran[name] = ran
+        if ran and name == "research":
+            facts = [f.text for f in result.facts]
+            await sh.memory.claim(self.eid, facts)
+        if name == "research":
+            sh.research_done[self.eid].set()
+        if ran and name in GATES and not self.loop:  # a lone gate: one verdict, no loop
+            await self._judged(result, name, len(self._drafts()))
+        return result
+
+    def _drafts(self) -> list[Draft]:
+        """The drafts judged on the current research (older ones are history only)."""
+        basis = self._basis()
+        return [d for d in self.book.states[self.eid].drafts if d.basis == basis]
+
+    def _basis(self) -> str:
+        """What the drafts of this episode rest on: the script's inputs and settings."""
+        if "script" not in self.wf:
+            return ""  # a re-voiced script: its drafts were judged in another workflow
+        spec = self.wf.stage("script")
+        inputs = {d: self.book.states[self.eid].stages[d] for d in spec.needs}
+        return fingerprint("script", spec.agent, self.ep, self.sh.settings, inputs, 0)
+
+    def _due_draft(self) -> int:
+        """Which draft the script should be: the next one while the last was rejected
+        and revisions are left, else the last one judged."""
+        drafts = self._drafts()
+        if not drafts:
+            return 0
+        if not drafts[-1].passed and len(drafts) <= self.wf.revisions:
+            return len(drafts)
+        return drafts[-1].number
+
+    async def _judged(self, report: QualityReport, gate: str, number: int) -> None:
+        """Record the verdict that decided a draft: a draft in the manifest, a lesson or
+        an episode in memory. A script-gate verdict has no audio of its own (the audio in
+        ``results`` is an earlier draft's), and its predicted length teaches memory
+        nothing about the voices' pace."""
+        sh = self.sh
+        spent = await asyncio.gather(*(sh.ledger.spent(self.eid, n) for n in (self.path or [gate])))
+        state = self.book.states[self.eid]
+        script = self.results.get("script")
+        audio = self.results.get("audio") if gate == "quality" else None
+        draft = Draft(
+            number=number,
+            gate=gate,
+            basis=self._basis() if self.loop else "",
+            passed=report.passed,
+            overall=report.scores.get("overall", 0.0),
+            failed_checks=report.failed,
+            suggestions=report.suggestions,
+            cost_micro_usd=sum(spent) - sum(d.cost_micro_usd for d in self._drafts()),
+            words=script.words if isinstance(script, Script) else 0,
+            duration_s=audio.duration_s if isinstance(audio, AudioAsset) else None,
+        )
+        await self.book.save(state.model_copy(update={"drafts": (*state.drafts, draft)}))
+        doc = self.results.get("research")
+        said: list[str] = []
+        if isinstance(script, Script) and isinstance(doc, ResearchDoc):
+            refs = sorted({r for t in script.turns for r in t.fact_refs})
+            said = [doc.facts[r].text for r in refs if r < len(doc.facts)]
+        await sh.memory.record_quality(
+            self.eid,
+            self.ep.topic,
+            script.title if isinstance(script, Script) else self.ep.topic,
+            report.passed,
+            [
+                (c.name, self._lesson_value(c.name, c.value, draft), c.passed)
+                for c in report.checks
+                if gate == "quality" or c.name != "duration"
+            ],
+            list(report.suggestions),
+            said,
+            draft.duration_s,
+            f"{sh.run_id}/{self.eid}/{gate}/{number}/{draft.basis}",  # retried: once
+        )
+
+    @staticmethod
+    def _lesson_value(check: str, value: float, draft: Draft) -> float:
+        """What memory keeps of a check. For length that is the pace the show's voices
+        were measured at against the planned words a minute (+0.3: 30% slower), which
+        holds for the next script whatever its length; the raw over- or undershoot
+        would not, once the next script was already resized."""
+        if check != "duration" or not draft.words or not draft.duration_s:
+            return value
+        return round(draft.duration_s / draft.words / (60 / WORDS_PER_MINUTE) - 1, 3)
+
+    async def _wait_for_overlaps(self) -> None:
+        for other in self.sh.overlaps.get(self.eid, ()):
+            await self.sh.research_done[other].wait()
+
+    async def _pace(self) -> float:
+        """The show's measured pace against the planned words a minute (1.3: its voices
+        take 30% longer): from the length lesson in memory, else as planned."""
+        lessons = await self.sh.memory.lessons()
+        for lesson in lessons:
+            if lesson.check == "duration" and lesson.value > -0.9:
+                return float(1 + lesson.value)
+        return 1.0
+
+    async def _feedback(self, draft: int) -> Feedback:
+        lessons = await self.sh.memory.lessons()
+        advice = tuple(lesson.advice for lesson in lessons if lesson.advice)
+        scale = 1 / await self._pace()  # the voices' measured pace sizes the first draft
+        if draft == 0:
+            return Feedback(lessons=advice, length_scale=scale)
+        gate = self._drafts()[-1].gate if self._drafts() else "quality"
+        previous, report = self.results.get("script"), self.results.get(gate)
+        if not isinstance(previous, Script) or not isinstance(report, QualityReport):
+            # resumed mid-revision: the judged draft and its verdict are on disk
+            load = self.sh.rundir.load_model
+            previous = await asyncio.to_thread(load, self.eid, "script.json", Script)
+            report = await asyncio.to_thread(load, self.eid, f"{gate}.json", QualityReport)
+        return Feedback(lessons=advice, length_scale=scale, draft=previous, report=report)
+
+    def _load(self, spec: StageSpec) -> Any:
+        model = OUTPUTS.get(spec.name) if spec.agent_class is None else None
+        if spec.agent_class is not None:
+            model = getattr(spec.agent_class, "output", None)
+        raw = self.sh.rundir.read_artifact(self.eid, f"{spec.name}.json")
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model.model_validate_json(raw)
+        return json.loads(raw)
+
+    async def _work(
+        self, spec: StageSpec, ctx: StageContext, draft: int
+    ) -> tuple[Any, dict[str, bytes]]:
+        """Call the stage's agent; say which files to keep."""
+        agent = self.sh.pool[spec.name]
+        ep, r = self.ep, self.results
+        if spec.agent_class is not None:
+            out = await agent.run.remote(ep, {d: r[d] for d in spec.needs}, ctx)
+            if not isinstance(out, (BaseModel, dict)):
+                raise TypeError(
+                    f"{spec.agent}.run returned {type(out).__name__}; return a pydantic "
+                    "model or a dict"
+                )
+            return out, {f"{spec.name}.json": to_json_bytes(out)}
+        if spec.agent == "research":
+            avoid = tuple(await self.sh.memory.covered_facts(self.eid))
+            doc = await agent.research.remote(ep, ctx, avoid)
+            return doc, {"research.json": to_json_bytes(doc)}
+        if spec.agent == "script":
+            feedback = await self._feedback(draft)
+            script = await agent.write.remote(ep, r["research"], ctx, feedback)
+            md = script_markdown(script, r["research"]).encode()
+            return script, {"script.json": to_json_bytes(script), "script.md": md}
+        if spec.agent == "audio":
+            synthesis = await agent.synthesize.remote(r["script"], ep.show, ctx)
+            asset = synthesis.asset
+            return asset, {"audio.json": to_json_bytes(asset), "audio.wav": synthesis.wav}
+        if spec.agent == "review":
+            per_word = 60 / WORDS_PER_MINUTE * await self._pace()
+            report = await agent.review.remote(ep, r["research"], r["script"], per_word, ctx)
+            return report, {"review.json": to_json_bytes(report)}
+        if spec.agent == "quality":
+            wav = await asyncio.to_thread(self.sh.rundir.read_artifact, self.eid, "audio.wav")
+            text = "review" not in self.wf  # without a script gate, the audio gate reads too
+            report = await agent.evaluate.remote(ep, r["research"], r["script"], wav, ctx, text)
+            return report, {"quality.json": to_json_bytes(report)}
+        if spec.agent == "summary":
+            notes = await agent.notes.remote(ep, r["research"], r["script"], r["audio"], ctx)
+            md = notes_markdown(notes).encode()
+            return notes, {"summary.json": to_json_bytes(notes), "summary.md": md}
+        posts = await agent.posts.remote(ep, r["research"], r["script"], ctx)
+        return posts, {"social.json": to_json_bytes(posts)}
+
+
+def overlaps(episodes: tuple[EpisodeSpec, ...]) -> dict[str, list[str]]:
+    """For each episode, the earlier episodes of the batch that share a source with it."""
+    found: dict[str, list[str]] = {}
+    for i, ep in enumerate(episodes):
+        mine = set(ep.sources)
+        found[ep.episode_id] = [e.episode_id for e in episodes[:i] if mine & set(e.sources)]
+    return found

@@ -1,0 +1,162 @@
+"""The agent pool: one Ray actor per stage of the workflow, kept alive for the batch.
+
+The pool spawns each stage's agent, recreates an agent that died for good (once per
+death, however many calls saw it die, up to ``max_actor_recreations``), and waits,
+bounded, for an agent Ray is restarting. ``should_retry`` is the whole retry policy of
+a stage: a stage is tried again only when its agent crashed. Provider errors were
+already retried, once, in ``providers.retry``; retrying them here too would multiply
+the attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from typing import Any
+
+import ray
+from ray.exceptions import ActorDiedError, ActorUnavailableError
+
+from podcast_factory.actors.audio import AudioSynthesizer
+from podcast_factory.actors.governor import GovernorClient
+from podcast_factory.actors.quality import QualityEvaluator
+from podcast_factory.actors.research import ResearchAgent
+from podcast_factory.actors.script import ScriptWriter
+from podcast_factory.actors.social import SocialAgent
+from podcast_factory.actors.summary import SummaryAgent
+from podcast_factory.config import Credentials, RunSettings
+from podcast_factory.errors import BudgetExceeded
+from podcast_factory.metering import ActorLedger
+from podcast_factory.workflow import Workflow, user_agent_takes_agent_args
+
+log = logging.getLogger(__name__)
+
+AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
+    # I/O-bound agents are async actors with bounded concurrency; offline speech is
+    # CPU-bound and gets num_cpus=1 in spawn.
+    "research": (ResearchAgent, {"max_concurrency": 32}),
+    "script": (ScriptWriter, {"max_concurrency": 32}),
+    "review": (QualityEvaluator, {"max_concurrency": 8}),
+    "audio": (AudioSynthesizer, {"max_concurrency": 16}),
+    "quality": (QualityEvaluator, {"max_concurrency": 8}),
+    "summary": (SummaryAgent, {"max_concurrency": 32}),
+    "social": (SocialAgent, {"max_concurrency": 32}),
+}
+USER_AGENT_OPTIONS: dict[str, Any] = {"max_concurrency": 16}
+STATS_WAIT_S = 5.0
+"""How long the end of a batch waits for an agent's statistics (best effort)."""
+
+
+class AgentPool:
+    """The agents of one batch, by stage name. ``generation`` counts an agent's
+    recreations: a call remembers the generation it was sent to, so a death seen by
+    many calls replaces the agent once."""
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        settings: RunSettings,
+        creds: Credentials,
+        ledger_name: str,
+        governor_name: str,
+    ) -> None:
+        self.workflow = workflow
+        self.settings = settings
+        self.creds = creds
+        self.ledger_name = ledger_name
+        self.governor_name = governor_name
+        names = [s.name for s in workflow.stages]
+        self.agents = {name: self._spawn(name) for name in names}
+        self.recreated = dict.fromkeys(names, 0)
+        self.generation = dict.fromkeys(names, 0)
+
+    def __getitem__(self, name: str) -> Any:
+        """The current agent of a stage."""
+        return self.agents[name]
+
+    def _spawn(self, name: str) -> Any:
+        spec = self.workflow.stage(name)
+        args: tuple[Any, ...] = (
+            self.settings,
+            ActorLedger(self.ledger_name),
+            self.creds,
+            GovernorClient(self.governor_name, self.settings.provider_limits),
+        )
+        if spec.agent_class is not None:  # a user's agent, by import path or class
+            cls = spec.agent_class
+            options = dict(USER_AGENT_OPTIONS)
+            if not user_agent_takes_agent_args(cls):
+                args = ()
+        else:
+            cls, options = AGENTS[spec.agent]
+            if spec.agent == "audio" and self.settings.tts == "espeak":
+                options = {**options, "num_cpus": 1}  # offline speech is CPU-bound
+        return (
+            ray.remote(cls)
+            .options(
+                max_restarts=self.settings.max_actor_restarts,
+                scheduling_strategy="SPREAD",  # on a cluster, agents use every node
+                **options,
+            )
+            .remote(*args)
+        )
+
+    async def stats(self) -> list[Any]:
+        """Counters of the built-in agents (user agents need not keep any), best effort:
+        an agent that is restarting, dead or slower than ``STATS_WAIT_S`` is left out."""
+        built_in = [
+            (n, a) for n, a in self.agents.items() if self.workflow.stage(n).agent_class is None
+        ]
+        got = await asyncio.gather(*(_stats_of(n, a) for n, a in built_in))
+        return [g for g in got if g is not None]
+
+    async def should_retry(self, stage: str, exc: Exception, tries: int, gen: int) -> bool:
+        """Whether a stage whose call raised ``exc`` (sent to generation ``gen`` of its
+        agent, on try ``tries``) goes again: only when its agent crashed, after waiting
+        for Ray to restart it or recreating it if it is dead for good. Each crash costs
+        the stage one try."""
+        if isinstance(exc, BudgetExceeded) or tries >= self.settings.max_attempts:
+            return False
+        if isinstance(exc, ActorDiedError):
+            return self._recreate(stage, gen)
+        if isinstance(exc, ActorUnavailableError):
+            return await self._await_ready(stage)
+        return False
+
+    def _recreate(self, name: str, gen: int) -> bool:
+        """Replace a dead agent, once per death however many calls saw it die."""
+        if self.generation[name] != gen:
+            return True  # another episode already replaced it
+        if self.recreated[name] >= self.settings.max_actor_recreations:
+            return False
+        self.recreated[name] += 1
+        self.generation[name] += 1
+        self.agents[name] = self._spawn(name)
+        return True
+
+    async def _await_ready(self, name: str) -> bool:
+        """Wait (bounded) until a restarting agent answers again. Calls made while Ray
+        restarts an actor fail at once, so retrying without waiting burns the tries."""
+        deadline = time.monotonic() + self.settings.actor_ready_timeout_s
+        pause = self.settings.backoff_base_s / 2
+        while time.monotonic() < deadline:
+            gen = self.generation[name]
+            try:
+                await self.agents[name].__ray_ready__.remote()
+                return True
+            except ActorUnavailableError:
+                await asyncio.sleep(pause * (0.5 + random.random()))
+                pause = min(self.settings.backoff_max_s, pause * 2)
+            except ActorDiedError:
+                return self._recreate(name, gen)
+        return False
+
+
+async def _stats_of(name: str, agent: Any) -> Any:
+    try:
+        return await asyncio.wait_for(agent.stats.remote(), STATS_WAIT_S)
+    except Exception as exc:  # statistics never fail a batch
+        log.warning("agent %s gave no statistics: %s", name, type(exc).__name__)
+        return None
