@@ -23,12 +23,12 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from podcast_factory.actors.governor import default_limits
 from podcast_factory.actors.ledger import check_ledger
-from podcast_factory.actors.memory import default_memory_dir
 from podcast_factory.batchfile import load_batch_file, single_episode
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
 from podcast_factory.inputs import missing_inputs
 from podcast_factory.interrupt import GRACE_S, BatchInterrupted, StopSignals
+from podcast_factory.memory_file import default_memory_dir
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
 from podcast_factory.providers.elevenlabs_account import subscription_concurrency
 from podcast_factory.providers.lifecycle import (

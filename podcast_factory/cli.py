@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from podcast_factory.actors.memory import default_memory_dir
 from podcast_factory.cli_args import BAD_INPUT as BAD_INPUT
 from podcast_factory.cli_args import OK as OK
 from podcast_factory.cli_args import SOME_FAILED as SOME_FAILED
@@ -24,6 +23,7 @@ from podcast_factory.cli_jobs import follow, submit
 from podcast_factory.cli_run import price, produce, report
 from podcast_factory.errors import RunError, UserInputError
 from podcast_factory.interrupt import BatchInterrupted
+from podcast_factory.memory_file import default_memory_dir
 from podcast_factory.memory_view import show_memory
 from podcast_factory.workflow import PRESETS
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from podcast_factory.actors.governor import ProviderState
 from podcast_factory.actors.ledger import Spend
-from podcast_factory.actors.memory import Lesson
+from podcast_factory.memory_file import Lesson
 
 log = logging.getLogger(__name__)
 

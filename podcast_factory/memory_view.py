@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from podcast_factory.actors.memory import MemorySnapshot, known_shows, load_snapshot, memory_path
+from podcast_factory.memory_file import MemorySnapshot, known_shows, load_snapshot, memory_path
 
 SHOWN = 0
 NO_MEMORY = 2

@@ -1,0 +1,116 @@
+"""The series memory's file format: one JSON file per show, and where it lives.
+
+A contract, beside the run directory's layout: the memory actor writes it, the CLI's
+``memory`` verb reads it, and neither needs the other to know its shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+MEMORY_ENV = "PODCAST_FACTORY_MEMORY"
+DEFAULT_MEMORY_DIR = "~/.podcast-factory/memory"
+VERDICTS_KEPT = 1000
+"""Ids of the last verdicts remembered, kept in the file so that a retried call is known."""
+
+
+class _Stored(BaseModel):
+    # Frozen like every handoff; unknown fields are ignored so that a file written by a
+    # newer version still loads instead of being moved aside as corrupt.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Lesson(_Stored):
+    """One quality check that has failed in this series, and what to do about it."""
+
+    check: str
+    advice: str
+    """The suggestion that came with its most recent failure ("" if none came)."""
+    value: float
+    """The check's value at its most recent failure."""
+    count: int = 1
+    """Times it failed, retries of one episode included."""
+    episodes: tuple[str, ...]
+    """Episodes it failed in, each once, first failure first."""
+
+
+class EpisodeMemory(_Stored):
+    """An episode that passed quality: what it was about and which facts it said."""
+
+    episode_id: str
+    topic: str
+    title: str
+    status: str
+    produced_at: float
+    duration_s: float | None
+    facts: tuple[str, ...]
+
+
+class MemorySnapshot(_Stored):
+    """The whole memory of one show; also the layout of its JSON file."""
+
+    show: str
+    episodes: tuple[EpisodeMemory, ...]
+    lessons: tuple[Lesson, ...]
+    claims: dict[str, tuple[str, ...]]
+    """Facts chosen by the research of episodes still in flight, by episode id."""
+    updated_at: float
+    verdicts: tuple[str, ...] = ()
+    """Ids of the last ``VERDICTS_KEPT`` verdicts applied, oldest first (see
+    ``SeriesMemory.record_quality``)."""
+
+    @property
+    def covered(self) -> tuple[str, ...]:
+        """Every fact said by a recorded episode, each once, oldest episode first."""
+        return tuple(dict.fromkeys(f for e in self.episodes for f in e.facts))
+
+
+def _slug(show: str) -> str:
+    """File name stem of a show: its words, lowercase, ASCII, joined by '-'.
+
+    Accents are folded ("Café" -> "cafe"). A name with no ASCII word at all gets a hash,
+    so that two such shows never share a file."""
+    folded = unicodedata.normalize("NFKD", show).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", folded.lower())
+    slug = "-".join(words)[:64].strip("-")
+    return slug or "show-" + hashlib.sha256(show.encode()).hexdigest()[:12]
+
+
+def memory_path(memory_dir: str, show: str) -> Path:
+    return Path(memory_dir) / f"{_slug(show)}.json"
+
+
+def default_memory_dir(env: Mapping[str, str]) -> str:
+    """``$PODCAST_FACTORY_MEMORY``, else ``~/.podcast-factory/memory``: per user, not per
+    run directory, because a series outlives any one batch."""
+    return os.path.expanduser(env.get(MEMORY_ENV) or DEFAULT_MEMORY_DIR)
+
+
+def load_snapshot(memory_dir: str, show: str) -> MemorySnapshot | None:
+    """The stored memory of a show, or None if it has none. Read-only (for the CLI):
+    a file that does not parse raises ValueError and is left where it is."""
+    path = memory_path(memory_dir, show)
+    if not path.is_file():
+        return None
+    return MemorySnapshot.model_validate_json(path.read_bytes())
+
+
+def known_shows(memory_dir: str) -> list[str]:
+    """Names of the shows that have a readable memory file in ``memory_dir``, sorted."""
+    root = Path(memory_dir)
+    if not root.is_dir():
+        return []
+    names = []
+    for path in sorted(root.glob("*.json")):
+        try:
+            names.append(MemorySnapshot.model_validate_json(path.read_bytes()).show)
+        except (OSError, ValueError):
+            continue
+    return sorted(names)
