@@ -60,13 +60,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.inputs",
             "podcast_factory.estimate",
             "podcast_factory.render",
-            "podcast_factory.batchfile",
         ),
     ),
     (
         "application",
         (
             "podcast_factory.api",
+            "podcast_factory.batchfile",
             "podcast_factory.cli",
             "podcast_factory.cli_args",
             "podcast_factory.cli_run",
