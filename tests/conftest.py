@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from podcast_factory.testing import ProviderSimulator
+
 for _key in [k for k in os.environ if k.endswith(("_API_KEY", "_AUTH_TOKEN"))]:
     del os.environ[_key]
 os.environ.pop("RAY_ADDRESS", None)
@@ -39,6 +41,14 @@ def ray_session() -> Iterator[None]:
     )
     yield
     ray.shutdown()
+
+
+@pytest.fixture
+def provider_simulator() -> Iterator[ProviderSimulator]:
+    """The provider simulator (``podcast_factory.testing``) on a free loopback port,
+    accepting any key and any voice; stopped when the test ends."""
+    with ProviderSimulator(voices={}) as sim:
+        yield sim
 
 
 @pytest.fixture(autouse=True)

@@ -477,3 +477,15 @@ def test_bad_requests_get_provider_errors(sim, claude):
     with pytest.raises(anthropic.BadRequestError):
         claude.messages.create(model=HAIKU, max_tokens=0, messages=USER)
     assert sim.bills == []
+
+
+def test_the_fixture_serves_both_apis(provider_simulator: provider_sim.ProviderSimulator) -> None:
+    """The suite's fixture is a running simulator: both SDKs' model lists answer."""
+    import anthropic
+    from elevenlabs.client import ElevenLabs
+
+    claude = anthropic.Anthropic(api_key="any", base_url=provider_simulator.url, max_retries=0)
+    assert "claude-haiku-5-5" in {m.id for m in claude.models.list()}
+    speech = ElevenLabs(api_key="any", base_url=provider_simulator.url)
+    assert "eleven_v3" in {m.model_id for m in speech.models.list()}
+    assert provider_simulator.bills == []
