@@ -16,6 +16,7 @@ import ray
 
 from podcast_factory.api import load_batch_file, run_batch
 from podcast_factory.config import Credentials, RunSettings
+from podcast_factory.errors import UserInputError
 from podcast_factory.estimate import estimate_batch
 from podcast_factory.models import BatchResult, BatchSpec
 from podcast_factory.providers.wav import analyze_pcm, decode_wav
@@ -250,8 +251,12 @@ def test_secret_scan_finds_no_key_in_the_run_or_the_logs(batch: BatchSpec, tmp_p
         )
         assert run_batch(spec, out, SETTINGS, creds=creds).ok
         bad = Credentials.model_validate({**creds.model_dump(), "anthropic_api_key": eleven_key})
-        failed = run_batch(spec, tmp_path / "failed", SETTINGS, creds=bad)
-    assert failed.episodes[0].status == "failed"  # a refused key, written into a manifest
+        with pytest.raises(UserInputError) as refused:  # the models check refuses it first
+            run_batch(spec, tmp_path / "refused", SETTINGS, creds=bad)
+        # past the check, a refused key fails the episode and is written into a manifest
+        failed = run_batch(spec, tmp_path / "failed", SETTINGS, creds=bad, confirm=False)
+    assert refused.value.field == "ANTHROPIC_API_KEY" and eleven_key not in str(refused.value)
+    assert failed.episodes[0].status == "failed"
     assert anthropic_key not in repr(creds) and anthropic_key not in str(creds.model_dump())
     from ray._private.worker import global_worker
 
