@@ -40,6 +40,7 @@ from podcast_factory.providers.lifecycle import (
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.rundir import check_run_root
 from podcast_factory.runlock import RunLock, check_not_locked
+from podcast_factory.supervisor import Supervisor
 from podcast_factory.workflow import StageSpec, Workflow, workflow_from_python
 
 log = logging.getLogger(__name__)
@@ -180,8 +181,6 @@ def start_batch(
     creds: Credentials | None = None,
 ) -> Any:
     """Create the supervisor actor for a batch; returns its handle (Ray must be running)."""
-    from podcast_factory.supervisor import Supervisor  # imported late: it pulls in every agent
-
     settings = prepare(batch, out_dir, settings)
     path = check_out_dir(out_dir)
     # The supervisor writes the run directory: keep it on this (the driver's) node, so

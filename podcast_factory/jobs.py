@@ -40,8 +40,7 @@ from podcast_factory.errors import ClusterError, UserInputError
 from podcast_factory.models import BatchResult
 
 RESULT_PREFIX = "podcast-factory-result: "
-CODE = ("podcast_factory",)
-"""The project's code, staged into every job's working directory."""
+"""Marks the one log line that carries the batch's result, for ``fetch_result``."""
 ENV_FORWARDED = (
     "ANTHROPIC_BASE_URL",
     "ELEVENLABS_BASE_URL",
@@ -98,16 +97,25 @@ def client(address: str, env: Mapping[str, str]) -> Any:
         raise ClusterError(address, f"cannot connect: {_clean(exc, token)}") from None
 
 
+def stage_package(project: Path, into: Path) -> Path:
+    """Copy the installable package (links followed) into ``into``; return its folder.
+
+    It travels as the job's ``py_modules``, not inside its ``working_dir``: Ray may
+    remove the entrypoint's working directory once the driver connects, and a module
+    imported after that (or a data file such as the price table read after it) must
+    still be there."""
+    target = into / "podcast_factory"
+    shutil.copytree(
+        project / "podcast_factory", target, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return target
+
+
 def stage_job(batch_file: Path, project: Path, into: Path) -> str:
-    """Copy the code, the batch file and its local sources into ``into``; return the
-    batch file's name there. Sources are renamed ``sources/<n>-<name>`` so two files of
-    the same name from different folders cannot collide."""
-    for name in CODE:
-        src = project / name
-        if src.is_dir():
-            shutil.copytree(src, into / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, into / name)
+    """Copy the batch file and its local sources into ``into`` (the job's working
+    directory); return the batch file's name there. Sources are renamed
+    ``sources/<n>-<name>`` so two files of the same name from different folders cannot
+    collide."""
     data = yaml.safe_load(batch_file.read_text(encoding="utf-8"))
     base = batch_file.parent.resolve()
     copied: dict[Path, str] = {}
@@ -174,7 +182,11 @@ def submit_batch(
     if forward_keys:
         env_vars |= {k: env[k] for k in KEYS if env.get(k)}
     with tempfile.TemporaryDirectory(prefix="podcast-factory-job-") as tmp:
-        name = stage_job(file, project, Path(tmp))
+        work, code = Path(tmp, "work"), Path(tmp, "code")
+        work.mkdir()
+        code.mkdir()
+        name = stage_job(file, project, work)
+        package = stage_package(project, code)
         entrypoint = " ".join(
             shlex.quote(part)
             for part in (
@@ -195,7 +207,11 @@ def submit_batch(
             job_id: str = jobs.submit_job(
                 entrypoint=entrypoint,
                 submission_id=submission,
-                runtime_env={"working_dir": tmp, "env_vars": env_vars},
+                runtime_env={
+                    "working_dir": str(work),
+                    "py_modules": [str(package)],
+                    "env_vars": env_vars,
+                },
                 metadata={"tool": "podcast-factory", "batch": file.name},
             )
         except Exception as exc:

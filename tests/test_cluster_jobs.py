@@ -208,7 +208,7 @@ def test_a_job_submitted_from_python_is_fetched_by_id_from_another_process(
     result = json.loads(fetched.stdout)["result"]
     assert {e["episode_id"] for e in result["episodes"]} == {"tides", "honeybee-climate"}
     for e in result["episodes"]:
-        assert set(e["stages"]) == {"research", "script"}
+        assert set(e["stages"]) == {"research", "script", "review"}
         assert (out / e["episode_id"] / "script.md").is_file()
     again = fetch_result(cluster.address, job_id, env)  # the same result, from Python
     assert again.status == "SUCCEEDED" and again.result is not None
