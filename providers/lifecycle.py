@@ -180,7 +180,7 @@ def _confirm_claude(
                     "ANTHROPIC_API_KEY",
                     f"was refused by Anthropic's models endpoint (HTTP {exc.status_code})",
                 ) from None
-            except anthropic.APIError as exc:
+            except Exception as exc:  # unreachable, throttled, malformed: not a verdict
                 return [f"could not confirm the Claude models ({type(exc).__name__}); going on"]
     return []
 
@@ -203,7 +203,7 @@ def _confirm_elevenlabs(
                 f"was refused by ElevenLabs' models endpoint (HTTP {exc.status_code})",
             ) from None
         return [f"could not confirm the ElevenLabs models (HTTP {exc.status_code}); going on"]
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # unreachable or a malformed reply: not a verdict
         return [f"could not confirm the ElevenLabs models ({type(exc).__name__}); going on"]
     for field, model in models:
         if model not in known:

@@ -135,13 +135,19 @@ def test_twenty_percent_injected_faults_the_batch_still_completes(
 
 
 def test_a_wrong_key_fails_fast_with_a_clear_message(batch: BatchSpec, tmp_path: Path) -> None:
-    """A 401 is not retried: each episode fails at once, saying which key to check."""
+    """A wrong key is refused by the free models check before anything is paid for; past
+    that check, a 401 is not retried: each episode fails at once, saying which key to
+    check."""
     out = tmp_path / "out"
     wrong = "sk-ant-test-WRONGKEY-999999999999"
     started = time.monotonic()
     with provider_sim.ProviderSimulator(api_key=KEY, voices={}) as sim:
-        result = run_batch(batch, out, SETTINGS, creds=_creds(sim, wrong))
+        with pytest.raises(UserInputError) as refused:
+            run_batch(batch, tmp_path / "refused", SETTINGS, creds=_creds(sim, wrong))
+        assert sim.requests.get("/v1/messages", 0) == 0 and not (tmp_path / "refused").exists()
+        result = run_batch(batch, out, SETTINGS, creds=_creds(sim, wrong), confirm=False)
         calls = sim.requests.get("/v1/messages", 0)
+    assert refused.value.field == "ANTHROPIC_API_KEY" and wrong not in str(refused.value)
     assert time.monotonic() - started < 30
     assert [e.status for e in result.episodes] == ["failed"] * len(batch.episodes)
     assert calls == len(batch.episodes)  # one request each, no retries
