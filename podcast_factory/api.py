@@ -129,17 +129,20 @@ def preflight(
     settings: RunSettings,
     creds: Credentials,
     *,
-    size_speech: bool = True,
+    size_speech: bool | None = None,
     names: Mapping[str, str] = API_NAMES,
 ) -> tuple[RunSettings, list[str]]:
     """Free calls before any paid one, once per run: every configured model confirmed
-    (``confirm_configured_models``), and with an ElevenLabs key and ``size_speech``,
-    ElevenLabs' concurrency set from the account's plan when it is still the default.
+    (``confirm_configured_models``), and with an ElevenLabs key and ``size_speech`` (by
+    default: unless the caller set ``provider_limits``), ElevenLabs' concurrency set
+    from the account's plan when it is still the default.
     Returns the settings to run with and notices for the user; errors name a model's
     field as ``names`` says (``RunSettings`` fields by default, flags for the CLI)."""
     notices = confirm_configured_models(settings, creds, names)
     key = creds.elevenlabs_api_key
     limits = settings.provider_limits
+    if size_speech is None:  # the caller's own limits stand; the defaults follow the plan
+        size_speech = "provider_limits" not in settings.model_fields_set
     default = default_limits()["elevenlabs"]
     if size_speech and settings.tts == "elevenlabs" and key and limits["elevenlabs"] == default:
         plan = subscription_concurrency(key.get_secret_value(), creds.elevenlabs_base_url)
