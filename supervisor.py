@@ -38,7 +38,7 @@ from podcast_factory.actors.memory import SeriesMemory
 from podcast_factory.book import LEDGER_WAIT_S, EpisodeBook, Stopped
 from podcast_factory.clients import GovernorReader, LedgerReader, MemoryClient
 from podcast_factory.config import Credentials, RunSettings
-from podcast_factory.episode import GATES, EpisodeRun, Shared, overlaps
+from podcast_factory.episode import EpisodeRun, Shared, overlaps
 from podcast_factory.errors import BudgetExceeded, StageFailed
 from podcast_factory.estimate import estimate_batch
 from podcast_factory.models import (
@@ -51,6 +51,7 @@ from podcast_factory.models import (
 )
 from podcast_factory.pool import AgentPool
 from podcast_factory.rundir import RunDir, to_json_bytes
+from podcast_factory.stages import GATES
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from podcast_factory.providers.elevenlabs_dialogue import DialogueEngine, dialog
 from podcast_factory.providers.factory import speech_engine
 from podcast_factory.providers.speech import SpeechEngine
 from podcast_factory.providers.wav import encode_wav, pcm_silence
+from podcast_factory.stage_call import StageCall, StageResult
 
 
 class AudioSynthesizer(Agent):
@@ -40,6 +41,11 @@ class AudioSynthesizer(Agent):
     async def synthesize(self, script: Script, show: Show, ctx: StageContext) -> Synthesis:
         """The episode's audio: turns in order, a short pause between them."""
         return await self.served(self._synthesize(script, show, ctx))
+
+    async def run_stage(self, call: StageCall) -> StageResult:
+        """The audio stage: the asset's description and ``audio.wav``."""
+        synthesis = await self.synthesize(call.input("script", Script), call.episode.show, call.ctx)
+        return StageResult(output=synthesis.asset, files={"audio.wav": synthesis.wav})
 
     async def _synthesize(self, script: Script, show: Show, ctx: StageContext) -> Synthesis:
         if isinstance(self.engine, DialogueEngine):

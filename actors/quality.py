@@ -22,6 +22,7 @@ from podcast_factory.providers.claude_writer import RubricOut
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.text import split_sentences, tokenize
 from podcast_factory.providers.wav import AudioStats, analyze_pcm, decode_wav
+from podcast_factory.stage_call import StageCall, StageResult
 
 MARKUP = re.compile(r"https?://|www\.|[*_#`<>\[\]{}|~^\\]|&[a-z]+;")
 COVERED = 0.8
@@ -241,6 +242,19 @@ class QualityEvaluator(Agent):
         """The script gate: read the script (and, with Claude, judge it) before any
         speech is bought. ``seconds_per_word``: the show's measured pace."""
         return await self.served(self._review(spec, doc, script, seconds_per_word, ctx))
+
+    async def run_stage(self, call: StageCall) -> StageResult:
+        """Either gate: ``review`` reads the script at the show's pace, ``quality``
+        listens to the WAV (and reads the script too when ``judge_text``)."""
+        doc, script = call.input("research", ResearchDoc), call.input("script", Script)
+        ex = call.extras
+        if call.ctx.stage == "review" and ex.seconds_per_word is not None:
+            report = await self.review(call.episode, doc, script, ex.seconds_per_word, call.ctx)
+        elif call.ctx.stage == "quality" and ex.wav:
+            report = await self.evaluate(call.episode, doc, script, ex.wav, call.ctx, ex.judge_text)
+        else:
+            raise ValueError(f"the quality agent has no stage {call.ctx.stage!r} (or no extras)")
+        return StageResult(output=report, files={})
 
     async def _review(
         self,

@@ -23,6 +23,7 @@ from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.sources import SourceFetcher, SourceText, is_url, read_local
 from podcast_factory.providers.text import rank_sentences, split_sentences
 from podcast_factory.redact import redact_text, redact_url
+from podcast_factory.stage_call import StageCall, StageResult
 
 
 class ResearchAgent(Agent):
@@ -71,6 +72,11 @@ class ResearchAgent(Agent):
         """The key facts of the episode's sources, most relevant to its topic, leaving
         out the facts in ``avoid`` (covered by other episodes of the series)."""
         return await self.served(self._research(spec, ctx, avoid))
+
+    async def run_stage(self, call: StageCall) -> StageResult:
+        """The research stage (``podcast_factory.stages``)."""
+        doc = await self.research(call.episode, call.ctx, call.extras.covered_facts)
+        return StageResult(output=doc, files={})
 
     async def _research(
         self, spec: EpisodeSpec, ctx: StageContext, avoid: tuple[str, ...]

@@ -7,6 +7,8 @@ from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.offline_writer import OfflineWriter
+from podcast_factory.render import script_markdown
+from podcast_factory.stage_call import StageCall, StageResult
 
 
 class ScriptWriter(Agent):
@@ -27,6 +29,14 @@ class ScriptWriter(Agent):
         """A script whose factual lines keep their fact references. With feedback that
         carries a draft and its verdict, a revision of that draft."""
         return await self.served(self._write(spec, doc, ctx, feedback or Feedback()))
+
+    async def run_stage(self, call: StageCall) -> StageResult:
+        """The script stage: the script, and ``script.md`` to read it by."""
+        doc = call.input("research", ResearchDoc)
+        script = await self.write(call.episode, doc, call.ctx, call.extras.feedback)
+        return StageResult(
+            output=script, files={"script.md": script_markdown(script, doc).encode()}
+        )
 
     async def _write(
         self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext, feedback: Feedback

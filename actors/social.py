@@ -18,6 +18,7 @@ from podcast_factory.models import (
 )
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.offline_notes import fit, hashtags, social_posts
+from podcast_factory.stage_call import StageCall, StageResult
 
 
 class SocialAgent(Agent):
@@ -32,6 +33,11 @@ class SocialAgent(Agent):
     ) -> SocialPosts:
         """Posts announcing a finished episode."""
         return await self.served(self._posts(spec, doc, script, ctx))
+
+    async def run_stage(self, call: StageCall) -> StageResult:
+        """The social stage: one post per platform."""
+        doc, script = call.input("research", ResearchDoc), call.input("script", Script)
+        return StageResult(output=await self.posts(call.episode, doc, script, call.ctx), files={})
 
     async def _posts(
         self, spec: EpisodeSpec, doc: ResearchDoc, script: Script, ctx: StageContext

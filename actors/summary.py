@@ -11,7 +11,8 @@ from podcast_factory.actors.base import Agent
 from podcast_factory.metering import StageContext
 from podcast_factory.models import AudioAsset, Chapter, EpisodeSpec, ResearchDoc, Script, ShowNotes
 from podcast_factory.providers.factory import claude_writer
-from podcast_factory.providers.offline_notes import SUMMARY_CHARS, fit, show_notes
+from podcast_factory.providers.offline_notes import SUMMARY_CHARS, fit, notes_markdown, show_notes
+from podcast_factory.stage_call import StageCall, StageResult
 
 
 class SummaryAgent(Agent):
@@ -31,6 +32,13 @@ class SummaryAgent(Agent):
     ) -> ShowNotes:
         """Show notes for a finished episode."""
         return await self.served(self._notes(spec, doc, script, audio, ctx))
+
+    async def run_stage(self, call: StageCall) -> StageResult:
+        """The summary stage: the notes, and ``summary.md`` to publish."""
+        doc, script = call.input("research", ResearchDoc), call.input("script", Script)
+        audio = call.input("audio", AudioAsset)
+        notes = await self.notes(call.episode, doc, script, audio, call.ctx)
+        return StageResult(output=notes, files={"summary.md": notes_markdown(notes).encode()})
 
     async def _notes(
         self,

@@ -89,14 +89,14 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     path = Path(out_dir).expanduser().resolve()
     check_run_root(path)
     if path.exists() and not path.is_dir():
-        raise UserInputError("--out", f"{path} exists and is not a directory")
+        raise UserInputError("out_dir", f"{path} exists and is not a directory")
     probe = path
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir():
-        raise UserInputError("--out", f"cannot create {path}: {probe} is a file")
+        raise UserInputError("out_dir", f"cannot create {path}: {probe} is a file")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise UserInputError("--out", f"cannot write to {probe}")
+        raise UserInputError("out_dir", f"cannot write to {probe}")
     check_not_locked(path)
     return path
 
@@ -116,7 +116,7 @@ def prepare(
         raise UserInputError(
             "workflow.inputs_from",
             f"{missing[0]}{more}: the {batch.workflow.preset or 'workflow'} workflow starts "
-            "from a previous run; point inputs_from (--from) at it",
+            "from a previous run; point inputs_from at that run's directory",
         )
     for notice in check_models(settings, PriceTable.load()):
         log.warning("%s", notice)
@@ -154,7 +154,7 @@ def preflight(
             )
             notices.append(
                 f"ElevenLabs {tier} plan: up to {most} speech requests at once "
-                "(settings.provider_limits or --max-concurrent elevenlabs=N set another)"
+                "(set provider_limits for another limit)"
             )
     return settings, notices
 

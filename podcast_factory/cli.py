@@ -27,6 +27,20 @@ from podcast_factory.memory_file import default_memory_dir
 from podcast_factory.memory_view import show_memory
 from podcast_factory.workflow import PRESETS
 
+API_FIELDS_AS_FLAGS: dict[str, str] = {"out_dir": "--out", "address": "--address"}
+"""The API's field names (``run_batch(out_dir=...)``) that a command line gives as
+flags; the library's errors name the field, the command line names its flag."""
+RUN_FIELDS_AS_FLAGS: dict[str, str] = {"workflow.inputs_from": "--from"}
+"""Fields that ``run`` fills from flags (``batch`` reads them from its file, whose
+field names its errors keep)."""
+
+
+def in_flags(exc: UserInputError, verb: str) -> str:
+    """The error as a command-line user reads it: a field of the API named by its flag."""
+    flags = {**API_FIELDS_AS_FLAGS, **(RUN_FIELDS_AS_FLAGS if verb == "run" else {})}
+    flag = flags.get(exc.field)
+    return str(exc) if flag is None else f"{flag}: {exc.problem}"
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with our message format on usage errors (its default is 2)."""
@@ -275,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return price(args, err)
         return produce(args, err)
     except UserInputError as exc:
-        err.print(f"error: {exc}", style="red", highlight=False, markup=False)
+        err.print(f"error: {in_flags(exc, args.verb)}", style="red", highlight=False, markup=False)
         return BAD_INPUT
     except BatchInterrupted as exc:  # SIGINT / SIGTERM: stopped cleanly, resumable
         err.print(f"{exc}", style="yellow", highlight=False, markup=False, soft_wrap=True)

@@ -27,7 +27,7 @@ from podcast_factory.book import EpisodeBook
 from podcast_factory.clients import LedgerReader, MemoryClient
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
 from podcast_factory.errors import BudgetExceeded, StageFailed
-from podcast_factory.inputs import OUTPUTS, import_inputs
+from podcast_factory.inputs import import_inputs
 from podcast_factory.metering import StageContext
 from podcast_factory.models import (
     AudioAsset,
@@ -40,14 +40,12 @@ from podcast_factory.models import (
     StageRecord,
 )
 from podcast_factory.pool import AgentPool
-from podcast_factory.providers.offline_notes import notes_markdown
-from podcast_factory.render import script_markdown
 from podcast_factory.reuse import fingerprint
 from podcast_factory.rundir import RunDir, to_json_bytes
+from podcast_factory.stage_call import StageCall, StageExtras
+from podcast_factory.stages import GATES, STAGES, Extra
 from podcast_factory.workflow import StageSpec, Workflow
 
-GATES = ("review", "quality")
-"""The script gate (before speech is bought) and the audio gate, in the order they judge."""
 SKIPPED = object()
 """A stage's result when its condition did not hold or an input it needs was skipped."""
 
@@ -325,8 +323,9 @@ class EpisodeRun:
         return Feedback(lessons=advice, length_scale=scale, draft=previous, report=report)
 
     def _load(self, spec: StageSpec) -> Any:
-        model = OUTPUTS.get(spec.name) if spec.agent_class is None else None
-        if spec.agent_class is not None:
+        if spec.agent_class is None:
+            model: Any = STAGES[spec.name].output_model
+        else:
             model = getattr(spec.agent_class, "output", None)
         raw = self.sh.rundir.read_artifact(self.eid, f"{spec.name}.json")
         if isinstance(model, type) and issubclass(model, BaseModel):
@@ -347,34 +346,31 @@ class EpisodeRun:
                     "model or a dict"
                 )
             return out, {f"{spec.name}.json": to_json_bytes(out)}
-        if spec.agent == "research":
-            avoid = tuple(await self.sh.memory.covered_facts(self.eid))
-            doc = await agent.research.remote(ep, ctx, avoid)
-            return doc, {"research.json": to_json_bytes(doc)}
-        if spec.agent == "script":
-            feedback = await self._feedback(draft)
-            script = await agent.write.remote(ep, r["research"], ctx, feedback)
-            md = script_markdown(script, r["research"]).encode()
-            return script, {"script.json": to_json_bytes(script), "script.md": md}
-        if spec.agent == "audio":
-            synthesis = await agent.synthesize.remote(r["script"], ep.show, ctx)
-            asset = synthesis.asset
-            return asset, {"audio.json": to_json_bytes(asset), "audio.wav": synthesis.wav}
-        if spec.agent == "review":
-            per_word = 60 / WORDS_PER_MINUTE * await self._pace()
-            report = await agent.review.remote(ep, r["research"], r["script"], per_word, ctx)
-            return report, {"review.json": to_json_bytes(report)}
-        if spec.agent == "quality":
-            wav = await asyncio.to_thread(self.sh.rundir.read_artifact, self.eid, "audio.wav")
-            text = "review" not in self.wf  # without a script gate, the audio gate reads too
-            report = await agent.evaluate.remote(ep, r["research"], r["script"], wav, ctx, text)
-            return report, {"quality.json": to_json_bytes(report)}
-        if spec.agent == "summary":
-            notes = await agent.notes.remote(ep, r["research"], r["script"], r["audio"], ctx)
-            md = notes_markdown(notes).encode()
-            return notes, {"summary.json": to_json_bytes(notes), "summary.md": md}
-        posts = await agent.posts.remote(ep, r["research"], r["script"], ctx)
-        return posts, {"social.json": to_json_bytes(posts)}
+        stage = STAGES[spec.name]
+        extras = {name: await self._extra(name, draft) for name in stage.extras}
+        call = StageCall(
+            episode=ep, inputs={d: r[d] for d in spec.needs}, ctx=ctx, extras=StageExtras(**extras)
+        )
+        result = await agent.run_stage.remote(call)
+        files = {f"{spec.name}.json": to_json_bytes(result.output), **result.files}
+        if set(files) != set(stage.artifacts):
+            raise TypeError(
+                f"the {spec.name} agent kept {sorted(files)}; the stage keeps "
+                f"{sorted(stage.artifacts)}"
+            )
+        return result.output, files
+
+    async def _extra(self, name: Extra, draft: int) -> Any:
+        """One of the extras a stage's registry entry asks for (``StageExtras``)."""
+        if name == "covered_facts":
+            return tuple(await self.sh.memory.covered_facts(self.eid))
+        if name == "feedback":
+            return await self._feedback(draft)
+        if name == "seconds_per_word":
+            return 60 / WORDS_PER_MINUTE * await self._pace()
+        if name == "wav":
+            return await asyncio.to_thread(self.sh.rundir.read_artifact, self.eid, "audio.wav")
+        return "review" not in self.wf  # judge_text: without a script gate, the audio gate reads
 
 
 def overlaps(episodes: tuple[EpisodeSpec, ...]) -> dict[str, list[str]]:

@@ -14,12 +14,13 @@ import math
 from pydantic import BaseModel, ConfigDict
 
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
-from podcast_factory.models import STAGES, BatchSpec, EpisodeSpec, usd
+from podcast_factory.models import BatchSpec, EpisodeSpec, usd
 from podcast_factory.providers.claude_cache import expected_cache
 from podcast_factory.providers.claude_writer import TOKENS_PER_WORD, show_system
 from podcast_factory.providers.elevenlabs_dialogue import DIALOGUE_MODEL
 from podcast_factory.providers.pricing import ClaudeUsage, PriceTable
 from podcast_factory.providers.sources import is_url, read_local
+from podcast_factory.stages import STAGE_NAMES, STAGES, ClaudeCost, SpeechCost
 from podcast_factory.workflow import Workflow
 
 CHARS_PER_TOKEN = 4.0
@@ -93,6 +94,59 @@ def _tokens(chars: float) -> int:
     return math.ceil(chars / CHARS_PER_TOKEN)
 
 
+class _Sizes:
+    """The expected tokens of one episode's payloads and answers, in the terms a
+    ``ClaudeCost`` declares (what a call reads, what it writes)."""
+
+    def __init__(self, ep: EpisodeSpec, settings: RunSettings, words: int, fact_words: int):
+        c = settings.claude
+        self.style = _tokens(len(show_system(ep.show)))
+        fact_tokens = math.ceil(fact_words * TOKENS_PER_WORD)
+        script_tokens = math.ceil(words * TOKENS_PER_WORD)
+        self.source = _tokens(_source_chars(ep, c.max_source_chars))
+        self.prefix = {"sources": 0, "facts": fact_tokens, "script": script_tokens}
+        self.output = {
+            # each fact and the span it quotes, in its JSON object
+            "facts": 2 * fact_tokens
+            + math.ceil(fact_words / WORDS_PER_FACT) * JSON_TOKENS_PER_FACT,
+            "script": script_tokens + math.ceil(words / WORDS_PER_TURN) * JSON_TOKENS_PER_TURN,
+            "verdict": JUDGE_OUTPUT_TOKENS,
+            "notes": NOTES_OUTPUT_TOKENS,
+            "posts": SOCIAL_OUTPUT_TOKENS,
+        }
+
+
+def _claude_cost(cost: ClaudeCost, sizes: _Sizes, settings: RunSettings, prices: PriceTable) -> int:
+    """One stage's Claude calls as ``providers.claude_writer`` sends them: the show's
+    style block and the payload as a shared prefix, cached where it reaches the model's
+    minimum; research reads its sources uncached, and its web searches are a call of
+    their own."""
+    c = settings.claude
+    model = getattr(c, cost.model)
+
+    def call(prefix: int, first: bool, **usage: int) -> int:
+        shared = expected_cache(model, sizes.style + prefix, first)
+        total = {k: usage.get(k, 0) + shared.get(k, 0) for k in {*usage, *shared}}
+        return prices.claude_cost(model, ClaudeUsage(**total), batch=c.economy)
+
+    prompt = PROMPT_TOKENS + (sizes.source if cost.reads == "sources" else 0)
+    total = call(
+        sizes.prefix[cost.reads],
+        cost.first_reader,
+        input_tokens=prompt,
+        output_tokens=sizes.output[cost.writes],
+    )
+    if cost.web_search and c.web_searches:
+        total += call(
+            0,
+            True,
+            input_tokens=PROMPT_TOKENS + c.web_searches * SEARCH_RESULT_TOKENS,
+            output_tokens=SEARCH_OUTPUT_TOKENS,
+            web_search_requests=c.web_searches,
+        )
+    return total
+
+
 def estimate_episode(
     ep: EpisodeSpec,
     settings: RunSettings,
@@ -109,68 +163,23 @@ def estimate_episode(
     tokens are at the Message Batches discount (web searches are not discounted)."""
     words = round(ep.minutes * WORDS_PER_MINUTE)
     fact_words = round(words * settings.fact_share)
-    stages = dict.fromkeys(STAGES, 0)
-    if settings.llm == "claude":
-        c = settings.claude
-        style = _tokens(len(show_system(ep.show)))
-        source = _tokens(_source_chars(ep, c.max_source_chars))
-        fact_tokens = math.ceil(fact_words * TOKENS_PER_WORD)
-        script_tokens = math.ceil(words * TOKENS_PER_WORD)
-
-        def call(model: str, prefix: int, first: bool, **usage: int) -> int:
-            shared = expected_cache(model, style + prefix, first)
-            total = {k: usage.get(k, 0) + shared.get(k, 0) for k in {*usage, *shared}}
-            return prices.claude_cost(model, ClaudeUsage(**total), batch=c.economy)
-
-        stages["research"] = call(
-            c.research_model,
-            0,
-            True,
-            input_tokens=source + PROMPT_TOKENS,
-            # each fact and the span it quotes, in its JSON object
-            output_tokens=2 * fact_tokens
-            + math.ceil(fact_words / WORDS_PER_FACT) * JSON_TOKENS_PER_FACT,
-        )
-        if c.web_searches:  # a plain search call of its own (citations need one)
-            stages["research"] += call(
-                c.research_model,
-                0,
-                True,
-                input_tokens=PROMPT_TOKENS + c.web_searches * SEARCH_RESULT_TOKENS,
-                output_tokens=SEARCH_OUTPUT_TOKENS,
-                web_search_requests=c.web_searches,
-            )
-        stages["script"] = call(
-            c.script_model,
-            fact_tokens,
-            True,
-            input_tokens=PROMPT_TOKENS,
-            output_tokens=script_tokens + math.ceil(words / WORDS_PER_TURN) * JSON_TOKENS_PER_TURN,
-        )
-        stages["review"] = call(
-            c.quality_model,
-            script_tokens,
-            True,
-            input_tokens=PROMPT_TOKENS,
-            output_tokens=JUDGE_OUTPUT_TOKENS,
-        )
-        for stage, out in (("summary", NOTES_OUTPUT_TOKENS), ("social", SOCIAL_OUTPUT_TOKENS)):
-            stages[stage] = call(
-                c.quality_model, script_tokens, False, input_tokens=PROMPT_TOKENS, output_tokens=out
-            )
-    if settings.tts == "elevenlabs":
-        chars = math.ceil(words * CHARS_PER_SPOKEN_WORD)
-        el = settings.elevenlabs
-        stages["audio"] = prices.tts_cost(DIALOGUE_MODEL if el.dialogue else el.model_id, chars)
     workflow = workflow or Workflow.preset("full")
     runs = {s.agent for s in workflow.stages if s.agent_class is None}
-    if "review" not in runs:  # no script gate: the audio gate reads and judges the script
-        stages["quality"] = stages["review"]
-    stages = {name: cost if name in runs else 0 for name, cost in stages.items()}
+    sizes = _Sizes(ep, settings, words, fact_words) if settings.llm == "claude" else None
+    stages = dict.fromkeys(STAGE_NAMES, 0)
+    for name in runs:
+        cost = STAGES[name].cost
+        if isinstance(cost, ClaudeCost) and sizes is not None:
+            if cost.only_without is None or cost.only_without not in runs:
+                stages[name] = _claude_cost(cost, sizes, settings, prices)
+        elif isinstance(cost, SpeechCost) and settings.tts == "elevenlabs":
+            el = settings.elevenlabs
+            chars = math.ceil(words * CHARS_PER_SPOKEN_WORD)
+            stages[name] = prices.tts_cost(DIALOGUE_MODEL if el.dialogue else el.model_id, chars)
     # A revision writes the script again and judges it; at worst it also gets as far as
     # being voiced and listened to again.
-    revised = ("script", "review", "audio", "quality")
-    loop = "script" in runs and bool({"review", "quality"} & runs)
+    revised = [name for name in runs if STAGES[name].revised]
+    loop = "script" in runs and any(STAGES[name].gate for name in runs)
     return EpisodeEstimate(
         episode_id=ep.episode_id,
         stages=stages,

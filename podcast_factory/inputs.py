@@ -13,30 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from podcast_factory.models import (
-    AudioAsset,
-    BatchSpec,
-    QualityReport,
-    ResearchDoc,
-    Script,
-    ShowNotes,
-    SocialPosts,
-    StageRecord,
-)
+from podcast_factory.models import BatchSpec, StageRecord
 from podcast_factory.rundir import RunDir
-
-OUTPUTS: dict[str, type[BaseModel]] = {
-    "research": ResearchDoc,
-    "script": Script,
-    "review": QualityReport,
-    "audio": AudioAsset,
-    "quality": QualityReport,
-    "summary": ShowNotes,
-    "social": SocialPosts,
-}
-"""The handoff each built-in stage leaves in ``<stage>.json``."""
+from podcast_factory.stages import STAGES
 
 
 def _usable(rundir: RunDir, eid: str, stage: str) -> StageRecord | None:
@@ -88,5 +67,5 @@ def import_inputs(
                 )
         if record is None:
             raise FileNotFoundError(f"episode {eid} has no completed {name} to start from")
-        found[name] = (record, rundir.load_model(eid, f"{name}.json", OUTPUTS[name]))
+        found[name] = (record, rundir.load_model(eid, f"{name}.json", STAGES[name].output_model))
     return found

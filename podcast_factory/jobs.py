@@ -87,7 +87,7 @@ def client(address: str, env: Mapping[str, str]) -> Any:
 
     if not re.match(r"^https?://[^/\s]+", address):
         raise UserInputError(
-            "--address", f"{address!r} is not a cluster address; give http://HEAD:8265"
+            "address", f"{address!r} is not a cluster address; give http://HEAD:8265"
         )
     token = auth_token(env)
     headers = {"Authorization": f"Bearer {token}"} if token else None

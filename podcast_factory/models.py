@@ -21,6 +21,7 @@ from podcast_factory.handoff import MICRO as MICRO
 from podcast_factory.handoff import usd as usd
 from podcast_factory.layout import reserved_problem
 from podcast_factory.redact import redact_text, redact_url
+from podcast_factory.stages import STAGE_NAMES
 from podcast_factory.state import BatchResult as BatchResult
 from podcast_factory.state import Draft as Draft
 from podcast_factory.state import EpisodeState as EpisodeState
@@ -31,15 +32,7 @@ from podcast_factory.state import StageStatus as StageStatus
 from podcast_factory.workflow import Workflow
 
 EPISODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-STAGES: tuple[str, ...] = (
-    "research",
-    "script",
-    "review",
-    "audio",
-    "quality",
-    "summary",
-    "social",
-)
+STAGES: tuple[str, ...] = STAGE_NAMES
 """Every stage of the full workflow, in order; summary and social run side by side."""
 
 

@@ -11,6 +11,7 @@ the attempts.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import random
 import time
@@ -19,34 +20,25 @@ from typing import Any
 import ray
 from ray.exceptions import ActorDiedError, ActorUnavailableError
 
-from podcast_factory.actors.audio import AudioSynthesizer
 from podcast_factory.actors.governor import GovernorClient
-from podcast_factory.actors.quality import QualityEvaluator
-from podcast_factory.actors.research import ResearchAgent
-from podcast_factory.actors.script import ScriptWriter
-from podcast_factory.actors.social import SocialAgent
-from podcast_factory.actors.summary import SummaryAgent
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import BudgetExceeded
 from podcast_factory.metering import ActorLedger
+from podcast_factory.stages import STAGES
 from podcast_factory.workflow import Workflow, user_agent_takes_agent_args
 
 log = logging.getLogger(__name__)
 
-AGENTS: dict[str, tuple[type, dict[str, Any]]] = {
-    # I/O-bound agents are async actors with bounded concurrency; offline speech is
-    # CPU-bound and gets num_cpus=1 in spawn.
-    "research": (ResearchAgent, {"max_concurrency": 32}),
-    "script": (ScriptWriter, {"max_concurrency": 32}),
-    "review": (QualityEvaluator, {"max_concurrency": 8}),
-    "audio": (AudioSynthesizer, {"max_concurrency": 16}),
-    "quality": (QualityEvaluator, {"max_concurrency": 8}),
-    "summary": (SummaryAgent, {"max_concurrency": 32}),
-    "social": (SocialAgent, {"max_concurrency": 32}),
-}
 USER_AGENT_OPTIONS: dict[str, Any] = {"max_concurrency": 16}
 STATS_WAIT_S = 5.0
 """How long the end of a batch waits for an agent's statistics (best effort)."""
+
+
+def builtin_agent_class(path: str) -> type:
+    """A built-in stage's agent class from its ``module:Class`` path in the registry."""
+    module, _, name = path.partition(":")
+    cls: type = getattr(importlib.import_module(module), name)
+    return cls
 
 
 class AgentPool:
@@ -90,9 +82,10 @@ class AgentPool:
             if not user_agent_takes_agent_args(cls):
                 args = ()
         else:
-            cls, options = AGENTS[spec.agent]
-            if spec.agent == "audio" and self.settings.tts == "espeak":
-                options = {**options, "num_cpus": 1}  # offline speech is CPU-bound
+            stage = STAGES[spec.agent]
+            cls, options = builtin_agent_class(stage.agent), dict(stage.actor_options)
+            if stage.offline_cpu_bound and self.settings.tts == "espeak":
+                options["num_cpus"] = 1
         return (
             ray.remote(cls)
             .options(

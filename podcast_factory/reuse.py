@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from podcast_factory.config import RunSettings
 from podcast_factory.models import EpisodeSpec, StageRecord
-
-_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-"""A source with a scheme is a URL (as ``providers.sources.is_url`` decides)."""
+from podcast_factory.stages import STAGES
 
 
 def digest(record: StageRecord) -> str:
@@ -32,63 +29,12 @@ def digest(record: StageRecord) -> str:
     return _hash(sorted(record.artifacts.items()))
 
 
-def source_digest(source: str) -> str:
-    """What research reads from a source, not where it lives: a local file by its
-    contents (rewrite it and the research is stale; move the project and it is not), a
-    URL by its text (what it serves is not fetched again to decide)."""
-    if _URL_RE.match(source.strip()):
-        return "url:" + source.strip()
-    sha = hashlib.sha256()
-    try:
-        with open(source, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                sha.update(block)
-    except OSError as exc:  # research will say what is wrong; never reuse on it
-        return f"unreadable:{type(exc).__name__}"
-    return "sha256:" + sha.hexdigest()
-
-
 def stage_config(stage: str, agent: str, ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
-    """The episode fields and settings that shape one stage's output."""
-    claude = settings.claude
-    llm: dict[str, Any] = {"llm": settings.llm}
-    if stage == "research":
-        if settings.llm == "claude":
-            llm |= {"model": claude.research_model, "searches": claude.web_searches}
-            llm |= {"max_source_chars": claude.max_source_chars}
-        return {
-            **llm,
-            "topic": ep.topic,
-            "sources": [source_digest(source) for source in ep.sources],
-            "minutes": ep.minutes,
-            "fact_share": settings.fact_share,
-        }
-    if stage == "script":
-        if settings.llm == "claude":
-            llm["model"] = claude.script_model
-        show = ep.show
-        return {
-            **llm,
-            "minutes": ep.minutes,
-            "hosts": [h.name for h in show.hosts],
-            "show": [show.name, show.tagline, show.tone, show.intro, show.outro],
-        }
-    if stage == "audio":
-        speech: dict[str, Any] = {"tts": settings.tts, "wpm": settings.wpm}
-        speech |= {"pause_s": settings.pause_s}
-        if settings.tts == "elevenlabs":
-            speech["elevenlabs"] = settings.elevenlabs.model_dump(mode="json")
-        speech["voices"] = [[h.name, h.voices.get(settings.tts, "")] for h in ep.show.hosts]
-        return speech
-    if stage in ("review", "quality"):
-        if settings.llm == "claude":
-            llm["model"] = claude.quality_model
-        return {**llm, "minutes": ep.minutes, "bounds": settings.quality.model_dump(mode="json")}
-    if stage in ("summary", "social"):
-        if settings.llm == "claude":
-            llm["model"] = claude.quality_model
-        return {**llm, "show": ep.show.name}
-    return {"agent": agent, "topic": ep.topic}  # a user's agent: its class and the episode
+    """The episode fields and settings that shape one stage's output: a built-in stage's
+    from its registry entry; a user's agent by its class and the episode's topic."""
+    if stage in STAGES and agent == stage:
+        return STAGES[stage].config(ep, settings)
+    return {"agent": agent, "topic": ep.topic}
 
 
 def fingerprint(

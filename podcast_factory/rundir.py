@@ -389,7 +389,7 @@ def check_run_root(path: Path, episode_ids: Iterable[str] = ()) -> None:
     ``path`` is resolved; nothing is written."""
     problem = system_path_problem(path) or ownership_problem(path)
     if problem:
-        raise UserInputError("--out", problem)
+        raise UserInputError("out_dir", problem)
     links = link_problems(path, episode_ids) if path.is_dir() else []
     if links:
         where, what = links[0]

@@ -51,9 +51,9 @@ def _holder(fd: int) -> str:
 
 def _busy(path: Path, fd: int) -> UserInputError:
     return UserInputError(
-        "--out",
+        "out_dir",
         f"{path} is in use by another run: {_holder(fd)}. One run at a time per run "
-        "directory; wait for it to end or give another --out",
+        "directory; wait for it to end or give another run directory",
     )
 
 

@@ -44,9 +44,9 @@ from podcast_factory.workflow_shape import BUILTIN_STAGES as BUILTIN_STAGES
 from podcast_factory.workflow_shape import IMPORTABLE as IMPORTABLE
 from podcast_factory.workflow_shape import MAX_REVISIONS as MAX_REVISIONS
 from podcast_factory.workflow_shape import MAX_STAGES as MAX_STAGES
-from podcast_factory.workflow_shape import OUTPUT_FIELDS as OUTPUT_FIELDS
 from podcast_factory.workflow_shape import PRESETS as PRESETS
 from podcast_factory.workflow_shape import RESERVED_NAMES as RESERVED_NAMES
 from podcast_factory.workflow_shape import STAGE_NAME_RE as STAGE_NAME_RE
 from podcast_factory.workflow_shape import StageSpec as StageSpec
 from podcast_factory.workflow_shape import Workflow as Workflow
+from podcast_factory.workflow_shape import output_fields as output_fields

@@ -20,7 +20,6 @@ from podcast_factory.workflow_shape import (
     BUILTIN_STAGES,
     IMPORTABLE,
     MAX_STAGES,
-    OUTPUT_FIELDS,
     PRESETS,
     RESERVED_NAMES,
     STAGE_NAME_RE,
@@ -29,6 +28,7 @@ from podcast_factory.workflow_shape import (
     find_cycle,
     join_field,
     listing,
+    output_fields,
 )
 
 
@@ -148,12 +148,12 @@ def _check_refs(wf: Workflow, spec: StageSpec, at: str, names: set[str]) -> None
     if cond.stage == spec.name:
         raise UserInputError(f"{at}.when", f"{spec.name}'s condition cannot read its own output")
     source = wf.stage(cond.stage)
-    if source.builtin and cond.path[0] not in OUTPUT_FIELDS[cond.stage]:
+    if source.builtin and cond.path[0] not in output_fields(cond.stage):
         raise UserInputError(
             f"{at}.when",
             f"the condition {cond.text!r} reads {cond.stage}.{cond.path[0]}, but {cond.stage}'s "
             f"output has no field {cond.path[0]!r}; it has "
-            f"{listing(OUTPUT_FIELDS[cond.stage])}",
+            f"{listing(output_fields(cond.stage))}",
         )
 
 

@@ -26,35 +26,20 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from podcast_factory.conditions import Condition
 from podcast_factory.errors import UserInputError
+from podcast_factory.stages import IMPORTABLE as IMPORTABLE
+from podcast_factory.stages import STAGE_NAMES, STAGES
 
-BUILTIN_NEEDS: dict[str, tuple[str, ...]] = {
-    "research": (),
-    "script": ("research",),
-    "review": ("research", "script"),
-    "audio": ("script",),
-    "quality": ("research", "script", "audio"),
-    "summary": ("research", "script", "audio"),
-    "social": ("research", "script"),
-}
-"""What each built-in stage reads: the outputs its agent is handed."""
+BUILTIN_NEEDS: dict[str, tuple[str, ...]] = {name: s.needs for name, s in STAGES.items()}
+"""What each built-in stage reads: the outputs its agent is handed (``podcast_factory.stages``)."""
 
-BUILTIN_STAGES: tuple[str, ...] = tuple(BUILTIN_NEEDS)
+BUILTIN_STAGES: tuple[str, ...] = STAGE_NAMES
 
-IMPORTABLE: tuple[str, ...] = ("research", "script")
-"""Stages whose artifacts a workflow may import from a previous run (``inputs_from``)
-instead of producing them: the rest are cheap to remake or depend on these."""
 
-OUTPUT_FIELDS: dict[str, tuple[str, ...]] = {
-    "research": ("facts", "sources"),
-    "script": ("title", "turns", "target_words"),
-    "review": ("passed", "scores", "checks", "suggestions"),
-    "audio": ("duration_s", "sample_rate", "segments", "provider"),
-    "quality": ("passed", "scores", "checks", "suggestions"),
-    "summary": ("title", "summary", "chapters", "sources"),
-    "social": ("posts",),
-}
-"""The fields of each built-in stage's output a condition may read. Checked before the
-run so that a typo (``quality.pased``) is an error, not a stage that never runs."""
+def output_fields(stage: str) -> tuple[str, ...]:
+    """The fields of a built-in stage's output a condition may read. Checked before the
+    run so that a typo (``quality.pased``) is an error, not a stage that never runs."""
+    return STAGES[stage].output_fields
+
 
 RESERVED_NAMES = frozenset({"manifest", "batch", "ledger", "args"})
 """Names of the run directory's own files; a stage writes ``<name>.json``."""

@@ -44,6 +44,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.user_agents",
             "podcast_factory.interrupt",
             "podcast_factory.memory_file",
+            "podcast_factory.stages",
+            "podcast_factory.stage_call",
+            "podcast_factory.render",
         ),
     ),
     ("providers", ("podcast_factory.providers",)),
@@ -59,7 +62,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.reuse",
             "podcast_factory.inputs",
             "podcast_factory.estimate",
-            "podcast_factory.render",
         ),
     ),
     (
@@ -79,6 +81,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
 )
+
+
+PACKAGE_ROOTS = ("podcast_factory", "podcast_factory.actors", "podcast_factory.providers")
+"""Packages whose ``__init__`` the layout block leaves out (they only gather)."""
 
 
 def layer_of(module: str) -> int | None:
@@ -129,7 +135,37 @@ def imports(path: Path, module: str) -> list[tuple[int, str]]:
     return [(line, name) for line, name in found if name.startswith("podcast_factory")]
 
 
+def shown_path(path: Path) -> str:
+    """A module's path as the repository shows it: ``actors/``, ``providers/`` and
+    ``supervisor.py`` at the top (the package holds links to them)."""
+    rel = path.relative_to(PACKAGE)
+    if rel.parts[0] in ("actors", "providers") or rel.name == "supervisor.py" == str(rel):
+        return str(rel)
+    return str(path.relative_to(ROOT))
+
+
+def tree() -> str:
+    """The README's layout block: each layer, then one line per file (the first line
+    of its docstring). ``tests/test_layout.py`` compares it with the README."""
+    lines: list[str] = []
+    by_layer: dict[int, list[tuple[str, str]]] = {}
+    for module, path in modules().items():
+        index = layer_of(module)
+        if index is None or (path.name == "__init__.py" and module in PACKAGE_ROOTS):
+            continue
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        first = doc.strip().splitlines()[0] if doc.strip() else ""
+        by_layer.setdefault(index, []).append((shown_path(path), first))
+    for index, (name, _) in enumerate(LAYERS):
+        lines.append(f"{name}:")
+        lines += [f"  {p:<45}{d}".rstrip() for p, d in sorted(by_layer.get(index, []))]
+    return "\n".join(lines)
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--tree"]:
+        print(tree())
+        return 0
     names = modules()
     problems: list[str] = []
     for module, path in names.items():

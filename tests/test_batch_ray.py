@@ -107,7 +107,7 @@ def test_agent_killed_mid_batch_every_episode_completes(
     async def scenario() -> BatchResult:
         sup = start_batch(spec, out, settings)
         done = sup.run.remote()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # generous: a loaded machine starts slowly
         while time.monotonic() < deadline:
             _, states = await sup.progress.remote()
             if any(s.current_stage == "audio" and s.status == "running" for s in states):

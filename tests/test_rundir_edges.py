@@ -100,11 +100,11 @@ def test_second_batch_into_a_locked_directory_exits_2_naming_the_holder(
 def test_api_refuses_a_locked_directory_with_user_input_error(
     tmp_path: Path, holder: tuple[subprocess.Popen[str], Path]
 ) -> None:
-    """The Python API raises UserInputError (field --out) for a folder another run holds."""
+    """The Python API raises UserInputError (field out_dir) for a folder another run holds."""
     proc, out = holder
     with pytest.raises(UserInputError) as caught:
         run_batch(load_batch_file(_batch_file(tmp_path)), out)
-    assert caught.value.field == "--out" and str(proc.pid) in caught.value.problem
+    assert caught.value.field == "out_dir" and str(proc.pid) in caught.value.problem
 
 
 @pytest.mark.subprocess
@@ -154,7 +154,7 @@ def test_system_folders_are_refused_as_run_directories(
     target = home if where == "home" else Path(where)
     with pytest.raises(UserInputError) as caught:
         check_out_dir(target)
-    assert caught.value.field == "--out"
+    assert caught.value.field == "out_dir"
     assert "system folder" in caught.value.problem or "home directory" in caught.value.problem
 
 

@@ -1,0 +1,65 @@
+"""The one call every built-in agent answers: ``run_stage(StageCall) -> StageResult``.
+
+The episode run calls each built-in stage's agent the same way: the episode, the
+outputs of the stages it needs, the call's context and the extras its registry entry
+(``podcast_factory.stages``) asks for. The agent answers with its handoff and the files
+to keep, so the episode run knows no agent's method or argument list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from podcast_factory.metering import StageContext
+from podcast_factory.models import EpisodeSpec, Feedback
+
+
+class StageExtras(BaseModel):
+    """What the episode run hands a stage beyond its inputs (``BuiltinStage.extras``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    covered_facts: tuple[str, ...] = ()
+    """Facts other episodes of the show already covered (research leaves them out)."""
+    feedback: Feedback | None = None
+    """The writer's lessons, length scale and, for a revision, the draft and verdict."""
+    seconds_per_word: float | None = None
+    """The show's measured pace (the script gate predicts the length from it)."""
+    wav: bytes = b""
+    """The episode's audio (the audio gate listens to it)."""
+    judge_text: bool = True
+    """The audio gate also reads and judges the script (no script gate ran)."""
+
+
+class StageCall(BaseModel):
+    """One call of a built-in stage."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    episode: EpisodeSpec
+    inputs: dict[str, Any]
+    """Need name -> that stage's output model."""
+    ctx: StageContext
+    extras: StageExtras = StageExtras()
+
+    def input(self, name: str, cls: type[Any]) -> Any:
+        """The output of needed stage ``name``, checked to be a ``cls``: a registry entry
+        and its agent that disagree fail loudly, not with an attribute error later."""
+        value = self.inputs.get(name)
+        if not isinstance(value, cls):
+            raise TypeError(
+                f"stage {self.ctx.stage!r} needs {name!r} as {cls.__name__}, "
+                f"got {type(value).__name__}"
+            )
+        return value
+
+
+class StageResult(BaseModel):
+    """An agent's answer: its handoff (``<stage>.json``) and every file it keeps."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    output: BaseModel
+    files: dict[str, bytes]
