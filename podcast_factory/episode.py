@@ -9,8 +9,9 @@ Quality is a gate: a failed verdict sends the script back to the writer with the
 evaluator's suggestions, and the stages between them run again, up to the workflow's
 number of revisions; every draft and its cost is in the manifest.
 
-``EpisodeRun._work`` is the one place that knows how each built-in agent is called
-(its method and arguments) and which files its result is kept as; the episode book
+``EpisodeRun._work`` calls every built-in agent the same way (``run_stage`` with a
+``StageCall``), handing it the extras its registry entry (``podcast_factory.stages``)
+asks for, and checks it kept the files the registry says; the episode book
 (``podcast_factory.book``) runs, reuses and records each stage.
 """
 
