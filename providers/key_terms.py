@@ -239,11 +239,12 @@ def _overlaps(a: Term, b: Term) -> bool:
 
 
 def hashtags(terms: Iterable[Term], count: int = 3, max_chars: int = 24) -> tuple[str, ...]:
-    """Up to ``count`` hashtags from the best terms, none repeating another's words."""
+    """Up to ``count`` hashtags from the best terms, each adding a word the others lack
+    (#Tides then #SpringTide, never #Tides then #Tide)."""
     chosen: list[Term] = []
     for term in terms:
         tag = term.hashtag
-        if len(tag) > max_chars or len(tag) < 4 or any(_overlaps(term, c) for c in chosen):
+        if len(tag) > max_chars or len(tag) < 4 or any(set(term.key) <= set(c.key) for c in chosen):
             continue
         chosen.append(term)
         if len(chosen) == count:

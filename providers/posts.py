@@ -142,7 +142,7 @@ def finish_posts(
 ) -> SocialPosts:
     """Posts from ``written`` (Claude's text per platform; empty offline), fitted to each
     platform by whole sentences, with the link and hashtags added; a platform with no
-    usable text, or whose text repeats another platform's, gets the offline post."""
+    usable text, or whose text opens like another platform's, gets the offline post."""
     link = episode_link(spec)
     own = episode_tags(spec, doc)
     tags = [f"#{t.strip().lstrip('#')}" for t in written_tags if t.strip()]
@@ -153,8 +153,8 @@ def finish_posts(
         mine = tags[: TAGS_PER_PLATFORM[platform]]
         sentences = sentences_of(written.get(platform, ""))
         body = longest_prefix(sentences, _fits_with(platform, link, mine))
-        key = " ".join(body.split())
-        if not body or key in seen:
+        key = " ".join(sentences[0].split()) if body else ""
+        if not body or key in seen:  # a post that opens like another's is the same post
             text = _first_fitting(
                 platform, _bodies(platform, spec, doc, script, duration_s), link, mine
             )
