@@ -34,6 +34,8 @@ from podcast_factory.models import (
     Script,
     Segment,
     Show,
+    ShowNotes,
+    SocialPosts,
     SourceInfo,
     Turn,
 )
@@ -289,7 +291,7 @@ def test_claude_path_publishes_clean_notes_and_posts(tmp_path: Path) -> None:
         )
         client = LocalLedger(CostLedger(str(tmp_path / "ledger.jsonl")))
 
-        async def go() -> tuple[object, object]:
+        async def go() -> tuple[ShowNotes, SocialPosts]:
             ctx = StageContext(episode_id=ep.episode_id, stage="summary")
             notes = await SummaryAgent(settings, client, creds).notes(ep, doc, script, audio, ctx)
             ctx = StageContext(episode_id=ep.episode_id, stage="social")
@@ -297,12 +299,12 @@ def test_claude_path_publishes_clean_notes_and_posts(tmp_path: Path) -> None:
             return notes, posts
 
         notes, posts = asyncio.run(go())
-    dumped = json.loads(notes.model_dump_json())  # type: ignore[attr-defined]
+    dumped = json.loads(notes.model_dump_json())
     assert all(len(c["title"].split()) <= 6 for c in dumped["chapters"])
     assert not any(c["title"].endswith(("...", "…")) for c in dumped["chapters"])
     assert "/home/someone" not in json.dumps(dumped)
-    texts = [p.text for p in posts.posts]  # type: ignore[attr-defined]
+    texts = [p.text for p in posts.posts]
     assert len(set(texts)) == 3 and all(LINK_PLACEHOLDER in t for t in texts)
-    for post in posts.posts:  # type: ignore[attr-defined]
+    for post in posts.posts:
         assert post_length(post.platform, post.text) <= PLATFORM_LIMITS[post.platform]
         assert all(nounish_tag(t) for t in post.hashtags)
