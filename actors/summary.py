@@ -2,7 +2,9 @@
 
 Offline, the notes are built from the research and script; with Claude, Claude writes
 the summary and the chapter titles while the chapter times still come from the audio's
-segment timings (a model cannot hear where a turn starts).
+segment timings (a model cannot hear where a turn starts). Claude's text is held to the
+offline rules: a summary is shortened by whole sentences, and a chapter title longer
+than six words or cut off ("...") gives way to the offline one.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from podcast_factory.actors.base import Agent
 from podcast_factory.metering import StageContext
 from podcast_factory.models import AudioAsset, Chapter, EpisodeSpec, ResearchDoc, Script, ShowNotes
 from podcast_factory.providers.factory import claude_writer
-from podcast_factory.providers.offline_notes import SUMMARY_CHARS, fit, notes_markdown, show_notes
+from podcast_factory.providers.offline_notes import (
+    fit_summary,
+    good_title,
+    notes_markdown,
+    show_notes,
+)
 from podcast_factory.stage_call import StageCall, StageResult
 
 
@@ -54,11 +61,13 @@ class SummaryAgent(Agent):
         written = await self._claude.notes(
             self.meter(ctx), spec, script, [c.title for c in notes.chapters]
         )
-        titles = [*written.chapter_titles, *(c.title for c in notes.chapters)]
+        titles = [t.strip() for t in written.chapter_titles]
         chapters = tuple(
-            Chapter(start_s=c.start_s, title=fit(titles[i].strip() or c.title, 80))
+            Chapter(
+                start_s=c.start_s,
+                title=titles[i] if i < len(titles) and good_title(titles[i]) else c.title,
+            )
             for i, c in enumerate(notes.chapters)
         )
-        return notes.model_copy(
-            update={"summary": fit(written.summary.strip(), SUMMARY_CHARS), "chapters": chapters}
-        )
+        text = fit_summary(written.summary.strip()) or notes.summary
+        return notes.model_copy(update={"summary": text, "chapters": chapters})

@@ -61,6 +61,9 @@ class Show(_Frozen):
     """Spoken at the start of every episode; ``{topic}`` and ``{show}`` are filled in."""
     outro: str = ""
     """Spoken at the end of every episode."""
+    feed_url: str | None = None
+    """The show's public feed or episode page (http/https). Every social post links to
+    it; without it a post carries ``{episode_link}`` for the user to replace."""
 
 
 class EpisodeSpec(_Frozen):

@@ -166,7 +166,8 @@ def _gate_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
 
 
 def _publish_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
-    return {**_llm(settings, "quality_model"), "show": ep.show.name}
+    show = ep.show
+    return {**_llm(settings, "quality_model"), "show": show.name, "link": show.feed_url}
 
 
 def _io_bound(concurrency: int) -> Mapping[str, Any]:
@@ -258,7 +259,7 @@ STAGES: Mapping[str, BuiltinStage] = MappingProxyType(
                 name="social",
                 agent="podcast_factory.actors.social:SocialAgent",
                 output="SocialPosts",
-                needs=("research", "script"),
+                needs=("research", "script", "audio"),
                 artifacts=("social.json",),
                 config=_publish_config,
                 actor_options=_io_bound(32),

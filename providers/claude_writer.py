@@ -39,6 +39,7 @@ from podcast_factory.providers.offline_writer import (
     spoken,
     title_for,
 )
+from podcast_factory.providers.publish_text import clock, listen
 from podcast_factory.providers.sources import SourceText
 from podcast_factory.providers.text import split_sentences
 
@@ -348,12 +349,13 @@ class ClaudeWriter:
     async def notes(
         self, meter: Meter, spec: EpisodeSpec, script: Script, chapters: list[str]
     ) -> NotesOut:
-        """A summary, and a title for each chapter (given by its opening line)."""
+        """A summary, and a title for each chapter (given by its working title)."""
         openings = "\n".join(f"[{i}] {c}" for i, c in enumerate(chapters))
         prompt = (
-            f"Write show notes for the episode '{script.title}': about 60 words of summary, "
-            f"and one title of at most six words for each of the {len(chapters)} chapters, "
-            f"which open with these lines:\n{openings}"
+            f"Write show notes for the episode '{script.title}': about 60 words of summary "
+            "in whole sentences saying what the episode explains (not 'the hosts talk "
+            f"about'), and a title of two to six words, a noun phrase, for each of the "
+            f"{len(chapters)} chapters, whose working titles are:\n{openings}"
         )
         result = await self._client.structured(
             meter,
@@ -365,13 +367,24 @@ class ClaudeWriter:
         )
         return result.output
 
-    async def social(self, meter: Meter, spec: EpisodeSpec, script: Script) -> SocialOut:
-        """One post per platform, hashtags apart so the limits can be enforced."""
+    async def social(
+        self, meter: Meter, spec: EpisodeSpec, script: Script, seconds: float | None = None
+    ) -> SocialOut:
+        """One post per platform, hashtags and link apart so the limits can be enforced."""
+        length = (
+            f" The episode runs {clock(seconds)} ({listen(seconds)}); say so in those words "
+            "or not at all."
+            if seconds
+            else " Do not state the episode's length."
+        )
         prompt = (
-            f"Write posts announcing the episode '{script.title}' of {spec.show.name}: one "
-            "for x (under 240 characters), one for linkedin (under 1200), one for mastodon "
-            "(under 450), each with the title and the most striking fact, and two or three "
-            "hashtags."
+            f"Write posts announcing the episode '{script.title}' of {spec.show.name}, each "
+            "with the title and a striking fact, in whole sentences, different for each "
+            "platform: x (under 200 characters, one hook), mastodon (under 400, a little "
+            "more context), linkedin (under 1200, explains what a listener learns). No links "
+            "and no hashtags in the text: the link and hashtags are added after. Give two "
+            "or three hashtags, nouns from the episode such as names or key terms, without "
+            "the # sign." + length
         )
         result = await self._client.structured(
             meter,

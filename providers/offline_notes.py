@@ -1,95 +1,81 @@
-"""Offline show notes and social posts, built from the episode's own material.
+"""Offline show notes, built from the episode's own material, publishable as they are.
 
-The summary is the show's framing plus the first facts; chapters group the factual
-turns (three facts a chapter) and take their start times from the audio's segment
-timings; posts are the title, the most relevant fact and hashtags from the topic, cut
-to each platform's limit.
+The summary says what the episode explains ("Nora and Eli explain how tides work.")
+followed by its leading facts, each one that reads on its own; chapters group the
+factual turns (three facts a chapter), take their start times from the audio's segment
+timings and a short title from their own key terms; sources are listed by title and URL,
+or by file name, never by a path on the machine that made the episode. The posts are in
+``providers.posts``.
 """
 
 from __future__ import annotations
 
-import re
-
-from podcast_factory.models import (
-    PLATFORM_LIMITS,
-    AudioAsset,
-    Chapter,
-    EpisodeSpec,
-    Post,
-    ResearchDoc,
-    Script,
-    ShowNotes,
-    SocialPosts,
+from podcast_factory.models import AudioAsset, Chapter, EpisodeSpec, ResearchDoc, Script, ShowNotes
+from podcast_factory.providers.key_terms import chapter_titles
+from podcast_factory.providers.posts import leading_facts
+from podcast_factory.providers.posts import social_posts as social_posts
+from podcast_factory.providers.publish_text import (
+    lead_sentence,
+    longest_prefix,
+    public_source,
+    sentences_of,
+    source_line,
 )
-from podcast_factory.providers.text import tokenize
-from podcast_factory.redact import redact_url
 
 FACTS_PER_CHAPTER = 3
 SUMMARY_CHARS = 600
+SUMMARY_FACTS = 2
+INTRO, CLOSING = "Introduction", "Closing thoughts"
+MAX_TITLE_WORDS = 6
 
 
-def fit(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to at most ``limit`` characters."""
+def fit_summary(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """``text`` shortened to ``limit`` characters by leaving out its last sentences."""
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"
+    return longest_prefix(sentences_of(text), lambda s: len(s) <= limit) or text[:0]
 
 
-def hashtags(topic: str, count: int = 3) -> tuple[str, ...]:
-    """Hashtags from the topic's content words, longest first."""
-    words = sorted(
-        {w for w in re.findall(r"[A-Za-z]{4,}", topic) if tokenize(w)}, key=lambda w: (-len(w), w)
+def summary(spec: EpisodeSpec, doc: ResearchDoc, script: Script) -> str:
+    """What the episode explains, then its first facts that stand on their own."""
+    hosts = (spec.show.hosts[0].name, spec.show.hosts[1].name)
+    lead = lead_sentence(hosts, spec.topic, [f.text for f in doc.facts])
+    facts = leading_facts(doc, script)[:SUMMARY_FACTS]
+    return longest_prefix([lead, *facts], lambda s: len(s) <= SUMMARY_CHARS) or lead
+
+
+def good_title(title: str) -> bool:
+    """A chapter title a podcast app can show: 1-6 words, not a cut sentence."""
+    words = title.split()
+    return (
+        0 < len(words) <= MAX_TITLE_WORDS
+        and not title.rstrip().endswith(("...", "…", ",", ";", ":", "-"))
+        and words[-1].lower() not in {"a", "an", "the", "of", "and", "or", "to", "with", "in"}
     )
-    return tuple(f"#{w.capitalize()}" for w in words[:count])
-
-
-def chapter_title(text: str) -> str:
-    words = text.rstrip(".!?").split()
-    return " ".join(words[:7]) + ("…" if len(words) > 7 else "")
 
 
 def show_notes(spec: EpisodeSpec, doc: ResearchDoc, script: Script, audio: AudioAsset) -> ShowNotes:
-    a, b = (h.name for h in spec.show.hosts)
-    facts = [f.text for f in doc.facts[:2]]
-    summary = fit(
-        f"{a} and {b} talk about {spec.topic.rstrip('.')}. " + " ".join(facts), SUMMARY_CHARS
-    )
     starts = {seg.turn_index: seg.start_s for seg in audio.segments}
-    chapters = [Chapter(start_s=0.0, title="Introduction")]
     factual = [i for i, t in enumerate(script.turns) if t.fact_refs]
-    for n in range(0, len(factual), FACTS_PER_CHAPTER):
-        first = factual[n]
-        fact = doc.facts[script.turns[first].fact_refs[0]].text
-        chapters.append(Chapter(start_s=starts.get(first, 0.0), title=chapter_title(fact)))
+    groups = [factual[n : n + FACTS_PER_CHAPTER] for n in range(0, len(factual), FACTS_PER_CHAPTER)]
+    texts = [
+        [doc.facts[r].text for i in group for r in script.turns[i].fact_refs if r < len(doc.facts)]
+        for group in groups
+    ]
+    titles = chapter_titles(spec.topic, texts, MAX_TITLE_WORDS)
+    chapters = [Chapter(start_s=0.0, title=INTRO)]
+    for group, title in zip(groups, titles, strict=True):
+        chapters.append(Chapter(start_s=starts.get(group[0], 0.0), title=title))
     closing = len(script.turns) - 1
     if factual and closing > factual[-1]:
-        chapters.append(Chapter(start_s=starts.get(closing, 0.0), title="Wrap-up"))
-    used = [s for s in doc.sources if not s.error]
+        chapters.append(Chapter(start_s=starts.get(closing, 0.0), title=CLOSING))
+    used = [public_source(s) for s in doc.sources if not s.error]
     return ShowNotes(
-        title=script.title, summary=summary, chapters=tuple(chapters), sources=tuple(used)
+        title=script.title,
+        summary=summary(spec, doc, script),
+        chapters=tuple(chapters),
+        sources=tuple(used),
     )
-
-
-def social_posts(spec: EpisodeSpec, doc: ResearchDoc, script: Script) -> SocialPosts:
-    tags = hashtags(spec.topic)
-    best = max(doc.facts, key=lambda f: f.score).text if doc.facts else ""
-    show = spec.show.name
-    posts = []
-    for platform, limit in PLATFORM_LIMITS.items():
-        tail = " " + " ".join(tags)
-        if platform == "linkedin":
-            body = (
-                f"New on {show}: {script.title}. {best} "
-                f"{spec.show.hosts[0].name} and {spec.show.hosts[1].name} unpack it in "
-                f"{round(spec.minutes)} minutes."
-            )
-        else:
-            body = f"New on {show}: {script.title}. {best}"
-        posts.append(
-            Post(platform=platform, text=fit(body, limit - len(tail)) + tail, hashtags=tags)
-        )
-    return SocialPosts(posts=tuple(posts))
 
 
 def notes_markdown(notes: ShowNotes) -> str:
@@ -98,7 +84,5 @@ def notes_markdown(notes: ShowNotes) -> str:
     for c in notes.chapters:
         lines.append(f"- {int(c.start_s // 60)}:{int(c.start_s % 60):02d} {c.title}")
     lines += ["", "## Sources", ""]
-    for s in notes.sources:
-        url = redact_url(s.source)
-        lines.append(f"- {s.title or url}: {url}")
+    lines += [f"- {source_line(public_source(s))}" for s in notes.sources]
     return "\n".join(lines) + "\n"

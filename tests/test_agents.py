@@ -170,20 +170,22 @@ def test_show_notes_chapters_follow_the_audio_and_list_sources(produced: dict) -
     assert starts[0] == 0.0 and starts == sorted(starts) and len(starts) >= 3
     assert set(starts[1:]) <= {s.start_s for s in synth.asset.segments}
     assert starts[-1] < synth.asset.duration_s
-    assert {s.source for s in notes.sources} == set(ep.sources)
-    assert ep.show.hosts[0].name in notes.summary
+    assert {s.source for s in notes.sources} == {Path(s).name for s in ep.sources}
+    assert notes.summary.startswith("Nora and Eli explain how tides work.")
     md = notes_markdown(notes)
     assert "## Chapters" in md and "- 0:00 Introduction" in md
+    assert "- How Tides Work (tides.md)" in md and str(Path(ep.sources[0]).parent) not in md
 
 
 def test_social_posts_fit_each_platform_with_title_and_hashtags(produced: dict) -> None:
     """One post per platform, within its limit, naming the episode, with hashtags."""
-    ep, doc, script = produced["ep"], produced["doc"], produced["script"]
-    posts = asyncio.run(
-        SocialAgent(SETTINGS, produced["client"]).posts(ep, doc, script, _ctx(ep, "social"))
-    ).posts
+    ep, doc, script, synth = (produced[k] for k in ("ep", "doc", "script", "synth"))
+    agent = SocialAgent(SETTINGS, produced["client"])
+    posts = asyncio.run(agent.posts(ep, doc, script, _ctx(ep, "social"), synth.asset)).posts
     assert {p.platform for p in posts} == set(PLATFORM_LIMITS)
     for post in posts:
         assert len(post.text) <= PLATFORM_LIMITS[post.platform]
-        assert script.title in post.text
+        assert script.title.lower() in post.text.lower()  # named, in a sentence
         assert post.hashtags and all(tag in post.text for tag in post.hashtags)
+        assert "#Work" not in post.hashtags and "{episode_link}" in post.text
+    assert len({p.text for p in posts}) == 3
