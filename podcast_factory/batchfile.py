@@ -19,6 +19,7 @@ import yaml
 
 from podcast_factory.config import RunSettings
 from podcast_factory.errors import ProviderError, SourceError, UserInputError
+from podcast_factory.feed_fields import FEED_KEYS, feed_fields
 from podcast_factory.layout import reserved_problem
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
 from podcast_factory.providers.espeak import check_voice
@@ -31,7 +32,7 @@ MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
 MAX_TOPIC_CHARS = 300
 DEFAULT_HOSTS = (Host(name="Alex"), Host(name="Sam"))
 TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency", "workflow"}
-SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro"}
+SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro", *FEED_KEYS}
 EPISODE_KEYS = {"id", "topic", "sources", "minutes"}
 VOICE_PROVIDERS = ("espeak", "elevenlabs")
 MAX_USD = 1_000_000_000
@@ -169,6 +170,7 @@ def build_show(data: Any) -> Show:
         tone=_text("show.tone", data.get("tone"), limit=200) or "curious and friendly",
         intro=_text("show.intro", data.get("intro")),
         outro=_text("show.outro", data.get("outro")),
+        **feed_fields(data, _text),
     )
 
 
