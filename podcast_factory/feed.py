@@ -78,10 +78,10 @@ def episode_url(base_url: str, episode_id: str) -> str:
     return f"{base_url.rstrip('/')}/{quote(episode_id)}"
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+def _sub(parent: ET.Element, tag: str, body: str | None = None, **attrs: str) -> ET.Element:
     el = ET.SubElement(parent, tag, attrs)
-    if text is not None:
-        el.text = text
+    if body is not None:
+        el.text = body
     return el
 
 
