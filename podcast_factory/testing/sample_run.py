@@ -106,16 +106,17 @@ class _Writer:
             spans.append(_span(self.clock, took, attempt, ok=attempt == tries))
             self.clock += took + 0.2
         artifacts = {n: self.rundir.write_artifact(self.eid, n, d) for n, d in files.items()}
+        before = self.stages.get(name)  # a revision runs the stage again
         self.stages[name] = StageRecord(
             status="completed",
-            attempts=tries,
+            attempts=tries + (before.attempts if before else 0),
             duration_s=round(took * tries, 3),
-            cost_micro_usd=cost,
+            cost_micro_usd=cost + (before.cost_micro_usd if before else 0),
             artifacts=artifacts,
             fingerprint=f"sample-{name}",
             started_at=spans[0].started_at,
             ended_at=spans[-1].ended_at,
-            spans=tuple(spans),
+            spans=(*(before.spans if before else ()), *spans),
         )
 
 
@@ -132,7 +133,6 @@ def _episode(rundir: RunDir, ep: SampleEpisode, spec: EpisodeSpec, start: float)
     w.stage("review", 0.3, 1_200, {"review.json": b'{"passed": true}\n'})
     drafts = [Draft(number=0, gate="review", passed=False, overall=0.4, cost_micro_usd=11_000)]
     w.stage("script", 0.6, 9_800, {"script.json": to_json_bytes(script)})  # the revision
-    w.stages["script"] = w.stages["script"].model_copy(update={"attempts": 2})
     segments = tuple(
         Segment(turn_index=i, speaker=t.speaker, start_s=i * ep.turn_s, end_s=(i + 1) * ep.turn_s)
         for i, t in enumerate(turns)
