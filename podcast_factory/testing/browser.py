@@ -68,6 +68,10 @@ DURATIONS_JS = """() => Array.from(document.querySelectorAll('audio')).map(a => 
 CHAPTERS_JS = """() => Array.from(document.querySelectorAll('ol.chapters button[data-seek]'))
   .map((b, i) => ({index: i, player: b.dataset.player, seek: parseFloat(b.dataset.seek),
                    title: b.textContent}))"""
+WATCH_SEEKS_JS = """() => { window.__seeks = [];
+  document.querySelectorAll('audio').forEach(a => a.addEventListener('seeking',
+    () => window.__seeks.push({id: a.id, t: a.currentTime}))); }"""
+"""Where each player is sent, read as the seek starts (a playing player moves on)."""
 READY_JS = """() => Array.from(document.querySelectorAll('audio'))
   .every(a => a.readyState >= 1 || a.error)"""
 
@@ -105,18 +109,14 @@ def check_run_page(
             for d in page.evaluate(DURATIONS_JS):
                 seen.durations[d["id"]] = (float(d["duration"]), float(d["expected"]))
             chapters: list[dict[str, Any]] = page.evaluate(CHAPTERS_JS)
+            page.evaluate(WATCH_SEEKS_JS)
             buttons = page.locator("ol.chapters button[data-seek]")
-            for ch in sorted(chapters, key=lambda c: -c["seek"]):
+            for n, ch in enumerate(sorted(chapters, key=lambda c: -c["seek"])):
                 buttons.nth(ch["index"]).click()
-                page.wait_for_function(
-                    "([id, t]) => Math.abs(document.getElementById(id).currentTime - t) < 0.05",
-                    arg=[ch["player"], ch["seek"]],
-                    timeout=10_000,
-                )
-                reached = page.evaluate(
-                    "(id) => document.getElementById(id).currentTime", ch["player"]
-                )
-                seen.seeks.append(Seek(ch["player"], ch["title"], ch["seek"], float(reached)))
+                page.wait_for_function("(n) => window.__seeks.length > n", arg=n, timeout=10_000)
+                moved = page.evaluate("(n) => window.__seeks[n]", n)
+                assert moved["id"] == ch["player"], (moved, ch)
+                seen.seeks.append(Seek(ch["player"], ch["title"], ch["seek"], float(moved["t"])))
             page.evaluate("() => document.querySelectorAll('audio').forEach(a => a.pause())")
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=full_page)
