@@ -119,6 +119,15 @@ def publish(args: argparse.Namespace, out: Console, err: Console) -> int:
     atomic_write(feed, merge.feed)
     for line in gathered.left_out:
         err.print(f"not published: {line}", style="yellow", highlight=False, soft_wrap=True)
+    wav = sorted(eid for eid, (_r, v) in gathered.episodes.items() if v.audio_type == "audio/wav")
+    if wav:
+        err.print(
+            f"note: {', '.join(wav)}: the enclosure is a WAV (no mastered MP3 in the run); "
+            "Apple Podcasts accepts MP3, M4A, MP4 and MOV",
+            style="yellow",
+            highlight=False,
+            soft_wrap=True,
+        )
     for note in _notes(gathered.show):
         err.print(f"note: {note}", style="yellow", highlight=False, soft_wrap=True)
     total = len(items) + merge.kept

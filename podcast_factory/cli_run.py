@@ -145,7 +145,7 @@ def report(args: argparse.Namespace) -> int:
             console.print(f"damaged: {d}", style="red", highlight=False, soft_wrap=True)
     if getattr(args, "html", False):
         page = write_run_page(found.root, found)
-        shown = Console(stderr=args.json, markup=False)
-        shown.print(f"run page: {page}", highlight=False, soft_wrap=True, markup=False)
+        said = Console(stderr=args.json, markup=False)  # --json keeps stdout JSON
+        said.print(f"run page: {page}", highlight=False, soft_wrap=True, markup=False)
     completed = all(s.status == "completed" for s in found.states)
     return OK if completed and found.intact else SOME_FAILED

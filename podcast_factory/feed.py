@@ -78,6 +78,18 @@ def episode_url(base_url: str, episode_id: str) -> str:
     return f"{base_url.rstrip('/')}/{quote(episode_id)}"
 
 
+DESCRIPTION_BYTES = 4000
+"""Apple's limit for a description (show or episode), in bytes of UTF-8."""
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut at a character boundary to at most ``limit`` UTF-8 bytes."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: limit - 3].decode("utf-8", errors="ignore").rstrip() + "..."
+
+
 def _sub(parent: ET.Element, tag: str, body: str | None = None, **attrs: str) -> ET.Element:
     el = ET.SubElement(parent, tag, attrs)
     if body is not None:
@@ -89,7 +101,7 @@ def _item(show: Show, ep: Published, published_at: datetime) -> ET.Element:
     view = ep.view
     item = ET.Element("item")
     _sub(item, "title", view.title)
-    description = view.summary or view.state.topic
+    description = _fit(view.summary or view.state.topic, DESCRIPTION_BYTES)
     _sub(item, "description", description)
     _sub(item, _it("summary"), description)
     _sub(item, "guid", item_guid(show, view.episode_id), isPermaLink="false")

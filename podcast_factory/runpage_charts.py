@@ -98,7 +98,11 @@ def timeline_svg(states: Sequence[EpisodeState], stages: Sequence[str], since: f
     out.append(f'<line x1="{LABEL_W}" y1="{axis_y}" x2="{WIDTH - 10}" y2="{axis_y}" class="axis"/>')
     for k in range(6):
         x = LABEL_W + k * (WIDTH - LABEL_W - 10) / 5
-        out.append(f'<text x="{x:.0f}" y="{axis_y + 14}" class="tick">{total * k / 5:.1f} s</text>')
+        anchor = "end" if k == 5 else "start"
+        out.append(
+            f'<text x="{x:.0f}" y="{axis_y + 14}" class="tick" text-anchor="{anchor}">'
+            f"{total * k / 5:.1f} s</text>"
+        )
     out.append(_legend(colours, axis_y + 26))
     out.append("</svg>")
     return "".join(out)
@@ -146,6 +150,11 @@ def cost_svg(states: Sequence[EpisodeState], stages: Sequence[str]) -> str:
             f'<text x="{LABEL_W + w + 6:.1f}" y="{y + 15}" class="amount">${usd(cost)}</text>'
         )
         y += ROW_H
+    if not any(per_stage.values()):
+        out.append(
+            f'<text x="{LABEL_W}" y="{y + 4}" class="tick">no money spent '
+            "(offline providers)</text>"
+        )
     out.append(_legend(colours, y + 8))
     out.append("</svg>")
     return "".join(out)

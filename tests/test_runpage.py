@@ -13,7 +13,7 @@ from podcast_factory.testing.sample_run import SampleEpisode, make_sample_run
 
 EPISODES = (
     SampleEpisode("tides", "How tides work"),
-    SampleEpisode("bees", "Bees & their <hive>"),
+    SampleEpisode("bees", "Bees & their <hive> <script>alert(1)</script>"),
     SampleEpisode("rejected-one", "Rejected <i>topic</i>", status="rejected"),
     SampleEpisode("failed-one", "Failed topic", status="failed"),
 )
@@ -72,7 +72,7 @@ def test_every_episode_shows_what_a_reviewer_checks(page) -> None:
     assert 'data-seek="3.000"' in html and "Part 2 of How tides work" in html
     assert "audio failed after 2 tries: speech refused" in html
     assert "quality rejected draft 1" in html
-    assert "Nora:</span>Line 1 about How tides work" in html
+    assert "Nora:</span>Welcome back! Today we are looking" in html
     assert "New: How tides work #marvels" in html
     assert "0.056300" in html  # a completed episode's total cost
 

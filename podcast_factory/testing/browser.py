@@ -117,7 +117,10 @@ def check_run_page(
                 moved = page.evaluate("(n) => window.__seeks[n]", n)
                 assert moved["id"] == ch["player"], (moved, ch)
                 seen.seeks.append(Seek(ch["player"], ch["title"], ch["seek"], float(moved["t"])))
-            page.evaluate("() => document.querySelectorAll('audio').forEach(a => a.pause())")
+            page.evaluate(
+                "() => { document.querySelectorAll('audio').forEach(a => a.pause());"
+                " window.scrollTo(0, 0); }"
+            )
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=full_page)
             seen.screenshot = screenshot

@@ -43,6 +43,14 @@ from podcast_factory.rundir import RunDir, to_json_bytes
 from podcast_factory.state import StageSpan
 
 SOURCE = "https://example.org/notes"
+LINES = (
+    "Welcome back! Today we are looking at something you see every day.",
+    "It turns out the story behind it is older than most people think.",
+    "Here is the part that surprised me most when I read the sources.",
+    "So the short answer is yes, and the long answer is even better.",
+    "That's all for this episode. Stay curious!",
+)
+"""What the sample hosts say, in turn."""
 RATE = 8000
 """Samples a second of the sample WAVs: small files, exact durations."""
 
@@ -124,7 +132,7 @@ def _episode(rundir: RunDir, ep: SampleEpisode, spec: EpisodeSpec, start: float)
     w = _Writer(rundir, ep.episode_id, start)
     host = [h.name for h in spec.show.hosts]
     turns = tuple(
-        Turn(speaker=host[i % 2], text=f"Line {i + 1} about {ep.topic}: <b>&amp; more</b>.")
+        Turn(speaker=host[i % 2], text=f"{LINES[i % len(LINES)]} ({ep.topic}, line {i + 1})")
         for i in range(ep.turns)
     )
     script = Script(episode_id=ep.episode_id, title=ep.topic, turns=turns, target_words=40)
@@ -184,7 +192,7 @@ def _episode(rundir: RunDir, ep: SampleEpisode, spec: EpisodeSpec, start: float)
         )
         notes = ShowNotes(
             title=ep.topic,
-            summary=f"Nora and Eli talk about {ep.topic} <script>alert(1)</script>.",
+            summary=f"Nora and Eli talk about {ep.topic}: what it is, why it matters.",
             chapters=chapters,
             sources=(SourceInfo(source="https://example.org/notes", title="Notes", chars=900),),
         )
