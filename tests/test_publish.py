@@ -8,7 +8,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from podcast_factory.batchfile import load_batch_file
 from podcast_factory.cli import main
+from podcast_factory.errors import UserInputError
 from podcast_factory.feed import PODCAST
 from podcast_factory.testing.sample_run import SampleEpisode, make_sample_run, sample_show
 
@@ -156,3 +158,42 @@ def test_publish_has_help(capsys) -> None:
         main(["publish", "--help"])
     assert exit_.value.code == 0
     assert "--base-url" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field"),
+    [
+        ("language", "english please", "show.language"),
+        ("explicit", "no", "show.explicit"),
+        ("category", "Science/Physics/Optics", "show.category"),
+        ("email", "not-an-address", "show.email"),
+        ("artwork", "cover.gif", "show.artwork"),
+        ("feed_url", "ftp://example.org/feed.xml", "show.feed_url"),
+    ],
+)
+def test_bad_feed_fields_in_the_batch_file_name_the_field(example_dir, key, value, field) -> None:
+    """A mistake in the show's feed fields is found with the batch file, before any run."""
+    batch = example_dir / "batch.yaml"
+    text = batch.read_text().replace('  tone: "curious', f'  {key}: {value!r}\n  tone: "curious', 1)
+    batch.write_text(text)
+    with pytest.raises(UserInputError) as raised:
+        load_batch_file(batch)
+    assert raised.value.field == field
+
+
+def test_feed_fields_of_the_batch_file_reach_the_show(example_dir) -> None:
+    batch = example_dir / "batch.yaml"
+    extra = (
+        '  artwork: "https://cdn.example.org/art.jpg"\n  author: "Team"\n'
+        '  category: "Science / Natural Sciences"\n  language: "en-GB"\n  explicit: true\n'
+        '  email: "a@example.org"\n  feed_url: "https://cdn.example.org/feed.xml"\n'
+    )
+    batch.write_text(batch.read_text().replace('  tone: "curious', extra + '  tone: "curious', 1))
+    show = load_batch_file(batch).show
+    assert (show.artwork, show.author, show.category) == (
+        "https://cdn.example.org/art.jpg",
+        "Team",
+        "Science/Natural Sciences",
+    )
+    assert (show.language, show.explicit, show.email) == ("en-gb", True, "a@example.org")
+    assert show.feed_url == "https://cdn.example.org/feed.xml"
