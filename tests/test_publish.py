@@ -197,3 +197,32 @@ def test_feed_fields_of_the_batch_file_reach_the_show(example_dir) -> None:
     )
     assert (show.language, show.explicit, show.email) == ("en-gb", True, "a@example.org")
     assert show.feed_url == "https://cdn.example.org/feed.xml"
+
+
+def test_the_mastering_stages_files_are_used_when_present(runs, tmp_path) -> None:
+    """With ``master.json`` and an MP3 (the mastering stage), the enclosure is the MP3
+    (audio/mpeg, its byte length, the master's duration) and every transcript file the
+    episode has is linked; nothing is made in their place."""
+    episode = runs[0] / "tides"
+    mp3 = b"ID3" + bytes(5000)
+    (episode / "tides.mp3").write_bytes(mp3)
+    (episode / "master.json").write_text('{"mp3": "tides.mp3", "duration_s": 61.4, "bytes": 5003}')
+    for name in ("transcript.vtt", "transcript.srt", "transcript.json"):
+        (episode / name).write_text("WEBVTT\n" if name.endswith("vtt") else "{}")
+    (episode / "chapters.json").write_text(
+        '{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Start"}]}'
+    )
+    feed = tmp_path / "feed.xml"
+    assert publish(feed, runs[0]) == 0
+    entry = next(
+        e for e in feedparser.parse(feed.read_bytes()).entries if e.title == "How tides work"
+    )
+    (enclosure,) = entry.enclosures
+    assert (enclosure.href, enclosure.type) == (f"{BASE}/tides/tides.mp3", "audio/mpeg")
+    assert int(enclosure.length) == len(mp3) and entry.itunes_duration == "00:01:01"
+    item = next(
+        i for i in ET.parse(feed).getroot().iter("item") if i.findtext("title") == "How tides work"
+    )
+    types = {t.get("type") for t in item.findall(f"{{{PODCAST}}}transcript")}
+    assert types == {"text/vtt", "application/x-subrip", "application/json"}
+    assert (episode / "transcript.vtt").read_text() == "WEBVTT\n"  # not remade
