@@ -149,6 +149,7 @@ def _episode(rundir: RunDir, ep: SampleEpisode, spec: EpisodeSpec, start: float)
     asset = AudioAsset(path="audio.wav", duration_s=seconds, sample_rate=RATE, segments=segments)
     errors: tuple[ErrorInfo, ...] = ()
     if ep.status == "failed":
+        refused = ErrorInfo(type="ProviderError", message="speech refused", stage="audio")
         w.stages["audio"] = StageRecord(
             status="failed",
             attempts=2,
@@ -156,9 +157,9 @@ def _episode(rundir: RunDir, ep: SampleEpisode, spec: EpisodeSpec, start: float)
             started_at=w.clock,
             ended_at=w.clock + 1.2,
             spans=(_span(w.clock, 0.5, 1, False), _span(w.clock + 0.7, 0.5, 2, False)),
-            error=ErrorInfo(type="ProviderError", message="speech refused", stage="audio"),
+            error=refused,
         )
-        errors = (w.stages["audio"].error,)  # type: ignore[assignment]
+        errors = (refused,)
         failure = "audio failed after 2 tries: speech refused"
         return EpisodeState(
             episode_id=ep.episode_id,
