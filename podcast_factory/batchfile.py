@@ -19,6 +19,7 @@ import yaml
 
 from podcast_factory.config import RunSettings
 from podcast_factory.errors import ProviderError, SourceError, UserInputError
+from podcast_factory.feed_fields import FEED_KEYS, feed_fields
 from podcast_factory.layout import reserved_problem
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
 from podcast_factory.providers.espeak import check_voice
@@ -31,7 +32,7 @@ MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
 MAX_TOPIC_CHARS = 300
 DEFAULT_HOSTS = (Host(name="Alex"), Host(name="Sam"))
 TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency", "workflow"}
-SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro", "feed_url"}
+SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro", *FEED_KEYS}
 EPISODE_KEYS = {"id", "topic", "sources", "minutes"}
 VOICE_PROVIDERS = ("espeak", "elevenlabs")
 MAX_USD = 1_000_000_000
@@ -169,19 +170,8 @@ def build_show(data: Any) -> Show:
         tone=_text("show.tone", data.get("tone"), limit=200) or "curious and friendly",
         intro=_text("show.intro", data.get("intro")),
         outro=_text("show.outro", data.get("outro")),
-        feed_url=feed_url(data.get("feed_url")),
+        **feed_fields(data, _text),
     )
-
-
-def feed_url(value: Any) -> str | None:
-    """The show's optional public link (``show.feed_url``): every post links to it."""
-    text = _text("show.feed_url", value, limit=2000)
-    if not text:
-        return None
-    if not re.match(r"^https?://[^/\s]+\S*$", text, re.IGNORECASE):
-        shown = redact_url(text)
-        raise UserInputError("show.feed_url", f"{shown}: must be an http or https URL")
-    return text
 
 
 def check_source(field: str, source: Any, base: Path) -> str:

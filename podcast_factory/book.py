@@ -31,6 +31,7 @@ from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, EpisodeState, ErrorInfo, StageRecord
 from podcast_factory.pool import AgentPool
 from podcast_factory.rundir import RunDir
+from podcast_factory.state import StageSpan
 
 log = logging.getLogger(__name__)
 
@@ -213,11 +214,13 @@ class EpisodeBook:
         # are bounded by `tries`.
         attempt = record.attempts
         tries = 0
+        record = record.model_copy(update={"started_at": time.time(), "ended_at": None})
         while True:
             if self.stopping is not None:
                 raise Stopped(stage)
             attempt += 1
             tries += 1
+            tried = time.time()
             record = record.model_copy(
                 update={"status": "running", "attempts": attempt, "note": None}
             )
@@ -240,12 +243,18 @@ class EpisodeBook:
                 self.states[eid] = self.states[eid].model_copy(
                     update={"errors": (*self.states[eid].errors, error)}
                 )
+                record = record.with_span(
+                    StageSpan(started_at=tried, ended_at=time.time(), attempt=attempt, ok=False)
+                )
                 if retry:
                     continue
                 await self._close(eid, stage, record, began, status="failed", error=error)
                 if isinstance(exc, BudgetExceeded):
                     raise
                 raise StageFailed(eid, stage, error.type, error.message, tries) from exc
+        record = record.with_span(
+            StageSpan(started_at=tried, ended_at=time.time(), attempt=attempt, ok=True)
+        )
         artifacts = {}
         for name, data in files.items():
             try:
@@ -277,7 +286,7 @@ class EpisodeBook:
         """Record how a stage ended, with what it cost and how long it took."""
         cost = await self.ledger.spent(eid, stage)
         duration = round(time.monotonic() - began, 3)
-        update = {**fields, "cost_micro_usd": cost, "duration_s": duration}
+        update = {**fields, "cost_micro_usd": cost, "duration_s": duration, "ended_at": time.time()}
         await self.record(eid, stage, record.model_copy(update=update))
 
 

@@ -20,6 +20,7 @@ from podcast_factory.cli_args import BAD_INPUT as BAD_INPUT
 from podcast_factory.cli_args import OK as OK
 from podcast_factory.cli_args import SOME_FAILED as SOME_FAILED
 from podcast_factory.cli_jobs import follow, submit
+from podcast_factory.cli_publish import publish
 from podcast_factory.cli_run import price, produce, report
 from podcast_factory.errors import RunError, UserInputError
 from podcast_factory.interrupt import BatchInterrupted
@@ -216,6 +217,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("dir", metavar="DIR")
     report.add_argument("--json", action="store_true", help="machine-readable output")
+    report.add_argument(
+        "--html",
+        action="store_true",
+        help="also write DIR/index.html: one self-contained page with every episode's "
+        "player, chapters, transcript, notes, verdicts and costs, and the batch's timeline",
+    )
+
+    publish = sub.add_parser(
+        "publish",
+        help="write or update the show's podcast feed",
+        description="Write the RSS feed FILE (iTunes and Podcasting 2.0 tags) with every "
+        "completed episode of the RUN_DIRs, merged into FILE when it exists: an episode "
+        "published before is updated, never duplicated, and no old episode is dropped. "
+        "Failed, rejected and damaged episodes are left out. Upload each episode folder "
+        "to URL/<episode id>/.",
+    )
+    publish.add_argument("run_dirs", metavar="RUN_DIR", nargs="+")
+    publish.add_argument("--feed", required=True, metavar="FILE", help="the feed to write")
+    publish.add_argument(
+        "--base-url",
+        required=True,
+        metavar="URL",
+        help="where the episode folders are served: URL/<episode id>/audio.wav",
+    )
 
     submit = sub.add_parser(
         "submit",
@@ -278,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.verb == "report":
             return report(args)
+        if args.verb == "publish":
+            return publish(args, Console(markup=False), err)
         if args.verb == "submit":
             return submit(args, err)
         if args.verb == "job":

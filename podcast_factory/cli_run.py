@@ -28,6 +28,7 @@ from podcast_factory.errors import UserInputError
 from podcast_factory.estimate import estimate_batch
 from podcast_factory.jobs import RESULT_PREFIX
 from podcast_factory.models import BatchResult
+from podcast_factory.runpage import write_run_page
 from podcast_factory.verify import verify_run_dir
 from podcast_factory.views import ProgressView, estimate_table, result_table
 
@@ -55,14 +56,28 @@ def produce(args: argparse.Namespace, err: Console) -> int:
             confirm=False,
             stop_on_signals=True,
         )
+    page = _run_page(out, err)
     if args.job:  # the submitting side reads this one line back out of the job's logs
         err.print(result_table(result.episodes, out))
         print(RESULT_PREFIX + result.model_dump_json(), flush=True)
     else:
         _show_result(result, out, args.json, err)
+    if page is not None:
+        shown = err if args.json or args.job else Console(markup=False)
+        shown.print(f"run page: {page}", highlight=False, soft_wrap=True, markup=False)
     for note in result.notes:  # a batch-level problem (a full disk): said last, in red
         err.print(f"error: {note}", style="red", highlight=False, markup=False, soft_wrap=True)
     return OK if result.ok else SOME_FAILED
+
+
+def _run_page(out: Path, err: Console) -> Path | None:
+    """Write the run page at the end of every batch; a page that cannot be written
+    (a full disk) is said, never a failed batch."""
+    try:
+        return write_run_page(out)
+    except (OSError, UserInputError) as exc:
+        err.print(f"note: no run page: {exc}", style="yellow", highlight=False, markup=False)
+        return None
 
 
 def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) -> None:
@@ -128,5 +143,9 @@ def report(args: argparse.Namespace) -> int:
         console.print(result_table(shown, found.root.resolve(), estimates or None))
         for d in found.damage:
             console.print(f"damaged: {d}", style="red", highlight=False, soft_wrap=True)
+    if getattr(args, "html", False):
+        page = write_run_page(found.root, found)
+        said = Console(stderr=args.json, markup=False)  # --json keeps stdout JSON
+        said.print(f"run page: {page}", highlight=False, soft_wrap=True, markup=False)
     completed = all(s.status == "completed" for s in found.states)
     return OK if completed and found.intact else SOME_FAILED

@@ -61,9 +61,24 @@ class Show(_Frozen):
     """Spoken at the start of every episode; ``{topic}`` and ``{show}`` are filled in."""
     outro: str = ""
     """Spoken at the end of every episode."""
+    artwork: str | None = None
+    """Square show artwork for the feed (Apple: JPEG or PNG, 1400-3000 px): an http(s)
+    URL, or a path that ``publish`` joins to its ``--base-url``."""
+    author: str = ""
+    """Who makes the show (``itunes:author``, and the owner's name)."""
+    category: str = ""
+    """Apple Podcasts category, with an optional subcategory after a slash:
+    ``Science`` or ``Science/Natural Sciences``."""
+    language: str = "en"
+    """The show's language as an RSS language code (``en``, ``en-us``, ``de``)."""
+    explicit: bool = False
+    """Whether the show contains explicit content (``itunes:explicit``)."""
+    email: str | None = None
+    """The owner's address (``itunes:owner``), where Apple writes about the feed."""
     feed_url: str | None = None
-    """The show's public feed or episode page (http/https). Every social post links to
-    it; without it a post carries ``{episode_link}`` for the user to replace."""
+    """Where the feed will be served (http/https): ``publish`` writes it as the feed's
+    self link, and every social post links to it (without it a post carries
+    ``{episode_link}`` for the user to replace)."""
 
 
 class EpisodeSpec(_Frozen):

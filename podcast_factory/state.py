@@ -34,6 +34,22 @@ class ErrorInfo(_Frozen):
     attempt: int = 0
 
 
+class StageSpan(_Frozen):
+    """One try of a stage: when it ran and whether it ended well (the run page draws
+    each as a bar, so retries and revisions are seen, not only counted)."""
+
+    started_at: float
+    """Wall-clock start (epoch seconds)."""
+    ended_at: float
+    attempt: int
+    ok: bool
+
+
+MAX_SPANS = 20
+"""Tries a stage record keeps (the latest); a stage redone across many reruns keeps
+its manifest small."""
+
+
 class StageRecord(_Frozen):
     """One stage of one episode, as ``manifest.json`` records it."""
 
@@ -54,11 +70,22 @@ class StageRecord(_Frozen):
     """The run directory the artifacts were copied from (re-voice), if not made here."""
     note: str | None = None
     """Why a stage was skipped, or what else a reader of the manifest should know."""
+    started_at: float | None = None
+    """When the stage's latest run began (epoch seconds): its first try of that run."""
+    ended_at: float | None = None
+    """When that run ended, completed or failed."""
+    spans: tuple[StageSpan, ...] = ()
+    """Every try of this stage, across retries, revisions and reruns (the latest
+    ``MAX_SPANS``)."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def cost_usd(self) -> Decimal:
         return usd(self.cost_micro_usd)
+
+    def with_span(self, span: StageSpan) -> StageRecord:
+        """This record with one more try kept."""
+        return self.model_copy(update={"spans": (*self.spans, span)[-MAX_SPANS:]})
 
 
 class Draft(_Frozen):

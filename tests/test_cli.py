@@ -93,7 +93,9 @@ def test_run_without_source_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("verb", ["run", "batch", "estimate", "report", "submit", "job", "memory"])
+@pytest.mark.parametrize(
+    "verb", ["run", "batch", "estimate", "report", "submit", "job", "memory", "publish"]
+)
 def test_every_verb_has_help(tmp_path: Path, verb: str) -> None:
     """Each verb explains itself with --help and exits 0."""
     proc = _main(verb, "--help", cwd=tmp_path)
@@ -124,6 +126,12 @@ def test_run_one_episode_then_report(tmp_path: Path) -> None:
     assert "offline" in proc.stderr
     assert f"audio: {out / 'tides' / 'audio.wav'}" in proc.stdout
     assert "completed" in proc.stdout
+    assert f"run page: {out / 'index.html'}" in proc.stdout  # written at the end of every run
+    assert "How tides work" in (out / "index.html").read_text()
+    manifest = json.loads((out / "tides" / "manifest.json").read_text())
+    for name, stage in manifest["stages"].items():  # the run page's timeline rests on these
+        assert stage["started_at"] <= stage["ended_at"], name
+        assert stage["spans"] and stage["spans"][-1]["ok"], name
     table = _cli("report", str(out), cwd=tmp_path)
     assert table.returncode == 0
     assert "estimate USD" in table.stdout and "tides" in table.stdout
