@@ -3,9 +3,8 @@
 Title, show (album and artist), episode number (track), date, description (a comment,
 as iTunes and most players read it) and chapters: one ``CHAP`` frame per chapter with
 its start and end in milliseconds and a ``TIT2`` title, listed in order by one
-top-level ``CTOC`` frame (the ID3v2 Chapter Frame Addendum). Written as ID3v2.3, which
-every player that reads chapters understands (v2.4 is not read by some, Apple's
-included).
+top-level ``CTOC`` frame (the ID3v2 Chapter Frame Addendum). Written as ID3v2.3, the
+version the addendum was written against and the one most players read.
 """
 
 from __future__ import annotations
