@@ -33,7 +33,7 @@ MAX_TOPIC_CHARS = 300
 DEFAULT_HOSTS = (Host(name="Alex"), Host(name="Sam"))
 TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency", "workflow"}
 SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro", *FEED_KEYS}
-EPISODE_KEYS = {"id", "topic", "sources", "minutes"}
+EPISODE_KEYS = {"id", "topic", "sources", "minutes", "number"}
 VOICE_PROVIDERS = ("espeak", "elevenlabs")
 MAX_USD = 1_000_000_000
 
@@ -232,6 +232,13 @@ def build_episode(field: str, data: Any, show: Show, base: Path, index: int) -> 
         raise UserInputError(
             f"{field}.minutes", f"must be between {MIN_MINUTES} and {MAX_MINUTES}, got {minutes}"
         )
+    number = data.get("number")
+    if number is not None and (
+        isinstance(number, bool) or not isinstance(number, int) or number < 1
+    ):
+        raise UserInputError(
+            f"{field}.number", f"must be a whole number from 1, got {quote(number)}"
+        )
     return EpisodeSpec(
         episode_id=episode_id,
         topic=topic,
@@ -240,6 +247,7 @@ def build_episode(field: str, data: Any, show: Show, base: Path, index: int) -> 
         ),
         minutes=float(minutes),
         show=show,
+        number=number,
     )
 
 

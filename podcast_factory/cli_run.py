@@ -81,7 +81,8 @@ def _run_page(out: Path, err: Console) -> Path | None:
 
 
 def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) -> None:
-    """The result on stdout, as JSON or a table with the path of every episode's audio."""
+    """The result on stdout, as JSON or a table with the path of every episode's audio
+    (the WAV master and, once mastered, the MP3 to publish)."""
     if as_json:
         print(result.model_dump_json(indent=2))
         return
@@ -91,6 +92,9 @@ def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) ->
         wav = out / e.episode_id / "audio.wav"
         if wav.is_file():
             console.print(f"audio: {wav}", highlight=False, soft_wrap=True, markup=False)
+        mp3 = out / e.episode_id / "audio.mp3"
+        if mp3.is_file():
+            console.print(f"mp3: {mp3}", highlight=False, soft_wrap=True, markup=False)
     console.print(
         f"{sum(e.status == 'completed' for e in result.episodes)}/"
         f"{len(result.episodes)} completed in {result.wall_s:.1f} s",

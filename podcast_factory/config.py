@@ -37,6 +37,21 @@ class QualityThresholds(BaseModel):
     """Least score (1-5) of each rubric item when Claude judges the episode."""
 
 
+class MasterSettings(BaseModel):
+    """How the published MP3 is mastered and encoded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lufs: float = Field(-16.0, ge=-30.0, le=-9.0)
+    """Integrated loudness target (ITU-R BS.1770): -16 LUFS is what podcast apps and
+    hosts ask for; Apple normalises playback to about that."""
+    true_peak_db: float = Field(-1.0, ge=-6.0, le=0.0)
+    """True peak ceiling (dBTP, 4x oversampled), kept on the decoded MP3."""
+    bitrate_kbps: Literal[64, 80, 96, 112, 128, 160, 192] = 128
+    """Constant MP3 bitrate. Mono speech sounds clean from 64-96 kbps; 128 leaves
+    headroom for music beds."""
+
+
 class ClaudeSettings(BaseModel):
     """Which Claude model each agent uses, and what research may do."""
 
@@ -147,6 +162,8 @@ class RunSettings(BaseModel):
     """Added delay per offline provider call: mimics a remote provider in tests and
     benchmarks. Zero for real work."""
     quality: QualityThresholds = QualityThresholds()
+    master: MasterSettings = MasterSettings()
+    """Loudness, peak ceiling and bitrate of the published MP3 (the ``master`` stage)."""
     memory: bool = True
     """Keep a series memory per show: research avoids facts other episodes covered,
     scripts hear the lessons of failed quality checks."""

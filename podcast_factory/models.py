@@ -91,6 +91,9 @@ class EpisodeSpec(_Frozen):
     minutes: float = 3.0
     """Target length of the spoken episode."""
     show: Show
+    number: int | None = Field(default=None, ge=1)
+    """The episode's number in its show (``number:`` in the batch file): tagged in the
+    MP3 so apps order episodes; none when the batch file does not say."""
 
     @field_serializer("sources", when_used="json")
     def _written_sources(self, sources: tuple[str, ...]) -> tuple[str, ...]:
@@ -263,6 +266,34 @@ class ShowNotes(_Frozen):
     summary: str
     chapters: tuple[Chapter, ...]
     sources: tuple[SourceInfo, ...]
+
+
+class MasteredAudio(_Frozen):
+    """The published episode: the mastered MP3 and the files timed to it.
+
+    Every time here is in the MP3's own timeline: the WAV's time plus ``offset_s``, the
+    silence the MP3 encoder puts in front that players do not skip."""
+
+    path: str
+    """The MP3's file name inside the episode directory."""
+    duration_s: float
+    """Length of the decoded MP3 (encoder delay and padding included)."""
+    offset_s: float
+    """How much later everything is heard in the MP3 than in the WAV."""
+    sample_rate: int
+    bitrate_kbps: int
+    lufs: float
+    """Integrated loudness (ITU-R BS.1770) measured on the decoded MP3."""
+    true_peak_db: float
+    """True peak (dBTP, 4x oversampled) measured on the decoded MP3."""
+    gain_db: float
+    """The gain applied to the WAV before the limiter."""
+    limited: bool
+    """Whether a limiter took peaks down to reach the loudness under the ceiling."""
+    chapters: tuple[Chapter, ...]
+    transcripts: dict[str, str]
+    """Transcript and chapter files by type: ``text/vtt``, ``application/srt``,
+    ``application/json`` and ``application/json+chapters`` -> file name."""
 
 
 PLATFORM_LIMITS: dict[str, int] = {"x": 280, "linkedin": 3000, "mastodon": 500}

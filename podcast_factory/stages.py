@@ -170,6 +170,11 @@ def _publish_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
     return {**_llm(settings, "quality_model"), "show": show.name, "link": show.feed_url}
 
 
+def _master_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
+    """Loudness, ceiling and bitrate, and the tags that are not in the stage's inputs."""
+    return {**settings.master.model_dump(mode="json"), "show": ep.show.name, "number": ep.number}
+
+
 def _io_bound(concurrency: int) -> Mapping[str, Any]:
     return MappingProxyType({"max_concurrency": concurrency})
 
@@ -267,11 +272,28 @@ STAGES: Mapping[str, BuiltinStage] = MappingProxyType(
                     "quality_model", reads="script", writes="posts", first_reader=False
                 ),
             ),
+            BuiltinStage(
+                name="master",
+                agent="podcast_factory.actors.master:MasteringAgent",
+                output="MasteredAudio",
+                needs=("script", "audio", "summary"),
+                artifacts=(
+                    "master.json",
+                    "audio.mp3",
+                    "transcript.vtt",
+                    "transcript.srt",
+                    "transcript.json",
+                    "chapters.json",
+                ),
+                config=_master_config,
+                actor_options=_io_bound(4),  # the numpy work runs in threads
+                extras=("wav",),
+            ),
         )
     }
 )
 """Every built-in stage, in the order of the full workflow (summary and social run side
-by side)."""
+by side; master follows summary, whose chapters and description it tags)."""
 
 STAGE_NAMES: tuple[str, ...] = tuple(STAGES)
 GATES: tuple[str, ...] = tuple(s.name for s in STAGES.values() if s.gate)

@@ -210,6 +210,7 @@ PRESETS: dict[str, tuple[StageSpec, ...]] = {
         _builtin("quality"),
         _builtin("summary", "quality.passed"),
         _builtin("social", "quality.passed"),
+        _builtin("master", "quality.passed"),
     ),
     "script-only": (_builtin("research"), _builtin("script"), _builtin("review")),
     "revoice": (
@@ -217,11 +218,13 @@ PRESETS: dict[str, tuple[StageSpec, ...]] = {
         _builtin("quality"),
         _builtin("summary", "quality.passed"),
         _builtin("social", "quality.passed"),
+        _builtin("master", "quality.passed"),
     ),
 }
 """The stages of each preset. Two gates judge each draft: ``review`` reads the script
 before any speech is bought, ``quality`` listens to the audio; a draft either rejects
-goes back to the writer. ``revoice`` reads research and script from a previous run
+goes back to the writer. ``master`` makes the published MP3, transcripts and chapters
+of an episode that passed. ``revoice`` reads research and script from a previous run
 (``inputs_from``) and makes new audio and what follows from it."""
 
 

@@ -106,7 +106,8 @@ def test_every_verb_has_help(tmp_path: Path, verb: str) -> None:
 @pytest.mark.slow
 @pytest.mark.subprocess
 def test_run_one_episode_then_report(tmp_path: Path) -> None:
-    """'run' makes an episode, prints the table and the WAV path; 'report' reads it back."""
+    """'run' makes an episode, prints the table, the WAV and MP3 paths; 'report' reads it
+    back."""
     notes = Path(__file__).parent.parent / "examples" / "sources" / "tides.md"
     out = tmp_path / "out"
     proc = _cli(
@@ -125,6 +126,7 @@ def test_run_one_episode_then_report(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "offline" in proc.stderr
     assert f"audio: {out / 'tides' / 'audio.wav'}" in proc.stdout
+    assert f"mp3: {out / 'tides' / 'audio.mp3'}" in proc.stdout
     assert "completed" in proc.stdout
     assert f"run page: {out / 'index.html'}" in proc.stdout  # written at the end of every run
     assert "How tides work" in (out / "index.html").read_text()

@@ -86,6 +86,8 @@ def test_an_episode_still_failing_after_its_revisions_ends_rejected(
         assert m["stages"][stage]["status"] == "skipped"
         assert "quality.passed" in m["stages"][stage]["note"]
         assert not (out / episode.episode_id / f"{stage}.json").exists()
+    assert m["stages"]["master"]["status"] == "skipped"  # nothing rejected is published
+    assert not (out / episode.episode_id / "audio.mp3").exists()
     # a rerun neither revises again nor pays again: the verdict stands
     again = run_batch(spec, out, strict)
     assert again.episodes[0].status == "rejected"

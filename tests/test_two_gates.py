@@ -114,7 +114,7 @@ def test_a_script_gate_rejection_buys_no_speech(example_dir: Path, tmp_path: Pat
         sum(d["cost_micro_usd"] for d in m["drafts"])
         == billed - m["stages"]["research"]["cost_micro_usd"]
     )
-    for stage in ("audio", "quality", "summary", "social"):
+    for stage in ("audio", "quality", "summary", "social", "master"):
         assert m["stages"][stage]["status"] == "skipped", stage
     assert "review rejected draft 1" in m["stages"]["audio"]["note"]
     assert m["stages"]["script"]["attempts"] == 2  # the revision was written (and judged)

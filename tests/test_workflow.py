@@ -133,7 +133,7 @@ def test_presets_are_valid_and_ordered(tmp_path: Path) -> None:
     assert full.external_inputs == ()
     assert Workflow.preset("script-only").order == ("research", "script", "review")
     revoice = Workflow.preset("revoice", inputs_from=str(tmp_path))
-    assert revoice.order == ("audio", "quality", "summary", "social")
+    assert revoice.order == ("audio", "quality", "summary", "social", "master")
     assert revoice.external_inputs == ("research", "script")
     assert revoice.inputs_from == str(tmp_path.resolve())
     assert build_workflow(None, tmp_path) == full
@@ -182,7 +182,8 @@ def test_summary_and_social_run_side_by_side_after_the_quality_gate() -> None:
             "quality",
         }
     )
-    assert wf.downstream("quality") == {"summary", "social"}
+    assert wf.downstream("quality") == {"summary", "social", "master"}
+    assert wf.upstream("master") == wf.upstream("summary") | {"summary"}
     assert wf.downstream("research") == set(STAGES) - {"research"}
     assert wf.downstream("social") == set()
     assert set(wf.stage("quality").deps) == {"research", "script", "audio"}
@@ -224,7 +225,7 @@ def test_full_without_research_and_script_imports_them(tmp_path: Path) -> None:
         {"skip": ["research", "script"], "inputs_from": "prev", "revisions": 0}, tmp_path
     )
     # the imported script is still read by the script gate before it is voiced
-    assert wf.order == ("review", "audio", "quality", "summary", "social")
+    assert wf.order == ("review", "audio", "quality", "summary", "social", "master")
     assert wf.external_inputs == ("research", "script")
     assert wf.inputs_from == str((tmp_path / "prev").resolve())
     assert wf.revisions == 0
@@ -603,7 +604,8 @@ def test_workflow_from_python_takes_classes_and_names_arguments(tmp_path: Path) 
     assert title.agent == f"{TITLE_PY}:TitleAgent"  # loads again from any directory
     assert title.agent_class is title_agent
     assert title.needs == ("script",)
-    assert wf.order == ("research", "script", "review", "audio", "quality", "summary", "title")
+    order = ("research", "script", "review", "audio", "quality", "summary", "master", "title")
+    assert wf.order == order
     assert wf.revisions == 2
 
     assert workflow_from_python(["research", "script"]).order == ("research", "script")
@@ -701,7 +703,8 @@ def test_title_agent_suggests_titles_from_the_script_words() -> None:
 def test_example_workflow_file_builds(tmp_path: Path) -> None:
     data = yaml.safe_load((EXAMPLES / "workflow.yaml").read_text(encoding="utf-8"))
     wf = build_workflow(data["workflow"], EXAMPLES)
-    assert wf.order == ("research", "script", "review", "audio", "quality", "summary", "title")
+    order = ("research", "script", "review", "audio", "quality", "summary", "master", "title")
+    assert wf.order == order
     title = wf.stage("title")
     assert title.needs == ("script",) and title.after == ("quality",)
     assert str(title.when) == "quality.passed"
