@@ -306,9 +306,13 @@ def single_episode(
     episode: dict[str, Any] = {"topic": topic, "sources": sources, "minutes": minutes}
     if episode_id:
         episode["id"] = episode_id
-    show = default_show()
+    default = default_show()
     data = {
-        "show": {"name": show.name, "hosts": [h.name for h in show.hosts], "tagline": show.tagline},
+        "show": {
+            "name": default.name,
+            "hosts": [h.name for h in default.hosts],
+            "tagline": default.tagline,
+        },
         "episodes": [episode],
     }
     try:

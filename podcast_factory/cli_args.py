@@ -90,9 +90,12 @@ def workflow_from_args(args: argparse.Namespace, workflow: Workflow) -> Workflow
     return validate(workflow.model_copy(update=changes), "--workflow")
 
 
-def settings_from_args(args: argparse.Namespace, creds: Credentials, err: Console) -> RunSettings:
-    """Providers from the flags, else from the keys in the environment, with a notice."""
-    llm, tts, notices = choose_providers(args.llm, args.tts, creds)
+def settings_from_args(
+    args: argparse.Namespace, creds: Credentials, err: Console, *, need_keys: bool = True
+) -> RunSettings:
+    """Providers from the flags, else from the keys in the environment, with a notice;
+    ``need_keys`` False for a verb that calls no paid API (``estimate``)."""
+    llm, tts, notices = choose_providers(args.llm, args.tts, creds, need_keys=need_keys)
     for notice in notices:
         err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
     claude = ClaudeSettings().model_copy(
