@@ -107,6 +107,14 @@ def _quality(state: EpisodeState, out: Path) -> str:
     return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}"
 
 
+def _took(state: EpisodeState) -> str:
+    """This run's time; after a resume, with the time of every run together."""
+    run, total = state.run_s, state.total_s
+    if run is None or total is None:
+        return "-"
+    return f"{run:.1f}" if state.earlier_s < 0.05 else f"{run:.1f} (total {total:.1f})"
+
+
 def result_table(
     states: Iterable[EpisodeState], out: Path, estimates: dict[str, int] | None = None
 ) -> Table:
@@ -121,14 +129,13 @@ def result_table(
     total = estimated = 0
     for s in states:
         total += s.total_cost_micro_usd
-        took = (s.ended_at - s.started_at) if s.ended_at and s.started_at else None
         row: list[str | Text] = [
             Text(s.episode_id),
             Text(s.status),
             _minutes(s.duration_audio_s),
             _quality(s, out),
             f"{usd(s.total_cost_micro_usd)}",
-            f"{took:.1f}" if took else "-",
+            _took(s),
         ]
         if estimates is not None:
             estimated += estimates.get(s.episode_id, 0)
