@@ -96,7 +96,10 @@ def ensure_ray(
     if ray.is_initialized():
         return
     local = address in (None, "local")
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus: int | None = None  # Ray's own count when connecting to a cluster
+    if local:
+        affinity = getattr(os, "sched_getaffinity", None)
+        cpus = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
     if announce is not None:
         announce(
             f"Starting Ray (local, {cpus} CPUs)..."
@@ -111,7 +114,7 @@ def ensure_ray(
         include_dashboard=dashboard,
         dashboard_host="127.0.0.1",
         logging_level=logging.WARNING,
-        **({"num_cpus": cpus} if local else {}),
+        num_cpus=cpus,
     )
 
 

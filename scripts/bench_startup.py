@@ -2,8 +2,9 @@
 
 Runs ``python -m podcast_factory run`` (offline, one short episode) as a user would, a
 few times, reading its stderr as it comes, and prints for each run the seconds from
-starting the process to: the first line of output, the first progress line (Ray is up
-and the batch has started), the first line that shows an episode in a stage, the end.
+starting the process to: the first line of output, "Starting Ray" (where the tree
+prints it), the first progress line (Ray is up and the batch has started), the first
+line that shows an episode in a stage, the end.
 
     .venv/bin/python scripts/bench_startup.py                 # this tree, 3 runs
     .venv/bin/python scripts/bench_startup.py --root /tmp/old --runs 5   # another tree
@@ -47,6 +48,8 @@ def one_run(root: Path) -> dict[str, float]:
         for line in proc.stderr:
             now = time.monotonic() - start
             marks.setdefault("first line", now)
+            if line.startswith("Starting Ray"):
+                marks.setdefault("ray starting", now)
             if line.startswith("[") and "s]" in line:
                 marks.setdefault("first progress", now)
                 if any(f"{s}=" in line for s in STAGES):
@@ -64,7 +67,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     rows = [one_run(args.root.resolve()) for _ in range(args.runs)]
-    keys = ("first line", "first progress", "first stage", "done")
+    keys = ("first line", "ray starting", "first progress", "first stage", "done")
     print(" | ".join(f"{k:>14}" for k in ("run", *keys)))
     for i, row in enumerate(rows, 1):
         print(" | ".join([f"{i:>14}", *(f"{row.get(k, float('nan')):>14.2f}" for k in keys)]))
