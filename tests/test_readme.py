@@ -1,7 +1,9 @@
 """Every shell command of README.md and examples/README.md, run exactly as written.
 
-Each fenced ``bash`` block (and each ``$ `` line of a plain block) runs in order in one
-shell, in a copy of the repository, so the README cannot drift from what works. The
+Each fenced ``bash`` block (and each ``$ `` line of a plain block) runs in one shell, in
+a copy of the repository, so the README cannot drift from what works. The blocks run in
+the README's order and share the copy and one series memory, as a reader's commands do
+(``podcast-factory memory`` shows what the batches before it remembered). The
 copy gets a ``.venv`` whose ``python`` and ``podcast-factory`` run this checkout with the
 interpreter running the tests (and the install stamp ``scripts/install`` checks), so
 ``scripts/demo`` runs as written without the package index. Commands that need API keys
@@ -125,8 +127,10 @@ def test_readme_block_runs_as_written(repo_copy: Path, where: str, block: list[s
         elif any(s in line for s in SERVERS):
             servers += 1
             log = f"server{servers}.log"
-            script += [
-                f"{line} > {log} 2>&1 &",
+            script += [  # on a line of its own: the command may end in a comment
+                "{",
+                line,
+                f"}} > {log} 2>&1 &",
                 "trap 'kill $!' EXIT",
                 f"until grep -q export {log}; do sleep 0.2; done",
             ]
@@ -139,6 +143,8 @@ def test_readme_block_runs_as_written(repo_copy: Path, where: str, block: list[s
             "ANTHROPIC_BASE_URL": sim.url,
             "ELEVENLABS_BASE_URL": sim.url,
             "COLUMNS": "100",
+            # one series memory for every block, as a reader has one in ~/.podcast-factory
+            "PODCAST_FACTORY_MEMORY": str(repo_copy / ".memory"),
         }
         env.pop("PYTHONPATH", None)
         done = subprocess.run(
