@@ -69,17 +69,52 @@ ProgressCallback = Callable[[list[EpisodeState]], None]
 POLL_S = 0.25
 
 
-def ensure_ray(address: str | None = None, *, dashboard: bool = False) -> None:
+class _LocalTokenNotice(logging.Filter):
+    """Drops Ray's "Token authentication is enabled for this Ray cluster" warning, printed
+    on every start of a private local instance: token authentication is what we want
+    there, and the only action it offers (``RAY_AUTH_MODE=disabled``) would weaken it.
+    Every other authentication message (a cluster without a token, a token missing)
+    is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Token authentication is enabled")
+
+
+_TOKEN_LOGGER = "ray._private.authentication.authentication_token_setup"
+
+
+def ensure_ray(
+    address: str | None = None,
+    *,
+    dashboard: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> None:
     """Start a local Ray instance, or connect to ``address``; reuse one already there.
 
-    The dashboard is off unless asked for, and then binds to localhost only."""
+    The dashboard is off unless asked for, and then binds to localhost only.
+    ``announce`` is told what is starting just before it starts (it takes seconds)."""
     if ray.is_initialized():
         return
+    local = address in (None, "local")
+    cpus: int | None = None  # Ray's own count when connecting to a cluster
+    if local:
+        affinity = getattr(os, "sched_getaffinity", None)
+        cpus = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    if announce is not None:
+        announce(
+            f"Starting Ray (local, {cpus} CPUs)..."
+            if local
+            else f"Connecting to Ray at {address}..."
+        )
+    token_log = logging.getLogger(_TOKEN_LOGGER)
+    if not any(isinstance(f, _LocalTokenNotice) for f in token_log.filters):
+        token_log.addFilter(_LocalTokenNotice())
     ray.init(
         address=address or "local",
         include_dashboard=dashboard,
         dashboard_host="127.0.0.1",
         logging_level=logging.WARNING,
+        num_cpus=cpus,
     )
 
 

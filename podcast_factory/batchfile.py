@@ -119,12 +119,11 @@ def _voices(field: str, value: Any) -> dict[str, str]:
         name = _text(field, value, required=True, limit=100)
         try:
             check_voice(name)
-        except ProviderError:
+        except ProviderError as exc:
             if not re.fullmatch(r"[A-Za-z0-9]{8,40}", name):
+                espeak_says = exc.message.partition(": ")[2]  # unknown voice ... (did you mean)
                 raise UserInputError(
-                    field,
-                    f"{quote(name)} is neither an espeak-ng voice (like en-us+f3) nor an "
-                    "ElevenLabs voice id",
+                    field, f"not an ElevenLabs voice id, and espeak-ng: {espeak_says}"
                 ) from None
             return {"elevenlabs": name}
         return {"espeak": name}
@@ -307,22 +306,34 @@ def load_batch_file(path: str | Path) -> BatchSpec:
 
 
 def single_episode(
-    topic: str, sources: list[str], minutes: float, episode_id: str | None = None
+    topic: str,
+    sources: list[str],
+    minutes: float,
+    episode_id: str | None = None,
+    show: Show | None = None,
 ) -> BatchSpec:
-    """The batch of the ``run`` verb: one episode of the default show."""
+    """The batch of the ``run`` verb: one episode of ``show`` (the default show)."""
     episode: dict[str, Any] = {"topic": topic, "sources": sources, "minutes": minutes}
     if episode_id:
         episode["id"] = episode_id
-    show = default_show()
+    default = default_show()
     data = {
-        "show": {"name": show.name, "hosts": [h.name for h in show.hosts], "tagline": show.tagline},
+        "show": {
+            "name": default.name,
+            "hosts": [h.name for h in default.hosts],
+            "tagline": default.tagline,
+        },
         "episodes": [episode],
     }
     try:
-        return build_batch(data, Path.cwd())
+        spec = build_batch(data, Path.cwd())
     except UserInputError as exc:  # name the argument the user typed, not the YAML path
         field = re.sub(r"^episodes\[0\]\.", "", exc.field)
         raise UserInputError(field, exc.problem) from None
+    if show is None:
+        return spec
+    episodes = tuple(e.model_copy(update={"show": show}) for e in spec.episodes)
+    return spec.model_copy(update={"show": show, "episodes": episodes})
 
 
 _RUN_CACHES: list[tempfile.TemporaryDirectory[str]] = []

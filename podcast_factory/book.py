@@ -84,6 +84,7 @@ class EpisodeBook:
     # -- an episode's state -------------------------------------------------------------
 
     async def save(self, state: EpisodeState) -> None:
+        state = state.model_copy(update={"active_at": time.time()})
         self.states[state.episode_id] = state
         self.version += 1
         self.versions[state.episode_id] = self.version
@@ -93,13 +94,15 @@ class EpisodeBook:
         """Start an episode from its manifest of an earlier run, if any."""
         eid = ep.episode_id
         previous = await asyncio.to_thread(self.rundir.load_manifest, eid)
+        now = time.time()
         state = (previous or self.states[eid]).model_copy(
             update={
                 "status": "running",
                 "ended_at": None,
                 "failure": None,
                 "topic": ep.topic,
-                "started_at": (previous.started_at if previous else None) or time.time(),
+                "started_at": (previous.started_at if previous else None) or now,
+                **(previous.resumed(now) if previous else {"run_started_at": now}),
             }
         )
         await self.save(state)
@@ -137,7 +140,8 @@ class EpisodeBook:
         state = self.states[eid]
         if state.status == "pending":  # never started in this run: keep what is on disk
             on_disk = await asyncio.to_thread(self.rundir.load_manifest, eid)
-            state = on_disk or state
+            now = time.time()
+            state = on_disk.model_copy(update=on_disk.resumed(now)) if on_disk else state
         at = [n for n, r in state.stages.items() if r.status == "running"]
         stages = {
             n: r.model_copy(update={"status": "interrupted", "note": self.stopping})

@@ -4,6 +4,9 @@ Exit codes: 0 every episode completed; 1 some episode did not; 2 bad input or us
 in which case nothing ran and nothing was written.
 130 / 143: stopped by SIGINT / SIGTERM; the unfinished episodes are ``interrupted``
 and a rerun resumes.
+
+The grammar is in ``cli_parser``; each verb's module is imported when that verb runs,
+so a verb says what it is doing within a second or two, before Ray and the SDKs load.
 """
 
 from __future__ import annotations
@@ -16,17 +19,12 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from podcast_factory.cli_args import BAD_INPUT as BAD_INPUT
-from podcast_factory.cli_args import OK as OK
-from podcast_factory.cli_args import SOME_FAILED as SOME_FAILED
-from podcast_factory.cli_jobs import follow, submit
-from podcast_factory.cli_publish import publish
-from podcast_factory.cli_run import price, produce, report
+from podcast_factory.cli_parser import BAD_INPUT as BAD_INPUT
+from podcast_factory.cli_parser import OK as OK
+from podcast_factory.cli_parser import SOME_FAILED as SOME_FAILED
+from podcast_factory.cli_parser import build_parser as build_parser
 from podcast_factory.errors import RunError, UserInputError
 from podcast_factory.interrupt import BatchInterrupted
-from podcast_factory.memory_file import default_memory_dir
-from podcast_factory.memory_view import show_memory
-from podcast_factory.workflow import PRESETS
 
 API_FIELDS_AS_FLAGS: dict[str, str] = {"out_dir": "--out", "address": "--address"}
 """The API's field names (``run_batch(out_dir=...)``) that a command line gives as
@@ -43,278 +41,11 @@ def in_flags(exc: UserInputError, verb: str) -> str:
     return str(exc) if flag is None else f"{flag}: {exc.problem}"
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that exits 2 with our message format on usage errors (its default is 2)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(BAD_INPUT, f"error: {message}\n")
-
-
-def _add_provider_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--llm",
-        choices=["offline", "claude"],
-        help="research/script/judge provider (default: claude if ANTHROPIC_API_KEY "
-        "is set, else offline)",
-    )
-    p.add_argument(
-        "--tts",
-        choices=["espeak", "elevenlabs"],
-        help="speech provider (default: elevenlabs if ELEVENLABS_API_KEY is set, else espeak)",
-    )
-    for flag, what in (
-        ("--research-model", "research"),
-        ("--script-model", "script writing"),
-        ("--quality-model", "judging"),
-    ):
-        p.add_argument(flag, metavar="MODEL", help=f"Claude model for {what}")
-    p.add_argument("--tts-model", metavar="MODEL", help="ElevenLabs model")
-    p.add_argument(
-        "--max-concurrent",
-        action="append",
-        default=[],
-        metavar="PROVIDER=N",
-        help="requests a provider may have open at once, batch-wide (default anthropic=8, "
-        "elevenlabs=2, a free ElevenLabs tier); repeat for each provider",
-    )
-    p.add_argument(
-        "--rpm",
-        action="append",
-        default=[],
-        metavar="PROVIDER=N",
-        help="requests a minute a provider may get, batch-wide (default anthropic=50)",
-    )
-    p.add_argument(
-        "--attempts",
-        type=int,
-        metavar="N",
-        help="tries per provider request on 429, 529, 5xx, timeouts (default 4)",
-    )
-    p.add_argument(
-        "--web-searches",
-        type=int,
-        metavar="N",
-        help="web searches Claude research may make per episode (default 0)",
-    )
-    p.add_argument(
-        "--economy",
-        action="store_true",
-        help="send Claude requests through the Message Batches API: half the token "
-        "price, results in minutes to hours (web searches cost the same)",
-    )
-    p.add_argument(
-        "--dialogue",
-        action="store_true",
-        help="voice both hosts through ElevenLabs Text to Dialogue (eleven_v3): several "
-        "turns a request, each turn's timing kept",
-    )
-
-
-def _add_run_options(p: argparse.ArgumentParser) -> None:
-    _add_provider_options(p)
-    p.add_argument("--out", required=True, help="run directory (created; reruns resume)")
-    p.add_argument("--budget", metavar="USD", help="batch budget in dollars (default: none)")
-    p.add_argument("--episode-cap", metavar="USD", help="most one episode may cost")
-    p.add_argument("--address", help="Ray cluster address (default: a local Ray instance)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    p.add_argument("--job", action="store_true", help=argparse.SUPPRESS)  # a Ray job's driver
-    # a pause before every provider call: slows a batch down for demos and tests
-    p.add_argument("--provider-latency", type=float, default=0.0, help=argparse.SUPPRESS)
-    _add_workflow_options(p)
-    p.add_argument(
-        "--memory-dir",
-        metavar="DIR",
-        help="where series memory is kept (default: $PODCAST_FACTORY_MEMORY or "
-        "~/.podcast-factory/memory)",
-    )
-    p.add_argument(
-        "--no-memory",
-        action="store_true",
-        help="neither read nor write the show's series memory",
-    )
-    _add_private_sources_option(p)
-
-
-def _add_private_sources_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--allow-private-sources",
-        action="store_true",
-        help="fetch source URLs on this machine or your own network (loopback, private and "
-        "link-local addresses); refused by default",
-    )
-
-
-def _add_workflow_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--workflow",
-        choices=sorted(PRESETS),
-        help="a preset instead of the batch file's workflow: full (default), script-only "
-        "(research and script), revoice (speak existing scripts again, no research or "
-        "writing paid)",
-    )
-    p.add_argument(
-        "--revisions",
-        type=int,
-        metavar="N",
-        help="times a script the quality check fails is revised and voiced again (0-5, default 1)",
-    )
-    p.add_argument(
-        "--from",
-        dest="inputs_from",
-        metavar="DIR",
-        help="run directory to take existing research and scripts from (revoice)",
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="podcast-factory", description="Topics and sources in, finished two-host episodes out."
-    )
-    sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
-
-    run = sub.add_parser(
-        "run",
-        help="make one episode",
-        description="Make one episode of TOPIC from the given sources.",
-    )
-    run.add_argument("topic", metavar="TOPIC")
-    run.add_argument(
-        "--source",
-        action="append",
-        default=[],
-        metavar="P",
-        help="a .md/.txt/.html file or http(s) URL; repeat for more",
-    )
-    run.add_argument("--minutes", type=float, default=3.0, help="target length (default 3)")
-    run.add_argument("--id", dest="episode_id", help="episode id (default: from the topic)")
-    _add_run_options(run)
-
-    batch = sub.add_parser(
-        "batch",
-        help="make many episodes from a YAML batch file",
-        description="Make every episode of a YAML batch file.",
-    )
-    batch.add_argument("file", metavar="FILE")
-    batch.add_argument("--concurrency", type=int, help="episodes at once (default 4)")
-    _add_run_options(batch)
-
-    estimate = sub.add_parser(
-        "estimate",
-        help="what a batch would cost, spending nothing",
-        description="Expected cost per episode and stage with the configured providers. "
-        "Calls no API.",
-    )
-    estimate.add_argument("file", metavar="FILE")
-    _add_provider_options(estimate)
-    _add_workflow_options(estimate)
-    estimate.add_argument("--json", action="store_true", help="machine-readable output")
-
-    report = sub.add_parser(
-        "report",
-        help="status, quality and cost of a run directory",
-        description="Show what a run directory holds.",
-    )
-    report.add_argument("dir", metavar="DIR")
-    report.add_argument("--json", action="store_true", help="machine-readable output")
-    report.add_argument(
-        "--html",
-        action="store_true",
-        help="also write DIR/index.html: one self-contained page with every episode's "
-        "player, chapters, transcript, notes, verdicts and costs, and the batch's timeline",
-    )
-
-    publish = sub.add_parser(
-        "publish",
-        help="write or update the show's podcast feed",
-        description="Write the RSS feed FILE (iTunes and Podcasting 2.0 tags) with every "
-        "completed episode of the RUN_DIRs, merged into FILE when it exists: an episode "
-        "published before is updated, never duplicated, and no old episode is dropped. "
-        "Failed, rejected and damaged episodes are left out. Upload each episode folder "
-        "to URL/<episode id>/.",
-    )
-    publish.add_argument("run_dirs", metavar="RUN_DIR", nargs="+")
-    publish.add_argument("--feed", required=True, metavar="FILE", help="the feed to write")
-    publish.add_argument(
-        "--base-url",
-        required=True,
-        metavar="URL",
-        help="where the episode folders are served: URL/<episode id>/audio.wav",
-    )
-
-    submit = sub.add_parser(
-        "submit",
-        help="run a batch as a Ray job on a cluster",
-        description="Submit FILE as a Ray job to the cluster at --address (its dashboard, "
-        "e.g. http://HEAD:8265), follow its progress and print its result. The code, the "
-        "batch file and its local sources travel with the job; the run directory is "
-        "written on the head node. The cluster's token is read from RAY_AUTH_TOKEN, "
-        "RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token.",
-    )
-    submit.add_argument("file", metavar="FILE")
-    submit.add_argument("--address", required=True, help="the cluster's dashboard address")
-    submit.add_argument(
-        "--out",
-        help="run directory on the head node (default ~/podcast-factory/runs/<job id>)",
-    )
-    submit.add_argument(
-        "--no-wait", action="store_true", help="print the job id and return at once"
-    )
-    submit.add_argument(
-        "--forward-keys",
-        action="store_true",
-        help="send ANTHROPIC_API_KEY / ELEVENLABS_API_KEY with the job (Ray keeps a job's "
-        "environment in its job table; by default the cluster's own keys are used)",
-    )
-    submit.add_argument("--json", action="store_true", help="print the result as JSON")
-    submit.add_argument("--budget", metavar="USD", help="batch budget in dollars")
-    submit.add_argument("--episode-cap", metavar="USD", help="most one episode may cost")
-    submit.add_argument("--concurrency", type=int, help="episodes at once (default 4)")
-    submit.add_argument("--no-memory", action="store_true", help="no series memory")
-    _add_private_sources_option(submit)
-    _add_provider_options(submit)
-    _add_workflow_options(submit)
-
-    job = sub.add_parser(
-        "job",
-        help="follow or fetch the result of a submitted batch",
-        description="Follow the job ID on the cluster at --address until it ends, then "
-        "print its result.",
-    )
-    job.add_argument("job_id", metavar="ID")
-    job.add_argument("--address", required=True, help="the cluster's dashboard address")
-    job.add_argument("--json", action="store_true", help="print the result as JSON")
-
-    memory = sub.add_parser(
-        "memory",
-        help="what a show's series memory holds",
-        description="Episodes produced, facts covered and lessons learned for SHOW (its "
-        "name as in the batch file).",
-    )
-    memory.add_argument("show", metavar="SHOW")
-    memory.add_argument("--memory-dir", metavar="DIR", help="where series memory is kept")
-    memory.add_argument("--json", action="store_true", help="machine-readable output")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, markup=False)  # user text is printed as typed, never as markup
     try:
-        if args.verb == "report":
-            return report(args)
-        if args.verb == "publish":
-            return publish(args, Console(markup=False), err)
-        if args.verb == "submit":
-            return submit(args, err)
-        if args.verb == "job":
-            return follow(args.address, args.job_id, args.json, err)
-        if args.verb == "memory":
-            memory_dir = args.memory_dir or default_memory_dir(os.environ)
-            return show_memory(args.show, memory_dir, args.json, Console(markup=False))
-        if args.verb == "estimate":
-            return price(args, err)
-        return produce(args, err)
+        return _dispatch(args, err)
     except UserInputError as exc:
         err.print(f"error: {in_flags(exc, args.verb)}", style="red", highlight=False, markup=False)
         return BAD_INPUT
@@ -327,6 +58,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunError as exc:  # the cluster could not be reached or refused the job
         err.print(f"error: {exc}", style="red", highlight=False, markup=False)
         return SOME_FAILED
+
+
+def _dispatch(args: argparse.Namespace, err: Console) -> int:
+    """Run the verb, importing only what it needs."""
+    if args.verb == "report":
+        from podcast_factory.cli_run import report
+
+        return report(args)
+    if args.verb == "publish":
+        from podcast_factory.cli_publish import publish
+
+        return publish(args, Console(markup=False), err)
+    if args.verb == "submit":
+        from podcast_factory.cli_jobs import submit
+
+        return submit(args, err)
+    if args.verb == "job":
+        from podcast_factory.cli_jobs import follow
+
+        return follow(args.address, args.job_id, args.json, err)
+    if args.verb == "memory":
+        from podcast_factory.memory_file import default_memory_dir
+        from podcast_factory.memory_view import show_memory
+
+        memory_dir = args.memory_dir or default_memory_dir(os.environ)
+        return show_memory(args.show, memory_dir, args.json, Console(markup=False))
+    if args.verb == "voices":
+        from podcast_factory.cli_voices import voices
+
+        return voices(args, err)
+    if args.verb == "estimate":
+        from podcast_factory.cli_run import price
+
+        return price(args, err)
+    # run, batch: Ray and the SDKs take seconds to load; say what is happening first
+    what = "the episode" if args.verb == "run" else args.file
+    err.print(f"Checking {what}...", style="dim", highlight=False, markup=False)
+    from podcast_factory.cli_run import produce
+
+    return produce(args, err)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ a flag means the same everywhere and a bad one is a ``UserInputError`` naming th
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -19,6 +20,10 @@ from podcast_factory.batchfile import (
     parse_usd,
     single_episode,
 )
+from podcast_factory.cli_parser import BAD_INPUT as BAD_INPUT
+from podcast_factory.cli_parser import OK as OK
+from podcast_factory.cli_parser import SOME_FAILED as SOME_FAILED
+from podcast_factory.cli_show import show_from_args
 from podcast_factory.config import (
     ClaudeSettings,
     Credentials,
@@ -32,17 +37,15 @@ from podcast_factory.providers.lifecycle import CLI_NAMES, check_models
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.workflow import MAX_REVISIONS, Workflow, validate
 
-OK, SOME_FAILED, BAD_INPUT = 0, 1, 2
-"""Exit codes: every episode completed; some episode did not; bad input or usage."""
-
 
 def spec_from_args(args: argparse.Namespace) -> BatchSpec:
     """The batch a verb reads (one episode for ``run``, else the batch file) with the
     command line's budget, cap, concurrency and workflow flags laid over it."""
     if args.verb == "run":
+        show = show_from_args(args, speech_provider(args))
         if not args.source:
             raise UserInputError("--source", "give at least one source file or URL")
-        spec = single_episode(args.topic, args.source, args.minutes, args.episode_id)
+        spec = single_episode(args.topic, args.source, args.minutes, args.episode_id, show)
     else:
         spec = load_batch_file(args.file)
     update: dict[str, object] = {}
@@ -56,6 +59,13 @@ def spec_from_args(args: argparse.Namespace) -> BatchSpec:
     if workflow is not spec.workflow:
         update["workflow"] = workflow
     return spec.model_copy(update=update)
+
+
+def speech_provider(args: argparse.Namespace) -> str:
+    """The speech provider the run will use: ``--tts``, else the key in the environment
+    (as ``choose_providers`` decides)."""
+    creds = Credentials.from_env(os.environ)
+    return str(args.tts or ("elevenlabs" if creds.elevenlabs_api_key else "espeak"))
 
 
 def workflow_from_args(args: argparse.Namespace, workflow: Workflow) -> Workflow:
@@ -80,9 +90,12 @@ def workflow_from_args(args: argparse.Namespace, workflow: Workflow) -> Workflow
     return validate(workflow.model_copy(update=changes), "--workflow")
 
 
-def settings_from_args(args: argparse.Namespace, creds: Credentials, err: Console) -> RunSettings:
-    """Providers from the flags, else from the keys in the environment, with a notice."""
-    llm, tts, notices = choose_providers(args.llm, args.tts, creds)
+def settings_from_args(
+    args: argparse.Namespace, creds: Credentials, err: Console, *, need_keys: bool = True
+) -> RunSettings:
+    """Providers from the flags, else from the keys in the environment, with a notice;
+    ``need_keys`` False for a verb that calls no paid API (``estimate``)."""
+    llm, tts, notices = choose_providers(args.llm, args.tts, creds, need_keys=need_keys)
     for notice in notices:
         err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)
     claude = ClaudeSettings().model_copy(

@@ -30,13 +30,13 @@ from podcast_factory.jobs import RESULT_PREFIX
 from podcast_factory.models import BatchResult
 from podcast_factory.runpage import write_run_page
 from podcast_factory.verify import verify_run_dir
-from podcast_factory.views import ProgressView, estimate_table, result_table
+from podcast_factory.views import ProgressView, estimate_tables, result_table
 
 
 def produce(args: argparse.Namespace, err: Console) -> int:
     """``run`` and ``batch``: make the episodes, showing progress; with ``--job`` (the
     driver of a Ray job) print the result as one line the submitting side reads back."""
-    from podcast_factory.api import check_out_dir, prepare, run_batch
+    from podcast_factory.api import check_out_dir, ensure_ray, prepare, run_batch
 
     spec = spec_from_args(args)
     out = check_out_dir(args.out)
@@ -45,6 +45,8 @@ def produce(args: argparse.Namespace, err: Console) -> int:
     settings = check_urls(spec, settings)
     settings = confirm(args, settings, creds, err)
     plain = Console(stderr=True, force_terminal=False, markup=False) if args.job else err
+    say = lambda line: err.print(line, style="dim", highlight=False, markup=False)  # noqa: E731
+    ensure_ray(args.address, announce=say)  # run_batch reuses it
     with ProgressView(plain, len(spec.episodes), spec.workflow.order) as view:
         result = run_batch(
             spec,
@@ -107,15 +109,17 @@ def price(args: argparse.Namespace, err: Console) -> int:
     spec = load_batch_file(args.file)
     spec = spec.model_copy(update={"workflow": workflow_from_args(args, spec.workflow)})
     creds = Credentials.from_env(os.environ)
-    settings = settings_from_args(args, creds, err)
-    settings = confirm(args, settings, creds, err)
+    settings = settings_from_args(args, creds, err, need_keys=False)
+    settings = confirm(args, settings, creds, err)  # asks only the providers with a key
     estimate = estimate_batch(spec, settings)
     if args.json:
         data = estimate.model_dump(mode="json")
         data["total_micro_usd"] = estimate.total_micro_usd
         print(json.dumps(data, indent=2))
     else:
-        Console(markup=False).print(estimate_table(estimate))
+        console = Console(markup=False)
+        for table in estimate_tables(estimate, console.width):
+            console.print(table)
     return OK
 
 

@@ -180,10 +180,11 @@ class RunSettings(BaseModel):
 
 
 def choose_providers(
-    llm: str | None, tts: str | None, creds: Credentials
+    llm: str | None, tts: str | None, creds: Credentials, *, need_keys: bool = True
 ) -> tuple[Literal["offline", "claude"], Literal["espeak", "elevenlabs"], list[str]]:
     """Explicit choices win; otherwise a key in the environment selects the real
-    provider. Returns the choice and the notices a user should see."""
+    provider. Returns the choice and the notices a user should see. ``need_keys``
+    False (pricing, which calls no API): a provider chosen without its key is fine."""
     notices: list[str] = []
     chosen_llm = llm or ("claude" if creds.anthropic_api_key else "offline")
     chosen_tts = tts or ("elevenlabs" if creds.elevenlabs_api_key else "espeak")
@@ -191,9 +192,9 @@ def choose_providers(
         raise UserInputError("--llm", f"{chosen_llm!r} is not a provider; use offline or claude")
     if chosen_tts not in ("espeak", "elevenlabs"):
         raise UserInputError("--tts", f"{chosen_tts!r} is not a provider; use espeak or elevenlabs")
-    if chosen_llm == "claude" and not creds.anthropic_api_key:
+    if chosen_llm == "claude" and not creds.anthropic_api_key and need_keys:
         raise UserInputError("--llm", "claude needs ANTHROPIC_API_KEY in the environment")
-    if chosen_tts == "elevenlabs" and not creds.elevenlabs_api_key:
+    if chosen_tts == "elevenlabs" and not creds.elevenlabs_api_key and need_keys:
         raise UserInputError("--tts", "elevenlabs needs ELEVENLABS_API_KEY in the environment")
     if chosen_llm == "offline":
         notices.append(

@@ -130,7 +130,15 @@ class EpisodeState(_Frozen):
     errors: tuple[ErrorInfo, ...] = ()
     total_cost_micro_usd: int = 0
     started_at: float | None = None
+    """When the first run began this episode (a resumed run keeps it)."""
     ended_at: float | None = None
+    run_started_at: float | None = None
+    """When this run began the episode; ``ended_at - run_started_at`` is this run's time."""
+    earlier_s: float = 0.0
+    """Seconds earlier runs spent on the episode (each from its start to its end, or to
+    its last manifest write when it crashed); the total is this plus this run's time."""
+    active_at: float | None = None
+    """When the manifest was last written: where a run that crashed stopped."""
     failure: str | None = None
     """Why the episode did not complete, in one sentence (which stage gave up and why,
     or which budget refused)."""
@@ -143,6 +151,26 @@ class EpisodeState(_Frozen):
     @property
     def total_cost_usd(self) -> Decimal:
         return usd(self.total_cost_micro_usd)
+
+    @property
+    def run_s(self) -> float | None:
+        """Seconds this run spent on the episode, once it has ended."""
+        began = self.run_started_at or self.started_at
+        return self.ended_at - began if self.ended_at and began else None
+
+    @property
+    def total_s(self) -> float | None:
+        """Seconds every run together spent on the episode, once it has ended."""
+        run = self.run_s
+        return None if run is None else self.earlier_s + run
+
+    def resumed(self, now: float) -> dict[str, float]:
+        """The fields of this episode (as an earlier run left it) for a run starting it
+        again at ``now``: the earlier run's time is added to ``earlier_s``."""
+        began = self.run_started_at or self.started_at
+        stopped = self.ended_at or self.active_at
+        spent = stopped - began if began and stopped and stopped >= began else 0.0
+        return {"run_started_at": now, "earlier_s": self.earlier_s + spent}
 
     @property
     def stages_completed(self) -> tuple[str, ...]:

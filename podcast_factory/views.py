@@ -107,6 +107,14 @@ def _quality(state: EpisodeState, out: Path) -> str:
     return f"{mark} {data.get('scores', {}).get('overall', 0):.2f}"
 
 
+def _took(state: EpisodeState) -> str:
+    """This run's time; after a resume, with the time of every run together."""
+    run, total = state.run_s, state.total_s
+    if run is None or total is None:
+        return "-"
+    return f"{run:.1f}" if state.earlier_s < 0.05 else f"{run:.1f} (total {total:.1f})"
+
+
 def result_table(
     states: Iterable[EpisodeState], out: Path, estimates: dict[str, int] | None = None
 ) -> Table:
@@ -121,14 +129,13 @@ def result_table(
     total = estimated = 0
     for s in states:
         total += s.total_cost_micro_usd
-        took = (s.ended_at - s.started_at) if s.ended_at and s.started_at else None
         row: list[str | Text] = [
             Text(s.episode_id),
             Text(s.status),
             _minutes(s.duration_audio_s),
             _quality(s, out),
             f"{usd(s.total_cost_micro_usd)}",
-            f"{took:.1f}" if took else "-",
+            _took(s),
         ]
         if estimates is not None:
             estimated += estimates.get(s.episode_id, 0)
@@ -169,3 +176,34 @@ def estimate_table(estimate: BatchEstimate) -> Table:
         *([f"{usd(estimate.worst_micro_usd):.4f}"] if worst else []),
     )
     return table
+
+
+def estimate_tables(estimate: BatchEstimate, width: int) -> list[Table | Text]:
+    """The estimate as tables that fit ``width`` columns: the episode-by-stage table when
+    it fits; else the cost per stage for the batch, then per episode (``--json`` has
+    every cell)."""
+    wide = estimate_table(estimate)
+    if Console(width=10_000).measure(wide).maximum <= width:  # its unwrapped width
+        return [wide]
+    stages = Table()
+    for name in ("stage", "USD", "share"):
+        stages.add_column(name, justify="left" if name == "stage" else "right")
+    total = estimate.total_micro_usd
+    for stage in STAGES:
+        cost = sum(e.stages.get(stage, 0) for e in estimate.episodes)
+        share = f"{100 * cost / total:.0f}%" if total else "-"
+        stages.add_row(stage, f"{usd(cost):.4f}", share)
+    stages.add_section()
+    stages.add_row("total", f"{usd(total):.4f}", "100%" if total else "-")
+    revisions = max((e.revisions for e in estimate.episodes), default=0)
+    episodes = Table()
+    columns = ["episode", "USD", *([f"if {revisions} revision(s) USD"] if revisions else [])]
+    for name in columns:
+        episodes.add_column(name, justify="left" if name == "episode" else "right")
+    for e in estimate.episodes:
+        worst = [f"{usd(e.worst_micro_usd):.4f}"] if revisions else []
+        episodes.add_row(Text(e.episode_id), f"{usd(e.total_micro_usd):.4f}", *worst)
+    episodes.add_section()
+    worst = [f"{usd(estimate.worst_micro_usd):.4f}"] if revisions else []
+    episodes.add_row("total", f"{usd(total):.4f}", *worst)
+    return [Text(str(wide.title)), stages, episodes]

@@ -76,6 +76,7 @@ class _Catalog:
     languages: tuple[str, ...]
     aliases: frozenset[str]  # lower-cased names that espeak_SetVoiceByName resolves
     variants: tuple[str, ...]
+    by_language: dict[str, str]  # a language code (en-gb) -> the voice that speaks it (en)
 
 
 def _voice_file_fields(path: Path) -> tuple[str, list[str], str]:
@@ -103,6 +104,7 @@ def _catalog() -> _Catalog:
     data = _data_dir()
     languages: list[str] = []
     aliases: set[str] = set()
+    by_language: dict[str, str] = {}
     for path in sorted((data / "lang").rglob("*")):
         if not path.is_file():
             continue
@@ -112,9 +114,10 @@ def _catalog() -> _Catalog:
         identifier = path.relative_to(data / "lang").as_posix()
         languages.append(path.name.lower())
         aliases.update({path.name.lower(), identifier.lower(), name.lower()})
+        by_language.setdefault(langs[0].lower(), path.name.lower())
     variant_dir = data / "voices" / "!v"
     variants = sorted((p.name for p in variant_dir.iterdir() if p.is_file()), key=str.lower)
-    return _Catalog(tuple(sorted(languages)), frozenset(aliases), tuple(variants))
+    return _Catalog(tuple(sorted(languages)), frozenset(aliases), tuple(variants), by_language)
 
 
 def list_languages() -> list[str]:
@@ -146,10 +149,20 @@ def check_voice(voice: str) -> None:
     base, plus, variant = voice.partition("+")
     catalog = _catalog()
     if base.lower() not in catalog.aliases or (plus and variant not in catalog.variants):
-        raise ProviderError(
-            PROVIDER,
-            f"unknown voice {voice!r}; try en-us+m3, en-us+f3 ... (list_voices() has them)",
-        )
+        raise ProviderError(PROVIDER, f"unknown voice {voice!r}{_hint(base, plus, variant)}")
+
+
+def _hint(base: str, plus: str, variant: str) -> str:
+    """What to write instead: the voice that speaks ``base`` (en-gb is spoken by
+    ``en``), a variant in the right case, and where every name is listed."""
+    catalog = _catalog()
+    better = base if base.lower() in catalog.aliases else catalog.by_language.get(base.lower())
+    cased = {v.lower(): v for v in catalog.variants}
+    fixed = cased.get(variant.lower()) if plus else ""
+    close = ""
+    if better and fixed is not None:
+        close = f" (did you mean {better}{plus}{fixed}?)"
+    return f"{close}; run 'podcast-factory voices' to list valid names (e.g. en-us+f3)"
 
 
 class _Engine:

@@ -25,6 +25,13 @@ DEFAULT_VOICES: dict[str, str] = {
     "EXAVITQu4vr4xnSDxMaL": "Sarah",
     "pNInz6obpgDQGcFmaJgB": "Adam",
 }
+VOICE_LABELS: dict[str, dict[str, str]] = {
+    "JBFqnCBsd6RMkjVDRZzb": {"gender": "male", "accent": "british", "age": "middle_aged"},
+    "21m00Tcm4TlvDq8ikWAM": {"gender": "female", "accent": "american", "age": "young"},
+    "EXAVITQu4vr4xnSDxMaL": {"gender": "female", "accent": "american", "age": "young"},
+    "pNInz6obpgDQGcFmaJgB": {"gender": "male", "accent": "american", "age": "middle_aged"},
+}
+"""The ``labels`` of ``GET /v1/voices`` for the default voices, as the API gives them."""
 DEFAULT_TTS_MODEL = "eleven_multilingual_v2"
 DEFAULT_TTS_FORMAT = "mp3_44100_128"
 """ElevenLabs' default ``output_format``, which the simulator refuses: ask for ``pcm_*``."""
@@ -122,7 +129,17 @@ class ElevenLabsRoutes(SimState):
             return Reply(200, subscription_body(self.tier))
         if req.method == "GET" and req.path in ("/v1/voices", "/v2/voices"):
             voices = [
-                {"voice_id": v, "name": n, "category": "premade"} for v, n in self.voices.items()
+                {
+                    "voice_id": v,
+                    "name": n,
+                    "category": "premade",
+                    "labels": VOICE_LABELS.get(v, {}),
+                    "description": None,
+                    "preview_url": None,
+                    "available_for_tiers": [],
+                    "high_quality_base_model_ids": [DEFAULT_TTS_MODEL],
+                }
+                for v, n in self.voices.items()
             ]
             body: dict[str, Any] = {"voices": voices}
             if req.path.startswith("/v2"):
