@@ -39,6 +39,11 @@ def _fill(template: str, spec: EpisodeSpec) -> str:
     return spoken(template.replace("{topic}", spec.topic).replace("{show}", spec.show.name))
 
 
+def _year(text: str) -> int | None:
+    match = re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", text)
+    return int(match.group(1)) if match else None
+
+
 def title_for(topic: str) -> str:
     return topic[:1].upper() + topic[1:]
 
@@ -120,6 +125,7 @@ class OfflineWriter:
         used_words = 0
         said = {norm(t.text) for t in turns}
         kind = ""
+        year: int | None = None
         for i, fact in enumerate(doc.facts):
             # the host who did not speak last states the next fact: nobody speaks twice
             speaker, listener = (b, a) if turns[-1].speaker == a else (a, b)
@@ -131,7 +137,8 @@ class OfflineWriter:
             used_words += words
             if compact or i + 1 == len(doc.facts):
                 continue  # a script that must shrink loses its chatter before its facts
-            answer, kind = reaction(fact.text, kind, said)
+            answer, kind = reaction(fact.text, kind, said, year)
+            year = _year(fact.text) or year
             if answer and used_words + len(answer.split()) < budget + OVERSHOOT * target / 2:
                 turns.append(Turn(speaker=listener, text=spoken(answer)))
                 said.add(norm(answer))

@@ -37,6 +37,11 @@ _NUMBER = re.compile(
     r"milliseconds|hour period))"
 )
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+_PERSON = re.compile(
+    r"\bthe (?:[A-Z][a-z]+ )?(bacteriologist|biologist|chemist|physicist|mathematician|"
+    r"inventor|engineer|pathologist|microbiologist|astronomer|physician|veterinarian) "
+    r"((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)"
+)
 _BECAUSE = re.compile(r"\bbecause\s+([^,.;]{8,80})")
 _CONTRAST = re.compile(r"\bnot\s+([^,.;]{4,50}?),?\s+but\s+([^,.;]{4,60})")
 
@@ -116,10 +121,20 @@ def _named(phrase: str) -> str:
     return phrase if phrase[:1].isupper() else "the " + phrase
 
 
-def reaction(fact: str, previous_kind: str, used: set[str]) -> tuple[str, str]:
+def reaction(
+    fact: str, previous_kind: str, used: set[str], previous_year: int | None = None
+) -> tuple[str, str]:
     """(reaction line, its kind) for a fact, or ("", "") if the fact offers nothing to
-    react to or only the kind just used. ``used``: lines already in the script."""
+    react to or only the kind just used. ``used``: lines already in the script;
+    ``previous_year``: the year the story was at before this fact, if any."""
     options: list[tuple[str, str]] = []
+    match = _YEAR.search(fact)
+    if match and previous_year is not None and int(match.group(1)) > previous_year:
+        gap = int(match.group(1)) - previous_year
+        options.append(("gap", f"So that's {gap} years after {previous_year}."))
+    match = _PERSON.search(fact)
+    if match:
+        options.append(("person", f"{match.group(2)}, the {match.group(1)}. Okay."))
     match = _CALLED.search(fact)
     if match:
         options.append(("name", f"So that's {_named(match.group(1))}."))

@@ -102,15 +102,20 @@ def dangling_refs(script: Script, doc: ResearchDoc) -> list[str]:
 
     A fact sentence may lean on the sentence before it in the same turn (the writer kept
     it with its antecedent), or on the turn before when that turn said the fact's source
-    context. A host sentence may answer the line before ("So...", "That's..."), but not
-    open with "It", "He" or "The result" as if something had been named."""
+    context. A host sentence answers the fact before it ("It is simpler than it
+    sounds."); before any fact has been said it may not open with "It", "He" or "The
+    result" as if something had been named."""
     facts = _fact_tokens(doc)
     found: list[str] = []
     previous = ""
+    heard_fact = False  # a host's "It is..." answers a fact; before any fact it has none
     for turn in script.turns:
         sentences = split_sentences(turn.text)
         for k, sentence in enumerate(sentences):
             is_fact = _is_fact_sentence(sentence, turn.fact_refs, facts)
+            heard_fact = heard_fact or is_fact
+            if not is_fact and heard_fact:
+                continue
             lean = ANAPHORIC if is_fact else PERSONAL
             if lean.match(sentence):
                 before = sentences[k - 1] if k else previous
@@ -165,14 +170,20 @@ def key_terms(topic: str, doc: ResearchDoc) -> list[str]:
 def topic_early(script: Script, doc: ResearchDoc, topic: str) -> tuple[float, list[str]]:
     """(share of key terms said early, the terms missing). Early: the first
     ``EARLY_SHARE`` of the script's words, at least one whole sentence, not counting
-    sentences that restate the topic itself (an intro "Today: {topic}"). The check
+    host sentences that restate the topic itself (an intro "Today: {topic}"). The check
     passes when the first key term, the topic's subject ("tides", "penicillin"), is not
     among the missing: the other terms may well be the story's end ("mass-produced")."""
     terms = key_terms(topic, doc)
     if not terms:
         return 1.0, []
     whole = norm(topic)
-    sentences = [s for t in script.turns for s in split_sentences(t.text) if whole not in norm(s)]
+    facts = _fact_tokens(doc)
+    sentences = [
+        s
+        for t in script.turns
+        for s in split_sentences(t.text)
+        if whole not in norm(s) or _is_fact_sentence(s, t.fact_refs, facts)
+    ]
     budget = max(1, math.ceil(EARLY_SHARE * script.words))
     early: set[str] = set()
     used = 0

@@ -183,7 +183,7 @@ def pick(
         u = fresh[i]
         span = {(u.source, k) for k in range(u.first, u.last + 1)}
         n = len(u.text.split())
-        if span & taken or (kept and words + n > budget_words * 1.1):
+        if span & taken or (kept and words + n > budget_words):
             continue  # said already, or too long: a shorter unit further down may fit
         kept.append(u)
         taken |= span
