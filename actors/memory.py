@@ -242,6 +242,17 @@ class SeriesMemory:
         claimed = (f for ep, facts in self._claims.items() if ep != exclude_episode for f in facts)
         return list(dict.fromkeys((*recorded, *claimed)))
 
+    def spoken_lines(self, exclude_episode: str, last: int = 50) -> list[tuple[str, int]]:
+        """Host lines of the ``last`` recorded episodes other than ``exclude_episode``,
+        each with the number of those episodes that said it, most said first."""
+        self._refresh()
+        episodes = sorted(self._episodes.values(), key=lambda e: e.produced_at)
+        counts: dict[str, int] = {}
+        for e in [e for e in episodes if e.episode_id != exclude_episode][-last:]:
+            for line in dict.fromkeys(e.lines):
+                counts[line] = counts.get(line, 0) + 1
+        return sorted(counts.items(), key=lambda item: -item[1])
+
     def claim(self, episode_id: str, facts: list[str]) -> None:
         """The research of an in-flight episode chose ``facts``; they replace its earlier
         claim, so other episodes researched meanwhile avoid them."""
@@ -280,6 +291,7 @@ class SeriesMemory:
         facts_said: list[str],
         duration_s: float | None,
         verdict_id: str | None = None,
+        lines_said: list[str] | None = None,
     ) -> None:
         """Remember a quality verdict.
 
@@ -292,7 +304,8 @@ class SeriesMemory:
         ``verdict_id`` names the verdict (the supervisor passes episode, gate, draft and
         basis): a verdict already remembered is not applied again, so a call that Ray
         re-sends after a restart does not count a failure twice. The file keeps the last
-        ``VERDICTS_KEPT`` ids."""
+        ``VERDICTS_KEPT`` ids. ``lines_said``: the hosts' own sentences of a passed
+        episode, remembered so later episodes can avoid them."""
         produced_at = time.time()
         failed = [(name, value) for name, value, ok in checks if not ok]
         advice = [suggestions[i] if i < len(suggestions) else "" for i in range(len(failed))]
@@ -313,6 +326,7 @@ class SeriesMemory:
                     produced_at=produced_at,
                     duration_s=duration_s,
                     facts=tuple(facts_said),
+                    lines=tuple(lines_said or ()),
                 )
                 self._claims.pop(episode_id, None)
             else:

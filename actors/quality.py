@@ -17,9 +17,16 @@ from collections.abc import Sequence
 from podcast_factory.actors.base import Agent
 from podcast_factory.config import QualityThresholds
 from podcast_factory.metering import StageContext
-from podcast_factory.models import Check, EpisodeSpec, QualityReport, ResearchDoc, Script
+from podcast_factory.models import Check, EpisodeSpec, QualityReport, ResearchDoc, Script, Show
 from podcast_factory.providers.claude_writer import RubricOut
 from podcast_factory.providers.factory import claude_writer
+from podcast_factory.providers.script_checks import (
+    canned_lines,
+    dangling_refs,
+    key_terms,
+    misattributed,
+    topic_early,
+)
 from podcast_factory.providers.text import split_sentences, tokenize
 from podcast_factory.providers.wav import AudioStats, analyze_pcm, decode_wav
 from podcast_factory.stage_call import StageCall, StageResult
@@ -109,6 +116,46 @@ def text_checks(
     return checks, advice
 
 
+def listener_checks(
+    doc: ResearchDoc, script: Script, show: Show | None
+) -> tuple[list[Check], Advice]:
+    """Whether each line makes sense where it is said (see ``script_checks``): no line
+    pointing at something not said, no host line the show has worn out, the topic's
+    subject said early, no he/she heard as someone else. Every one must be zero or pass."""
+    dangling = dangling_refs(doc=doc, script=script)
+    exempt = " ".join(x for x in (show.intro, show.outro) if x) if show else ""
+    canned = canned_lines(script, doc, script.known_lines, exempt, show.name if show else "")
+    early, missing = topic_early(script, doc, doc.topic)
+    wrong = misattributed(script, doc)
+    checks = [
+        Check(name="dangling_refs", value=len(dangling), threshold="<= 0", passed=not dangling),
+        Check(name="canned_lines", value=len(canned), threshold="<= 0", passed=not canned),
+        Check(
+            name="topic_early",
+            value=round(early, 3),
+            threshold="> 0 (the topic's subject in the first fifth)",
+            passed=not missing or missing[0] != key_terms(doc.topic, doc)[0],
+        ),
+        Check(name="misattributed", value=len(wrong), threshold="<= 0", passed=not wrong),
+    ]
+    advice = {
+        "dangling_refs": f"{len(dangling)} line(s) open by pointing at something not said "
+        f"before, e.g. {_quote(dangling)}: say the referent, keep the sentence before it, "
+        "or leave it out.",
+        "canned_lines": f"{len(canned)} host line(s) were said in two or more earlier "
+        f"episodes of the show, e.g. {_quote(canned)}: react to this episode's facts.",
+        "topic_early": f"The topic's own terms ({', '.join(missing)}) are not said in the "
+        "first fifth of the script: open with the topic's core story.",
+        "misattributed": f"A pronoun would be heard as the wrong person: {_quote(wrong)}. "
+        "Name the person, or keep the sentence that names them.",
+    }
+    return checks, advice
+
+
+def _quote(found: Sequence[str]) -> str:
+    return f'"{found[0][:90]}"' if found else '""'
+
+
 def audio_checks(
     stats: AudioStats, target_s: float, q: QualityThresholds
 ) -> tuple[list[Check], Advice]:
@@ -172,10 +219,18 @@ def verdict(checks: Sequence[Check], advice: Advice) -> QualityReport:
 
 
 def review_script(
-    doc: ResearchDoc, script: Script, seconds_per_word: float, target_s: float, q: QualityThresholds
+    doc: ResearchDoc,
+    script: Script,
+    seconds_per_word: float,
+    target_s: float,
+    q: QualityThresholds,
+    show: Show | None = None,
 ) -> QualityReport:
-    """The script gate's checks and verdict; pure, so it is tested without Ray."""
-    return verdict(*text_checks(doc, script, script.words * seconds_per_word, target_s, q))
+    """The script gate's checks and verdict; pure, so it is tested without Ray.
+    ``show``: its intro and outro may be said in every episode."""
+    checks, advice = text_checks(doc, script, script.words * seconds_per_word, target_s, q)
+    more, more_advice = listener_checks(doc, script, show)
+    return verdict(checks + more, {**advice, **more_advice})
 
 
 def evaluate(
@@ -186,6 +241,7 @@ def evaluate(
     q: QualityThresholds,
     *,
     text: bool = True,
+    show: Show | None = None,
 ) -> QualityReport:
     """The audio gate's checks and verdict (with ``text``, the script's checks as well,
     for a workflow that has no script gate); pure, so it is tested without audio or Ray."""
@@ -193,7 +249,9 @@ def evaluate(
     if text:
         more, more_advice = text_checks(doc, script, stats.duration_s, target_s, q)
         checks += [c for c in more if c.name != "duration"]  # measured beats predicted
-        advice = {**more_advice, **advice}
+        listener, listener_advice = listener_checks(doc, script, show)
+        checks += listener
+        advice = {**more_advice, **listener_advice, **advice}
     return verdict(checks, advice)
 
 
@@ -265,7 +323,7 @@ class QualityEvaluator(Agent):
         ctx: StageContext,
     ) -> QualityReport:
         q = self.settings.quality
-        report = review_script(doc, script, seconds_per_word, spec.minutes * 60, q)
+        report = review_script(doc, script, seconds_per_word, spec.minutes * 60, q, spec.show)
         if self._claude is None:
             return report
         rubric = await self._claude.judge(self.meter(ctx), spec, doc, script)
@@ -295,7 +353,8 @@ class QualityEvaluator(Agent):
     ) -> QualityReport:
         pcm, rate = decode_wav(wav)
         q = self.settings.quality
-        report = evaluate(doc, script, analyze_pcm(pcm, rate), spec.minutes * 60, q, text=text)
+        stats = analyze_pcm(pcm, rate)
+        report = evaluate(doc, script, stats, spec.minutes * 60, q, text=text, show=spec.show)
         if self._claude is None or not text:
             return report
         rubric = await self._claude.judge(self.meter(ctx), spec, doc, script)

@@ -21,7 +21,8 @@ from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, SourceInfo
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.sources import SourceFetcher, SourceText, is_url, read_local
-from podcast_factory.providers.text import rank_sentences, split_sentences
+from podcast_factory.providers.story import pick
+from podcast_factory.providers.text import split_sentences
 from podcast_factory.redact import redact_text, redact_url
 from podcast_factory.stage_call import StageCall, StageResult
 
@@ -104,43 +105,23 @@ class ResearchAgent(Agent):
             fresh = tuple(f for f in doc.facts if not is_repeat(f.text, avoid))
             return doc.model_copy(update={"facts": fresh or doc.facts})
         budget = spec.minutes * WORDS_PER_MINUTE * self.settings.fact_share
-        ranked = _interleave(
-            rank_sentences(spec.topic, [s for s, _ in sentences], len(sentences)),
+        picked = pick(
+            spec.topic,
+            [s for s, _ in sentences],
             [src for _, src in sentences],
+            budget,
+            (lambda text: is_repeat(text, avoid)) if avoid else None,
         )
-        if avoid:  # the series said these already; fall back to them only if nothing is new
-            ranked = [r for r in ranked if not is_repeat(sentences[r[0]][0], avoid)] or ranked
-        kept: list[tuple[int, float]] = []
-        words = 0
-        for i, score in ranked:  # best first, until the episode's share of words is full
-            n = len(sentences[i][0].split())
-            if kept and words + n > budget:
-                break
-            kept.append((i, score))
-            words += n
-        chosen = sorted(i for i, _ in kept)  # the sources' own order reads best aloud
-        scores = dict(kept)
         facts = tuple(
             Fact(
-                text=sentences[i][0],
-                source=infos[sentences[i][1]].source,
-                source_title=infos[sentences[i][1]].title,
-                score=round(scores[i], 4),
+                text=unit.text,
+                source=infos[unit.source].source,
+                source_title=infos[unit.source].title,
+                score=round(score, 4),
+                context=unit.context,
             )
-            for i in chosen
+            for unit, score in picked
         )
         return ResearchDoc(
             episode_id=spec.episode_id, topic=spec.topic, facts=facts, sources=tuple(infos)
         )
-
-
-def _interleave(ranked: list[tuple[int, float]], source_of: list[int]) -> list[tuple[int, float]]:
-    """Ranked sentences taken from each source in turn (its best, then the next best of
-    another source...), so an episode with two sources hears from both."""
-    seen: dict[int, int] = {}
-    keyed = []
-    for position, (i, score) in enumerate(ranked):
-        src = source_of[i]
-        seen[src] = seen.get(src, 0) + 1
-        keyed.append(((seen[src], position), (i, score)))
-    return [item for _, item in sorted(keyed)]

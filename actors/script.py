@@ -10,6 +10,9 @@ from podcast_factory.providers.offline_writer import OfflineWriter
 from podcast_factory.render import script_markdown
 from podcast_factory.stage_call import StageCall, StageResult
 
+CANNED_AFTER = 2
+"""A host line said in this many earlier episodes of a show is canned if said again."""
+
 
 class ScriptWriter(Agent):
     name = "script"
@@ -39,6 +42,14 @@ class ScriptWriter(Agent):
         )
 
     async def _write(
+        self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext, feedback: Feedback
+    ) -> Script:
+        script = await self._draft(spec, doc, ctx, feedback)
+        # the series context the draft was written against, for the script gate to judge
+        worn = tuple(line for line, episodes in feedback.said_before if episodes >= CANNED_AFTER)
+        return script.model_copy(update={"known_lines": worn}) if worn else script
+
+    async def _draft(
         self, spec: EpisodeSpec, doc: ResearchDoc, ctx: StageContext, feedback: Feedback
     ) -> Script:
         if self._claude is not None:

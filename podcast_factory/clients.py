@@ -91,6 +91,14 @@ class MemoryClient:
         )
         return got
 
+    async def spoken_lines(self, exclude_episode: str) -> list[tuple[str, int]]:
+        """Host lines of the show's other recorded episodes with how many said each;
+        none without memory."""
+        got: list[tuple[str, int]] = await self._ask(
+            "spoken_lines", lambda m: m.spoken_lines.remote(exclude_episode), []
+        )
+        return got
+
     async def record_quality(
         self,
         episode_id: str,
@@ -102,6 +110,7 @@ class MemoryClient:
         facts_said: list[str],
         duration_s: float | None,
         verdict_id: str | None = None,
+        lines_said: list[str] | None = None,
     ) -> None:
         """Remember the verdict that decided a draft (see ``SeriesMemory``); a call
         sent again with the same ``verdict_id`` counts once."""
@@ -117,6 +126,7 @@ class MemoryClient:
                 facts_said,
                 duration_s,
                 verdict_id,
+                lines_said,
             ),
             None,
         )

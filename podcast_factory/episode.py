@@ -41,6 +41,7 @@ from podcast_factory.models import (
     StageRecord,
 )
 from podcast_factory.pool import AgentPool
+from podcast_factory.providers.script_checks import host_sentences
 from podcast_factory.reuse import fingerprint
 from podcast_factory.rundir import RunDir, to_json_bytes
 from podcast_factory.stage_call import StageCall, StageExtras
@@ -266,9 +267,11 @@ class EpisodeRun:
         await self.book.save(state.model_copy(update={"drafts": (*state.drafts, draft)}))
         doc = self.results.get("research")
         said: list[str] = []
+        lines: list[str] | None = None
         if isinstance(script, Script) and isinstance(doc, ResearchDoc):
             refs = sorted({r for t in script.turns for r in t.fact_refs})
             said = [doc.facts[r].text for r in refs if r < len(doc.facts)]
+            lines = host_sentences(script, doc)
         await sh.memory.record_quality(
             self.eid,
             self.ep.topic,
@@ -283,6 +286,7 @@ class EpisodeRun:
             said,
             draft.duration_s,
             f"{sh.run_id}/{self.eid}/{gate}/{number}/{draft.basis}",  # retried: once
+            lines,
         )
 
     @staticmethod
@@ -312,8 +316,9 @@ class EpisodeRun:
         lessons = await self.sh.memory.lessons()
         advice = tuple(lesson.advice for lesson in lessons if lesson.advice)
         scale = 1 / await self._pace()  # the voices' measured pace sizes the first draft
+        lines = tuple(await self.sh.memory.spoken_lines(self.eid))
         if draft == 0:
-            return Feedback(lessons=advice, length_scale=scale)
+            return Feedback(lessons=advice, length_scale=scale, said_before=lines)
         gate = self._drafts()[-1].gate if self._drafts() else "quality"
         previous, report = self.results.get("script"), self.results.get(gate)
         if not isinstance(previous, Script) or not isinstance(report, QualityReport):
@@ -321,7 +326,9 @@ class EpisodeRun:
             load = self.sh.rundir.load_model
             previous = await asyncio.to_thread(load, self.eid, "script.json", Script)
             report = await asyncio.to_thread(load, self.eid, f"{gate}.json", QualityReport)
-        return Feedback(lessons=advice, length_scale=scale, draft=previous, report=report)
+        return Feedback(
+            lessons=advice, length_scale=scale, draft=previous, report=report, said_before=lines
+        )
 
     def _load(self, spec: StageSpec) -> Any:
         if spec.agent_class is None:

@@ -51,6 +51,9 @@ class EpisodeMemory(_Stored):
     produced_at: float
     duration_s: float | None
     facts: tuple[str, ...]
+    lines: tuple[str, ...] = ()
+    """The hosts' own sentences (not facts) it said: how later episodes vary their
+    openings and how the script gate tells a canned line from a fresh one."""
 
 
 class MemorySnapshot(_Stored):

@@ -153,6 +153,9 @@ class Fact(_Frozen):
     """Relevance to the topic (BM25, offline); higher is more relevant."""
     quote: str = ""
     """The span of the source the fact rests on (Claude research and web citations)."""
+    context: str = ""
+    """The source sentence just before the fact (offline research): what a pronoun in
+    the fact pointed at, so a check can tell when the script makes it point elsewhere."""
 
     @field_serializer("source", when_used="json")
     def _written_source(self, source: str) -> str:
@@ -183,6 +186,10 @@ class Script(_Frozen):
     title: str
     turns: tuple[Turn, ...]
     target_words: int
+    known_lines: tuple[str, ...] = ()
+    """Host lines the show had already said in two or more earlier episodes when this
+    draft was written (from the series memory): the script gate refuses a draft that
+    says them again."""
 
     @property
     def words(self) -> int:
@@ -251,6 +258,9 @@ class Feedback(_Frozen):
     ran long or short at this show's voices."""
     draft: Script | None = None
     report: QualityReport | None = None
+    said_before: tuple[tuple[str, int], ...] = ()
+    """Host lines (not facts) of the show's earlier episodes, each with the number of
+    episodes that said it: a writer varies its openings, closings and reactions by it."""
 
 
 class Chapter(_Frozen):

@@ -1,10 +1,12 @@
 """The offline script writer: a two-host dialogue assembled from the research facts.
 
-No model and no network. Facts are spoken in the order the sources give them (a
-source's own order is the best narrative we have), alternating between the hosts, each
-introduced by a short lead-in and sometimes answered by the other host. Lead-ins and
-replies are drawn without repetition so the quality check for repeated sentences holds,
-and the script stops adding facts once it reaches the target length.
+No model and no network. The research already gives facts that stand on their own, in
+story order (core story first; see ``providers/story.py``). The hosts take turns
+stating them; after a fact the other host sometimes reacts with words taken from that
+fact (``providers/reactions.py``), never a canned filler. The opening and closing lines
+are built around the topic's subject and chosen so that the show's earlier episodes
+(``Feedback.said_before``, from the series memory) did not use the same frame. The script
+stops adding facts once it reaches the target length.
 """
 
 from __future__ import annotations
@@ -13,37 +15,16 @@ import re
 
 from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script, Turn
+from podcast_factory.providers.reactions import (
+    CLOSINGS,
+    OPENINGS,
+    fill,
+    fresh_template,
+    memorable_term,
+    reaction,
+)
+from podcast_factory.providers.script_checks import norm
 
-LEAD_INS = (
-    "Here's the first thing that stood out to me.",
-    "Here is a detail I did not know.",
-    "This next part surprised me.",
-    "Let me add something from the notes.",
-    "There's more to it.",
-    "Now here's a piece worth slowing down for.",
-    "One more thing from the sources.",
-    "Building on that.",
-    "And then there's this.",
-    "Okay, try this one.",
-    "The notes also point out something useful.",
-    "Here's how the sources put it.",
-    "Picking up the thread.",
-    "Something else worth knowing.",
-)
-REPLIES = (
-    "That's a great way to put it.",
-    "Huh, I never thought about it like that.",
-    "Right, and that matters more than people think.",
-    "Okay, that makes sense.",
-    "Interesting.",
-    "That's wild.",
-    "I like that detail.",
-    "So that explains a lot.",
-    "Good point.",
-    "That is a lot to take in.",
-    "Wow.",
-    "Makes sense to me.",
-)
 OVERSHOOT = 0.15
 """How far past the target length the writer may go to say every research fact."""
 _MARKUP = re.compile(r"https?://\S+|www\.\S+|[*_#`<>\[\]{}|~^\\]")
@@ -56,6 +37,11 @@ def spoken(text: str) -> str:
 
 def _fill(template: str, spec: EpisodeSpec) -> str:
     return spoken(template.replace("{topic}", spec.topic).replace("{show}", spec.show.name))
+
+
+def _year(text: str) -> int | None:
+    match = re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", text)
+    return int(match.group(1)) if match else None
 
 
 def title_for(topic: str) -> str:
@@ -94,14 +80,25 @@ class OfflineWriter:
                 target = revised_target(feedback.draft, failed["duration"])
                 target = min(round(nominal * MAX_SCALE), max(round(nominal * MIN_SCALE), target))
             say_all = "fact_coverage" in failed
-        script = self._write(spec, doc, target, compact=target < nominal, say_all=say_all)
+        said_before = tuple(line for line, _ in feedback.said_before)
+        script = self._write(
+            spec, doc, target, compact=target < nominal, say_all=say_all, said_before=said_before
+        )
         return script.model_copy(update={"target_words": nominal})
 
     def _write(
-        self, spec: EpisodeSpec, doc: ResearchDoc, target: int, *, compact: bool, say_all: bool
+        self,
+        spec: EpisodeSpec,
+        doc: ResearchDoc,
+        target: int,
+        *,
+        compact: bool,
+        say_all: bool,
+        said_before: tuple[str, ...] = (),
     ) -> Script:
         a, b = (h.name for h in spec.show.hosts)
         show = spec.show
+        key = spec.episode_id
         intro = (
             _fill(show.intro, spec)
             if show.intro
@@ -111,37 +108,45 @@ class OfflineWriter:
                 spec,
             )
         )
-        turns = [Turn(speaker=a, text=intro)]
-        turns.append(
-            Turn(speaker=b, text=f"Thanks, {a}. I've been reading up on this one, so let's dig in.")
-        )
+        opening = fill(fresh_template(OPENINGS, said_before, key), spec.topic, a)
+        turns = [Turn(speaker=a, text=intro), Turn(speaker=b, text=spoken(opening))]
+        term = memorable_term([f.text for f in doc.facts])
+        closings = [c for c in CLOSINGS if term or "{term}" not in c] or [
+            "That's a lot of ground for one episode, {a}."
+        ]
+        closing_frame = fresh_template(closings, said_before, key)
         outro = (
             _fill(show.outro, spec)
             if show.outro
             else spoken(f"That's our episode on {spec.topic}. Thanks for listening to {show.name}.")
         )
-        closing = [
-            Turn(speaker=b, text=f"That's a lot of ground, {a}."),
-            Turn(speaker=a, text=outro),
-        ]
-        budget = target - sum(len(t.text.split()) for t in turns + closing)
-        used = 0
+        closing_words = len(closing_frame.split()) + 4 + len(outro.split())
+        budget = target - sum(len(t.text.split()) for t in turns) - closing_words
+        used_words = 0
+        said = {norm(t.text) for t in turns}
+        kind = ""
+        year: int | None = None
         for i, fact in enumerate(doc.facts):
-            # whoever did not speak last states the next fact, so nobody speaks twice in a row
+            # the host who did not speak last states the next fact: nobody speaks twice
             speaker, listener = (b, a) if turns[-1].speaker == a else (a, b)
-            lead = LEAD_INS[i] if i < len(LEAD_INS) else ""  # never the same line twice
-            if compact and i > 0:
-                lead = ""  # a script that must shrink loses its chatter before its facts
-            line = f"{lead} {spoken(fact.text)}".strip()
+            line = spoken(fact.text)
             words = len(line.split())
-            if used + words > budget + OVERSHOOT * target and i > 0 and not say_all:
+            if used_words + words > budget + OVERSHOOT * target and i > 0 and not say_all:
                 break  # research sized the facts; this only guards against a runaway
             turns.append(Turn(speaker=speaker, text=line, fact_refs=(i,)))
-            used += words
-            if not compact and i < len(REPLIES) and i % 3 == 1 and used + 4 < budget:
-                turns.append(Turn(speaker=listener, text=REPLIES[i]))
-                used += len(REPLIES[i].split())
-        turns.extend(closing)
+            used_words += words
+            if compact or i + 1 == len(doc.facts):
+                continue  # a script that must shrink loses its chatter before its facts
+            answer, kind = reaction(fact.text, kind, said, year)
+            year = _year(fact.text) or year
+            if answer and used_words + len(answer.split()) < budget + OVERSHOOT * target / 2:
+                turns.append(Turn(speaker=listener, text=spoken(answer)))
+                said.add(norm(answer))
+                used_words += len(answer.split())
+        # whoever did not state the last fact sums up, addressing the other host
+        last, other = (a, b) if turns[-1].speaker == a else (b, a)
+        closing_line = fill(closing_frame, spec.topic, last, term)
+        turns += [Turn(speaker=other, text=spoken(closing_line)), Turn(speaker=last, text=outro)]
         return Script(
             episode_id=spec.episode_id,
             title=title_for(spec.topic),

@@ -46,6 +46,10 @@ def test_the_script_gate_predicts_length_from_words_and_the_shows_pace() -> None
         "fact_coverage",
         "repeated_sentences",
         "markup_leaks",
+        "dangling_refs",
+        "canned_lines",
+        "topic_early",
+        "misattributed",
     }
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from podcast_factory.providers.story import leans_back
+
 CHARS_PER_TOKEN = 4
 """The simulator's tokenizer: one token per 4 characters, rounded up."""
 
@@ -79,7 +81,10 @@ def content_sentences(prompt: str) -> list[str]:
     blocks = re.findall(r"<source[^>]*>(.*?)</source>", prompt, flags=re.DOTALL)
     lines = re.findall(r"^\[\d+\]\s*(.+)$", prompt, flags=re.MULTILINE)
     material = "\n".join([*blocks, *lines])
-    return sentences(material) if material.strip() else sentences(prompt)
+    found = sentences(material) if material.strip() else sentences(prompt)
+    # a model writes facts that stand alone: it does not open a line with "It" or "The
+    # result" about something it never said (the script gate refuses such a line)
+    return [s for s in found if not leans_back(s)] or found
 
 
 def plain_reply(prompt: str, count: int = 3) -> str:
