@@ -43,8 +43,8 @@ def _ledger_stages(out: Path) -> set[str]:
 
 @pytest.mark.subprocess
 def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path) -> None:
-    """examples/workflow.yaml: the full episode without social posts, plus the user's
-    title agent after the quality gate."""
+    """examples/workflow.yaml: the full episode (mastered) without social posts, plus the
+    user's title agent after the quality gate."""
     out = tmp_path / "out"
     done = _cli("batch", "workflow.yaml", "--out", str(out), cwd=example_dir)
     assert done.returncode == 0, done.stderr
@@ -60,6 +60,7 @@ def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path
             "audio",
             "quality",
             "summary",
+            "master",
             "title",
         }
         assert all(r["status"] == "completed" for r in m["stages"].values())
