@@ -60,7 +60,7 @@ class SchemaFiller:
         self, schema: dict[str, Any], prompt: str, context: str = "", material: str = ""
     ) -> None:
         self.root = schema
-        self.sentences = content_sentences(material or prompt)
+        self.sentences = _subject_first(content_sentences(material or prompt), prompt)
         self.first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
         self.next_sentence = 0
         self.padded = 0
@@ -225,3 +225,46 @@ def _speaker_names(prompt: str) -> list[str]:
         if match[1] not in names:
             names.append(match[1])
     return names
+
+
+_SCRIPT_TOPIC = re.compile(r"^Write the script of an episode on: (.+)$", re.MULTILINE)
+_NO_SUBJECT = frozenset(
+    [
+        "how",
+        "why",
+        "what",
+        "when",
+        "where",
+        "who",
+        "which",
+        "does",
+        "did",
+        "work",
+        "works",
+        "went",
+        "from",
+        "into",
+        "with",
+        "their",
+        "about",
+        "the",
+        "and",
+        "for",
+        "its",
+    ]
+)
+
+
+def _subject_first(found: list[str], prompt: str) -> list[str]:
+    """A script opens on its subject, as a model asked for an episode on a topic does:
+    the first fact naming one of the topic's words ("penicillin") moves to the front.
+    Other prompts keep their order."""
+    topic = _SCRIPT_TOPIC.search(prompt)
+    if topic is None:
+        return found
+    words = [w for w in re.findall(r"[a-z]{4,}", topic[1].lower()) if w not in _NO_SUBJECT]
+    for word in words:
+        for i, sentence in enumerate(found):
+            if re.search(rf"\b{word}", sentence.lower()):
+                return [sentence, *found[:i], *found[i + 1 :]]
+    return found
