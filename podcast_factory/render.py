@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from podcast_factory.models import ResearchDoc, Script
 from podcast_factory.redact import redact_url
 
@@ -20,5 +22,14 @@ def script_markdown(script: Script, doc: ResearchDoc) -> str:
         for i in cited:
             fact = doc.facts[i]
             title = f"{fact.source_title}, " if fact.source_title else ""
-            lines.append(f"[^{i + 1}]: {title}{redact_url(fact.source)}")
+            lines.append(f"[^{i + 1}]: {title}{source_label(fact.source)}")
     return "\n".join(lines) + "\n"
+
+
+def source_label(source: str) -> str:
+    """A source as a reader may see it: a URL without credentials, a local file by its
+    name (a path on the producer's machine means nothing to a listener and says where
+    their files live)."""
+    if "://" in source:
+        return redact_url(source)
+    return PurePath(source).name

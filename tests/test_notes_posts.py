@@ -308,3 +308,24 @@ def test_claude_path_publishes_clean_notes_and_posts(tmp_path: Path) -> None:
     for post in posts.posts:
         assert post_length(post.platform, post.text) <= PLATFORM_LIMITS[post.platform]
         assert all(nounish_tag(t) for t in post.hashtags)
+
+
+def test_the_script_markdown_names_local_sources_by_file_name() -> None:
+    """script.md's footnotes: a local file by its name, never the producer's path."""
+    from podcast_factory.models import Fact, ResearchDoc, Script, Turn
+    from podcast_factory.render import script_markdown
+
+    facts = (
+        Fact(
+            text="Tides rise twice a day.", source="/home/me/notes/tides.md", source_title="Tides"
+        ),
+        Fact(text="Waves break.", source="https://user:pw@example.org/waves"),
+    )
+    doc = ResearchDoc(episode_id="e", topic="Tides", facts=facts, sources=())
+    turns = (
+        Turn(speaker="Nora", text="Tides rise twice a day.", fact_refs=(0,)),
+        Turn(speaker="Eli", text="Waves break.", fact_refs=(1,)),
+    )
+    md = script_markdown(Script(episode_id="e", title="Tides", turns=turns, target_words=9), doc)
+    assert "[^1]: Tides, tides.md" in md and "/home/me" not in md
+    assert "example.org/waves" in md and "pw@" not in md
