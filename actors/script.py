@@ -7,10 +7,11 @@ from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.offline_writer import OfflineWriter
+from podcast_factory.providers.script_checks import WORN_AFTER
 from podcast_factory.render import script_markdown
 from podcast_factory.stage_call import StageCall, StageResult
 
-CANNED_AFTER = 2
+CANNED_AFTER = WORN_AFTER
 """A host line said in this many earlier episodes of a show is canned if said again."""
 
 

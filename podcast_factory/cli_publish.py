@@ -98,7 +98,7 @@ def publish(args: argparse.Namespace, out: Console, err: Console) -> int:
     """Write or update the feed ``--feed`` with the publishable episodes of RUN_DIRs."""
     base_url = check_url("--base-url", args.base_url).rstrip("/")
     feed = Path(args.feed)
-    if not feed.parent.is_dir():
+    if feed.parent.exists() and not feed.parent.is_dir():
         raise UserInputError("--feed", f"{feed.parent} is not a folder")
     gathered = gather(args.run_dirs)
     old = read_feed(feed)
@@ -116,6 +116,7 @@ def publish(args: argparse.Namespace, out: Console, err: Console) -> int:
             view = read_episode(rundir, view.state)
         items.append(Published(view, episode_url(base_url, eid)))
     merge = build_feed(gathered.show, items, old, base_url, datetime.now(timezone.utc))
+    feed.parent.mkdir(parents=True, exist_ok=True)  # made only once every check passed
     atomic_write(feed, merge.feed)
     for line in gathered.left_out:
         err.print(f"not published: {line}", style="yellow", highlight=False, soft_wrap=True)

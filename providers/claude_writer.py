@@ -40,6 +40,7 @@ from podcast_factory.providers.offline_writer import (
     title_for,
 )
 from podcast_factory.providers.publish_text import clock, listen
+from podcast_factory.providers.script_checks import worn_lines
 from podcast_factory.providers.sources import SourceText
 from podcast_factory.providers.text import split_sentences
 
@@ -301,7 +302,7 @@ class ClaudeWriter:
             f"Outro to say last: {show.outro or 'a short thank-you'}\n"
             f"Length: about {words} words in all.\n"
             "Use every research fact, cite each line's facts by index in fact_refs, add "
-            "nothing the facts do not support." + lessons + revision
+            "nothing the facts do not support." + lessons + worn_lines(feedback) + revision
         )
         result = await self._client.structured(
             meter,

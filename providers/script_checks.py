@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from podcast_factory.models import ResearchDoc, Script
+from podcast_factory.models import Feedback, ResearchDoc, Script
 from podcast_factory.providers.text import split_sentences, tokenize
 
 ANAPHORIC = re.compile(
@@ -249,3 +249,21 @@ def misattributed(script: Script, doc: ResearchDoc) -> list[str]:
                 found.append(f"'{match.group(1)}' means {surnames[meant]}, heard as {heard}")
         spoken += " " + turn.text
     return found
+
+
+WORN_AFTER = 2
+"""Episodes a host line may be heard in before the script gate calls it canned."""
+WORN_SHOWN = 40
+"""At most this many worn lines go into a prompt (the most used first)."""
+
+
+def worn_lines(feedback: Feedback) -> str:
+    """The show's worn host lines, for the writer to avoid: the script gate rejects a
+    line the show already said in ``WORN_AFTER`` earlier episodes (``canned_lines``)."""
+    worn = [line for line, n in feedback.said_before if n >= WORN_AFTER][:WORN_SHOWN]
+    if not worn:
+        return ""
+    return (
+        "\nLines this show already said in earlier episodes; say none of them again:\n- "
+        + "\n- ".join(worn)
+    )

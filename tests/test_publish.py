@@ -121,6 +121,15 @@ def test_bad_base_url_names_the_flag_and_writes_nothing(runs, tmp_path, capsys) 
     assert not (runs[0] / "tides" / "transcript.vtt").exists()
 
 
+def test_the_feeds_folder_is_made_but_only_when_every_check_passed(runs, tmp_path) -> None:
+    """``--feed site/feed.xml`` (the README's command) makes ``site``; a refused publish
+    leaves no folder behind."""
+    assert publish(tmp_path / "refused" / "feed.xml", runs[0], base="ftp://x.org") == 2
+    assert not (tmp_path / "refused").exists()
+    assert publish(tmp_path / "site" / "feed.xml", runs[0]) == 0
+    assert (tmp_path / "site" / "feed.xml").is_file()
+
+
 @pytest.mark.parametrize(
     "content",
     [

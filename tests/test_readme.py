@@ -31,7 +31,7 @@ READMES = ("README.md", "examples/README.md")
 NOT_RUN: dict[str, str] = {
     "scripts/test": "runs this suite, which holds this test; CI runs it (.ci/run)",
     "scripts/check": "ruff and mypy over the repository; CI runs it (.ci/run)",
-    "scripts/check_wheel": "builds a wheel in a fresh venv from the package index; CI runs it",
+    "scripts/check_wheel": "builds a wheel and a fresh venv from the package index (minutes)",
     ".venv/bin/python scripts/chaos.py": (
         "kills the driver of a 50-episode batch again and again: many minutes of CPU; "
         "tests/test_chaos.py runs the same script on 6 episodes"

@@ -56,11 +56,24 @@ class SchemaFiller:
     the start of lines of the prompt or of ``context`` (the system prompt).
     """
 
+    def _pad(self) -> str:
+        """A connective line the prompt does not ask to avoid. A model's filler varies
+        from episode to episode: each prompt starts at its own place in the pool."""
+        pool = PAD_POOL
+        for _ in range(len(pool)):
+            text = pool[(self.pad_start + self.padded) % len(pool)]
+            self.padded += 1
+            if text not in self.avoid:
+                return text
+        return pool[self.padded % len(pool)]
+
     def __init__(
         self, schema: dict[str, Any], prompt: str, context: str = "", material: str = ""
     ) -> None:
         self.root = schema
         self.sentences = _subject_first(content_sentences(material or prompt), prompt)
+        self.avoid = _lines_to_avoid(prompt)
+        self.pad_start = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
         self.first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
         self.next_sentence = 0
         self.padded = 0
@@ -148,8 +161,7 @@ class SchemaFiller:
             text = " ".join(self.first_line.split()[:10]) or "Untitled"
         else:
             if self.next_sentence >= len(self.sentences) and self.filled:
-                text = PAD_LINES[self.padded % len(PAD_LINES)]
-                self.padded += 1
+                text = self._pad()
             else:
                 text = self.sentences[self.next_sentence % len(self.sentences)]
                 self.next_sentence += 1
@@ -268,3 +280,30 @@ def _subject_first(found: list[str], prompt: str) -> list[str]:
             if re.search(rf"\b{word}", sentence.lower()):
                 return [sentence, *found[:i], *found[i + 1 :]]
     return found
+
+
+_TAILS = (
+    "",
+    " Honestly.",
+    " I mean it.",
+    " Think about that.",
+    " Really.",
+    " Stay with me.",
+    " No exaggeration.",
+    " Bear with me.",
+    " Seriously.",
+    " Hear me out.",
+    " Trust me.",
+    " Just saying.",
+)
+PAD_POOL: tuple[str, ...] = tuple(p + t for t in _TAILS for p in PAD_LINES)
+"""Every connective line the simulated writer may use, more than a long series needs."""
+_AVOID = re.compile(r"say none of them again:\n((?:- .*(?:\n|$))+)")
+
+
+def _lines_to_avoid(prompt: str) -> frozenset[str]:
+    """The lines a prompt asks the model not to say again (``worn_lines``)."""
+    found = _AVOID.search(prompt)
+    if found is None:
+        return frozenset()
+    return frozenset(line[2:].strip() for line in found[1].splitlines() if line.startswith("- "))
