@@ -63,7 +63,7 @@ class SchemaFiller:
         for _ in range(len(pool)):
             text = pool[(self.pad_start + self.padded) % len(pool)]
             self.padded += 1
-            if text not in self.avoid:
+            if _plain(text) not in self.avoid:
                 return text
         return pool[self.padded % len(pool)]
 
@@ -284,19 +284,19 @@ def _subject_first(found: list[str], prompt: str) -> list[str]:
 
 _TAILS = (
     "",
-    " Honestly.",
-    " I mean it.",
-    " Think about that.",
-    " Really.",
-    " Stay with me.",
-    " No exaggeration.",
-    " Bear with me.",
-    " Seriously.",
-    " Hear me out.",
-    " Trust me.",
-    " Just saying.",
+    ", honestly",
+    ", I mean it",
+    ", when you think about it",
+    ", really",
+    ", if you stay with me",
+    ", no exaggeration",
+    ", bear with me",
+    ", seriously",
+    ", hear me out",
+    ", trust me",
+    ", just saying",
 )
-PAD_POOL: tuple[str, ...] = tuple(p + t for t in _TAILS for p in PAD_LINES)
+PAD_POOL: tuple[str, ...] = tuple(p[:-1] + t + p[-1] for t in _TAILS for p in PAD_LINES)
 """Every connective line the simulated writer may use, more than a long series needs."""
 _AVOID = re.compile(r"say none of them again:\n((?:- .*(?:\n|$))+)")
 
@@ -306,4 +306,10 @@ def _lines_to_avoid(prompt: str) -> frozenset[str]:
     found = _AVOID.search(prompt)
     if found is None:
         return frozenset()
-    return frozenset(line[2:].strip() for line in found[1].splitlines() if line.startswith("- "))
+    lines = (line[2:] for line in found[1].splitlines() if line.startswith("- "))
+    return frozenset(_plain(line) for line in lines)
+
+
+def _plain(line: str) -> str:
+    """A line as the canned-lines check compares it: words only, lower case."""
+    return " ".join(re.findall(r"[a-z0-9']+", line.lower()))
