@@ -29,6 +29,8 @@ from podcast_factory.models import (
     SocialPosts,
     SourceInfo,
 )
+from podcast_factory.providers.transcripts import Cue as HeardCue
+from podcast_factory.providers.transcripts import webvtt
 from podcast_factory.rundir import RunDir
 
 
@@ -228,21 +230,11 @@ def show_of(batch: dict[str, Any]) -> Show | None:
 # -- listener files made from the run when the mastering stage did not make them ---------
 
 
-def _stamp(seconds: float) -> str:
-    ms = round(max(0.0, seconds) * 1000)
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
-
-
 def vtt_text(cues: tuple[Cue, ...]) -> str:
-    """A WebVTT transcript with the speaker on each cue (``<v Name>``)."""
-    lines = ["WEBVTT", ""]
-    for cue in cues:
-        if cue.start_s < 0:
-            continue
-        text = cue.text.replace("-->", "->").replace("&", "&amp;").replace("<", "&lt;")
-        speaker = cue.speaker.replace(">", "").replace("&", "&amp;").replace("<", "&lt;")
-        lines += [f"{_stamp(cue.start_s)} --> {_stamp(cue.end_s)}", f"<v {speaker}>{text}", ""]
-    return "\n".join(lines)
+    """A WebVTT transcript with the speaker on each cue (``<v Name>``), written by the
+    mastering stage's own writer; turns the audio does not place are left out."""
+    heard = [HeardCue(c.start_s, c.end_s, c.speaker, c.text) for c in cues if c.start_s >= 0]
+    return webvtt(heard)
 
 
 def chapters_json(marks: tuple[Mark, ...]) -> str:
