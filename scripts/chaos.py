@@ -232,9 +232,18 @@ def main() -> int:
     failures = {}
     for manifest in sorted(args.out.glob("*/manifest.json")):
         data = json.loads(manifest.read_text())
-        if data["status"] != "completed" and data["errors"]:
+        if data["status"] == "completed":
+            continue
+        drafts = data.get("drafts") or []
+        if data["status"] == "rejected" and drafts:  # a verdict, not a crash
+            last_draft = drafts[-1]
+            why = ", ".join(sorted(last_draft["failed_checks"])) or "no check named"
+            failures[data["episode_id"]] = f"rejected by {last_draft['gate']}: {why}"
+        elif data["errors"]:
             last = data["errors"][-1]
             failures[data["episode_id"]] = f"{data['status']}: {last['stage']}: {last['type']}"
+        else:
+            failures[data["episode_id"]] = data["status"]
     entries = [json.loads(x) for x in (args.out / "ledger.jsonl").read_text().splitlines()]
     aside = sorted(args.out.glob("ledger.jsonl.damaged-*"))
     deleted_manifest = args.out / str(deleted) / "manifest.json"

@@ -269,17 +269,21 @@ _NO_SUBJECT = frozenset(
 
 def _subject_first(found: list[str], prompt: str) -> list[str]:
     """A script opens on its subject, as a model asked for an episode on a topic does:
-    the first fact naming one of the topic's words ("penicillin") moves to the front.
-    Other prompts keep their order."""
+    the first fact naming the topic's subject ("penicillin", "honeybees") moves to the
+    front; when no fact names it (a second episode on a topic gets the facts the first
+    did not cover), a short line naming it leads. Other prompts keep their order."""
     topic = _SCRIPT_TOPIC.search(prompt)
     if topic is None:
         return found
     words = [w for w in re.findall(r"[a-z]{4,}", topic[1].lower()) if w not in _NO_SUBJECT]
-    for word in words:
-        for i, sentence in enumerate(found):
-            if re.search(rf"\b{word}", sentence.lower()):
-                return [sentence, *found[:i], *found[i + 1 :]]
-    return found
+    if not words:
+        return found
+    subject = words[0]
+    stem = subject[:-1] if subject.endswith("s") else subject
+    for i, sentence in enumerate(found):
+        if re.search(rf"\b{stem}(s|es)?\b", sentence.lower()):
+            return [sentence, *found[:i], *found[i + 1 :]]
+    return [f"Let's start with {subject}.", *found]
 
 
 _TAILS = (
