@@ -31,8 +31,9 @@ from typing import Any
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from podcast_factory.actors.analyst import FailureAnalyst
 from podcast_factory.actors.governor import ACTOR_OPTIONS as GOVERNOR_OPTIONS
-from podcast_factory.actors.governor import ProviderGovernor
+from podcast_factory.actors.governor import GovernorClient, ProviderGovernor
 from podcast_factory.actors.ledger import CostLedger
 from podcast_factory.actors.memory import SeriesMemory
 from podcast_factory.book import LEDGER_WAIT_S, EpisodeBook, Stopped
@@ -41,6 +42,16 @@ from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.episode import EpisodeRun, Shared, overlaps
 from podcast_factory.errors import BudgetExceeded, StageFailed
 from podcast_factory.estimate import estimate_batch
+from podcast_factory.failures import (
+    analysed,
+    by_cause,
+    flagged,
+    held_windows,
+    learned_limits,
+    still_bad,
+    with_reading,
+)
+from podcast_factory.metering import ActorLedger, StageContext
 from podcast_factory.models import (
     AudioAsset,
     BatchResult,
@@ -50,6 +61,7 @@ from podcast_factory.models import (
     QualityReport,
 )
 from podcast_factory.pool import AgentPool
+from podcast_factory.redact import redact_url
 from podcast_factory.rundir import RunDir, to_json_bytes
 from podcast_factory.stages import GATES
 
@@ -70,6 +82,7 @@ class Supervisor:
         if settings.speech_cache_dir is None:
             cache = str(Path(out_dir) / ".cache" / "speech")
             settings = settings.model_copy(update={"speech_cache_dir": cache})
+        settings = learned_limits(settings, batch.show.name)  # a throttled provider
         self.settings = settings
         self.rundir = RunDir(out_dir)
         self.rundir.root.mkdir(parents=True, exist_ok=True)
@@ -114,6 +127,18 @@ class Supervisor:
             )
         self.memory = MemoryClient(memory)
         creds = creds or Credentials()
+        self.analyst: Any = None
+        if settings.analyse_failures and settings.llm == "claude":
+            self.analyst = (
+                ray.remote(FailureAnalyst)
+                .options(max_restarts=-1, num_cpus=0)
+                .remote(
+                    settings,
+                    ActorLedger(ledger_name),
+                    creds,
+                    GovernorClient(governor_name, settings.provider_limits),
+                )
+            )
         self.pool = AgentPool(batch.workflow, settings, creds, ledger_name, governor_name)
         self.book = EpisodeBook(batch.episodes, self.rundir, self.ledger)
         self.shared = Shared(
@@ -193,6 +218,11 @@ class Supervisor:
             log.warning("ledger gave no totals (%s); counted from the manifests", exc)
             cost, units, reserved = sum(s.total_cost_micro_usd for s in states), {}, 0
         placed = await self.agent_stats()
+        try:  # the concurrency that held, for the show's next run
+            windows = await asyncio.wait_for(self.governor.state(), LEDGER_WAIT_S)
+            await self.memory.held_windows(held_windows(windows, self.settings))
+        except Exception as exc:  # learning never fails a batch
+            log.warning("governor gave no windows: %s", exc)
         ended = time.time()
         statuses = Counter(s.status for s in states)
         info |= {
@@ -205,6 +235,7 @@ class Supervisor:
                 "units": units,
             },
             "agents": [a.model_dump(mode="json") for a in placed],
+            "failures_by_cause": by_cause(states),
         }
         notes = self.book.notes
         if self.book.stopping is not None:
@@ -229,6 +260,7 @@ class Supervisor:
                     raise Stopped("queued")
                 await book.begin(ep)
                 try:
+                    await self._check_flagged_sources(ep)
                     results = await EpisodeRun(self.shared, ep).run()
                     verdicts = [r for g in GATES if isinstance(r := results.get(g), QualityReport)]
                     if verdicts:
@@ -250,6 +282,7 @@ class Supervisor:
                     await book.finish(eid, "failed", failure=exc.message)
                 if book.states[eid].status != "completed":
                     await self.memory.forget_claim(eid)
+                    await self._analyse(ep)
         except (Stopped, asyncio.CancelledError):
             await book.stopped(eid)
         except OSError as exc:  # a manifest could not be written (a full disk)
@@ -258,3 +291,66 @@ class Supervisor:
             await book.ended_anyway(eid, "failed", message)
         finally:
             self.shared.research_done[eid].set()
+
+    # -- failures ------------------------------------------------------------------------
+
+    async def _check_flagged_sources(self, ep: EpisodeSpec) -> None:
+        """Before an episode spends anything: a source an earlier run of the show could
+        not read is read again (no paid call); still unreadable, the episode fails here."""
+        state = self.book.states[ep.episode_id]
+        research = state.stages.get("research")
+        if "research" not in self.batch.workflow or (research and research.status == "completed"):
+            return
+        bad = await self.memory.bad_sources()
+        suspect = flagged(ep, bad)
+        if not suspect:
+            return
+        try:
+            checked = await self.pool["research"].check_sources.remote(suspect)
+        except Exception as exc:  # the agent is restarting: research itself will tell
+            log.warning("episode %s: flagged sources not checked: %s", ep.episode_id, exc)
+            return
+        why = still_bad(ep, checked, bad)
+        if why is None:
+            await self.memory.sources_read([i.source for i in checked])
+            return
+        raise StageFailed(ep.episode_id, "research", "SourceError", why, 0)
+
+    async def _analyse(self, ep: EpisodeSpec) -> None:
+        """Write why the episode did not complete into its manifest, with Claude's
+        reading when asked for, and remember it for the show's next run."""
+        eid = ep.episode_id
+        state = analysed(
+            self.book.states[eid], ep, str(self.rundir.root), self.batch.workflow.revisions
+        )
+        found = state.analysis
+        if found is None:
+            return
+        if self.analyst is not None and state.status != "interrupted":
+            evidence = (
+                found.model_dump_json(indent=1)
+                + "\n"
+                + "\n".join(
+                    f"{e.stage} attempt {e.attempt}: {e.type}: {e.message}"
+                    for e in state.errors[-6:]
+                )
+            )
+            ctx = StageContext(episode_id=eid, stage="analysis", attempt=1)
+            try:
+                reading = await self.analyst.read.remote(self.batch.show.name, evidence, ctx)
+                if reading is not None:
+                    found = with_reading(found, reading)
+            except Exception as exc:  # the rules' analysis stands alone
+                note = f"Claude's reading was not bought: {type(exc).__name__}: {exc}"
+                found = found.model_copy(update={"evidence": (*found.evidence, note[:300])})
+            total = await self.ledger.spent(eid)
+            state = state.model_copy(update={"total_cost_micro_usd": total})
+        await self.book.save(state.model_copy(update={"analysis": found}))
+        if state.status == "interrupted":
+            return
+        await self.memory.record_failure(self.run_id, eid, ep.topic, found)
+        if found.cause == "source" and found.subject:
+            reason = state.errors[-1].message if state.errors else found.summary
+            await self.memory.source_failed(
+                redact_url(found.subject), reason[:500], self.run_id, eid
+            )

@@ -71,6 +71,9 @@ class ProviderState(BaseModel):
     """Tickets handed out so far."""
     leases_expired: int
     """Tickets reclaimed because their holder never released them."""
+    held_window: int = 0
+    """The largest window reached since the last 429 (or since the start): the
+    concurrency that held, which the series memory keeps for the show's next run."""
 
 
 @dataclass
@@ -87,9 +90,18 @@ class _Lane:
     oks: int = 0  # consecutive successes since the window last changed
     strikes: int = 0  # consecutive throttle events, for the default backoff
     throttles: int = 0
+    peak: int = 0  # largest window since the last cut
     started: int = 0
     expired: int = 0
     timer: asyncio.TimerHandle | None = None
+
+
+def _lane(limits: ProviderLimits) -> _Lane:
+    """A provider's lane at the start: its window at ``start_concurrent`` when one was
+    learned, else at ``max_concurrent`` (never under ``min_concurrent``)."""
+    start = min(limits.max_concurrent, limits.start_concurrent or limits.max_concurrent)
+    window = max(limits.min_concurrent, start)
+    return _Lane(limits, window, peak=window)
 
 
 class ProviderGovernor:
@@ -111,7 +123,7 @@ class ProviderGovernor:
         self._rpm_window_s = rpm_window_s
         self._backoff_s = backoff_s
         self._max_pause_s = max_pause_s
-        self._lanes = {p: _Lane(lim, lim.max_concurrent) for p, lim in self.limits.items()}
+        self._lanes = {p: _lane(lim) for p, lim in self.limits.items()}
         self._owner: dict[str, str] = {}  # ticket -> provider
         self._holder: dict[str, str] = {}  # ticket -> who holds it (an actor id)
 
@@ -169,6 +181,7 @@ class ProviderGovernor:
             lane.oks += 1
             if lane.oks >= lane.window and lane.window < lane.limits.max_concurrent:
                 lane.window += 1
+                lane.peak = max(lane.peak, lane.window)
                 lane.oks = 0
         self._pump(provider, lane)
 
@@ -186,6 +199,7 @@ class ProviderGovernor:
                 throttles=lane.throttles,
                 requests_started=lane.started,
                 leases_expired=lane.expired,
+                held_window=lane.peak,
             )
         return out
 
@@ -199,6 +213,7 @@ class ProviderGovernor:
             lane.strikes += 1
             lane.oks = 0
             lane.window = max(lane.limits.min_concurrent, lane.window // 2)
+            lane.peak = lane.window
         if retry_after_s is None:
             retry_after_s = self._backoff_s * 2 ** max(0, lane.strikes - 1)
         pause = min(max(0.0, retry_after_s), self._max_pause_s)

@@ -40,10 +40,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
+from podcast_factory.actors.memory_failures import FailureMemoryMixin
 from podcast_factory.memory_file import DEFAULT_MEMORY_DIR as DEFAULT_MEMORY_DIR
 from podcast_factory.memory_file import MEMORY_ENV as MEMORY_ENV
 from podcast_factory.memory_file import VERDICTS_KEPT as VERDICTS_KEPT
 from podcast_factory.memory_file import EpisodeMemory as EpisodeMemory
+from podcast_factory.memory_file import FailureMemory, SourceFlag
 from podcast_factory.memory_file import Lesson as Lesson
 from podcast_factory.memory_file import MemorySnapshot as MemorySnapshot
 from podcast_factory.memory_file import default_memory_dir as default_memory_dir
@@ -95,8 +97,9 @@ anything. A change must give the same result when it is applied again to a fresh
 the file that does not hold it yet (a failed write replays it at the next change)."""
 
 
-class SeriesMemory:
-    """The memory of one show: recorded episodes, in-flight claims, lessons."""
+class SeriesMemory(FailureMemoryMixin):
+    """The memory of one show: recorded episodes, in-flight claims, lessons, and what
+    failed (``FailureMemoryMixin``)."""
 
     def __init__(self, memory_dir: str, show: str) -> None:
         self._show = show
@@ -110,6 +113,9 @@ class SeriesMemory:
         self._claims: dict[str, tuple[str, ...]] = {}
         self._lessons: dict[str, Lesson] = {}
         self._verdicts: dict[str, None] = {}
+        self._failures: list[FailureMemory] = []
+        self._bad_sources: dict[str, SourceFlag] = {}
+        self._windows: dict[str, int] = {}
         self._updated_at = 0.0
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +198,9 @@ class SeriesMemory:
         self._claims = dict(snap.claims)
         self._lessons = {lesson.check: lesson for lesson in snap.lessons}
         self._verdicts = dict.fromkeys(snap.verdicts)
+        self._failures = list(snap.failures)
+        self._bad_sources = dict(snap.bad_sources)
+        self._windows = dict(snap.provider_windows)
         self._updated_at = snap.updated_at
         changed = False
         for change in self._pending:
@@ -361,6 +370,9 @@ class SeriesMemory:
             claims=dict(self._claims),
             updated_at=self._updated_at,
             verdicts=tuple(self._verdicts),
+            failures=tuple(self._failures),
+            bad_sources=dict(self._bad_sources),
+            provider_windows=dict(self._windows),
         )
 
 

@@ -67,6 +67,17 @@ class ResearchAgent(Agent):
         except (SourceError, OSError) as exc:
             return SourceInfo(source=redact_url(source), error=redact_text(str(exc)))
 
+    async def check_sources(self, sources: list[str]) -> list[SourceInfo]:
+        """Read sources as research would, spending nothing: what a run asks before an
+        episode whose source failed in an earlier run of the show costs anything."""
+        loaded = await asyncio.gather(*(self._try_load(s) for s in sources))
+        return [
+            item
+            if isinstance(item, SourceInfo)
+            else SourceInfo(source=redact_url(item.source), title=item.title, chars=len(item.text))
+            for item in loaded
+        ]
+
     async def research(
         self, spec: EpisodeSpec, ctx: StageContext, avoid: tuple[str, ...] = ()
     ) -> ResearchDoc:

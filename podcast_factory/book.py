@@ -100,6 +100,7 @@ class EpisodeBook:
                 "status": "running",
                 "ended_at": None,
                 "failure": None,
+                "analysis": None,
                 "topic": ep.topic,
                 "started_at": (previous.started_at if previous else None) or now,
                 **(previous.resumed(now) if previous else {"run_started_at": now}),

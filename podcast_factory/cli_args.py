@@ -143,6 +143,7 @@ def settings_from_args(
         provider_latency_s=max(0.0, getattr(args, "provider_latency", 0.0)),
         memory_dir=getattr(args, "memory_dir", None),
         allow_private_sources=bool(getattr(args, "allow_private_sources", False)),
+        analyse_failures=bool(getattr(args, "analyse_failures", False)),
     )
     for notice in check_models(settings, PriceTable.load(), CLI_NAMES):
         err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)

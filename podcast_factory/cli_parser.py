@@ -106,6 +106,17 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="neither read nor write the show's series memory",
     )
     _add_private_sources_option(p)
+    _add_analyse_option(p)
+
+
+def _add_analyse_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--analyse-failures",
+        action="store_true",
+        help="with Claude, have it read the evidence of each episode that did not "
+        "complete and write the analysis's summary and action (one small, budgeted call "
+        "per failed episode); the rules' analysis is written either way",
+    )
 
 
 def _add_private_sources_option(p: argparse.ArgumentParser) -> None:
@@ -262,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--concurrency", type=int, help="episodes at once (default 4)")
     submit.add_argument("--no-memory", action="store_true", help="no series memory")
     _add_private_sources_option(submit)
+    _add_analyse_option(submit)
     _add_provider_options(submit)
     _add_workflow_options(submit)
 

@@ -26,6 +26,8 @@ from podcast_factory.cli_args import (
 from podcast_factory.config import Credentials
 from podcast_factory.errors import UserInputError
 from podcast_factory.estimate import estimate_batch
+from podcast_factory.failure_view import failure_details, failure_table
+from podcast_factory.failures import by_cause
 from podcast_factory.jobs import RESULT_PREFIX
 from podcast_factory.models import BatchResult
 from podcast_factory.runpage import write_run_page
@@ -102,6 +104,10 @@ def _show_result(result: BatchResult, out: Path, as_json: bool, err: Console) ->
         f"{len(result.episodes)} completed in {result.wall_s:.1f} s",
         highlight=False,
     )
+    failures = failure_table(result.episodes)
+    if failures is not None:
+        console.print(failures)
+        console.print(f"why, in full: podcast-factory report {out}", highlight=False)
 
 
 def price(args: argparse.Namespace, err: Console) -> int:
@@ -137,7 +143,18 @@ def report(args: argparse.Namespace) -> int:
             for s in found.states
         ]  # fmt: skip
         damage = [vars(d) for d in found.damage]
-        print(json.dumps({"batch": found.batch, "episodes": episodes, "damaged": damage}, indent=2))
+        causes = by_cause(found.states)
+        print(
+            json.dumps(
+                {
+                    "batch": found.batch,
+                    "episodes": episodes,
+                    "damaged": damage,
+                    "failures_by_cause": causes,
+                },
+                indent=2,
+            )
+        )
     else:
         estimates = {
             e["episode_id"]: sum(e["stages"].values())
@@ -151,6 +168,11 @@ def report(args: argparse.Namespace) -> int:
         console.print(result_table(shown, found.root.resolve(), estimates or None))
         for d in found.damage:
             console.print(f"damaged: {d}", style="red", highlight=False, soft_wrap=True)
+        failures = failure_table(shown)
+        if failures is not None:
+            console.print(failures)
+            for block in failure_details(shown):
+                console.print(block, soft_wrap=True, highlight=False)
     if getattr(args, "html", False):
         page = write_run_page(found.root, found)
         said = Console(stderr=args.json, markup=False)  # --json keeps stdout JSON

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from podcast_factory.actors.governor import ProviderState
 from podcast_factory.actors.ledger import Spend
-from podcast_factory.memory_file import Lesson
+from podcast_factory.memory_file import Lesson, SourceFlag
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,39 @@ class MemoryClient:
             ),
             None,
         )
+
+    async def record_failure(self, run_id: str, episode_id: str, topic: str, a: Any) -> None:
+        """Remember the analysis ``a`` (a ``FailureAnalysis``) of an episode."""
+        await self._ask(
+            "record_failure",
+            lambda m: m.record_failure.remote(
+                run_id, episode_id, topic, a.cause, a.summary, a.action, a.subject
+            ),
+            None,
+        )
+
+    async def source_failed(self, source: str, reason: str, run_id: str, episode_id: str) -> None:
+        """Flag a source that could not be read, for the next run that uses it."""
+        await self._ask(
+            "source_failed",
+            lambda m: m.source_failed.remote(source, reason, run_id, episode_id),
+            None,
+        )
+
+    async def sources_read(self, sources: list[str]) -> None:
+        """Sources that were read: their flags go."""
+        await self._ask("sources_read", lambda m: m.sources_read.remote(sources), None)
+
+    async def bad_sources(self) -> dict[str, SourceFlag]:
+        """Flagged sources by source; none without memory."""
+        got: dict[str, SourceFlag] = await self._ask(
+            "bad_sources", lambda m: m.bad_sources.remote(), {}
+        )
+        return got
+
+    async def held_windows(self, windows: dict[str, int | None]) -> None:
+        """The concurrency that held per provider in this run."""
+        await self._ask("held_windows", lambda m: m.held_windows.remote(windows), None)
 
     async def _ask(self, method: str, send: Callable[[Any], Awaitable[T]], empty: T) -> T:
         """Send one call; without memory, or if it fails, answer ``empty``: a batch

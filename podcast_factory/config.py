@@ -164,6 +164,10 @@ class RunSettings(BaseModel):
     quality: QualityThresholds = QualityThresholds()
     master: MasterSettings = MasterSettings()
     """Loudness, peak ceiling and bitrate of the published MP3 (the ``master`` stage)."""
+    analyse_failures: bool = False
+    """With Claude, ask it to read the evidence of every episode that did not complete
+    and write the analysis's summary and action (one budgeted, ledgered call each);
+    the rules' analysis is always written, with or without it."""
     memory: bool = True
     """Keep a series memory per show: research avoids facts other episodes covered,
     scripts hear the lessons of failed quality checks."""

@@ -24,6 +24,10 @@ class ProviderLimits(BaseModel):
     """Floor of the window however many 429s arrive."""
     requests_per_minute: int | None = Field(default=None, ge=1)
     """Starts allowed per ``rpm_window_s`` (60 s); None: no rate limit."""
+    start_concurrent: int | None = Field(default=None, ge=1)
+    """Requests in flight at the start when lower than ``max_concurrent``: the window
+    that held in the show's last run that was throttled (learned by the series
+    memory), so a new run does not meet the same 429s again before finding it."""
 
     @model_validator(mode="after")
     def _floor_below_ceiling(self) -> ProviderLimits:

@@ -56,6 +56,33 @@ class EpisodeMemory(_Stored):
     openings and how the script gate tells a canned line from a fresh one."""
 
 
+class FailureMemory(_Stored):
+    """An episode of the show that did not complete, and the analysis of why."""
+
+    run_id: str
+    episode_id: str
+    topic: str
+    at: float
+    cause: str
+    summary: str
+    action: str
+    subject: str | None = None
+
+
+class SourceFlag(_Stored):
+    """A source that could not be read in a run of the show: the next run that uses it
+    checks it before spending anything on its episode."""
+
+    reason: str
+    run_id: str
+    episode_id: str
+    at: float
+
+
+FAILURES_KEPT = 200
+"""Failure analyses remembered per show, the latest."""
+
+
 class MemorySnapshot(_Stored):
     """The whole memory of one show; also the layout of its JSON file."""
 
@@ -68,6 +95,13 @@ class MemorySnapshot(_Stored):
     verdicts: tuple[str, ...] = ()
     """Ids of the last ``VERDICTS_KEPT`` verdicts applied, oldest first (see
     ``SeriesMemory.record_quality``)."""
+    failures: tuple[FailureMemory, ...] = ()
+    """The last ``FAILURES_KEPT`` failure analyses, oldest first."""
+    bad_sources: dict[str, SourceFlag] = {}
+    """Sources that failed to read, by source (path or URL without credentials)."""
+    provider_windows: dict[str, int] = {}
+    """Per provider, the concurrency that held in the show's last run that was
+    throttled: the next run's governor starts there (``ProviderLimits.start_concurrent``)."""
 
     @property
     def covered(self) -> tuple[str, ...]:

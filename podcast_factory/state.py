@@ -117,6 +117,46 @@ class Draft(_Frozen):
         return usd(self.cost_micro_usd)
 
 
+Cause = Literal[
+    "source",
+    "provider_key",
+    "provider_quota",
+    "provider_outage",
+    "throttling",
+    "model_stopped",
+    "budget",
+    "episode_cap",
+    "quality_check",
+    "crash",
+    "disk",
+    "interrupted",
+    "other",
+]
+"""Why an episode did not complete, as ``report`` groups failures."""
+
+
+class FailureAnalysis(_Frozen):
+    """Why an episode ended failed, over budget, rejected or interrupted, the evidence,
+    and what to do: written into its manifest, shown by ``report``, remembered by the
+    series memory so that the next run acts on it."""
+
+    cause: Cause
+    summary: str
+    """One sentence: what went wrong, in the user's terms."""
+    evidence: tuple[str, ...] = ()
+    """What the verdict rests on: errors with their attempts, failed checks, spend."""
+    action: str
+    """What to do about it, in one or two sentences."""
+    command: str | None = None
+    """A command that acts on it (a rerun, a flag), if one does."""
+    batch_change: str | None = None
+    """The change to make in the batch file (``minutes: 4``), if one helps."""
+    subject: str | None = None
+    """What failed: the source, the provider, the check or the stage."""
+    written_by: str = "rules"
+    """``rules`` (always), or ``claude`` when ``--analyse-failures`` bought a reading."""
+
+
 class EpisodeState(_Frozen):
     """Progress of one episode; written as ``manifest.json``."""
 
@@ -146,6 +186,9 @@ class EpisodeState(_Frozen):
     duration_audio_s: float | None = None
     drafts: tuple[Draft, ...] = ()
     """Every draft the quality gate judged, in order, with its cost."""
+    analysis: FailureAnalysis | None = None
+    """Why it did not complete and what to do (``podcast_factory.diagnosis``); None
+    while running and once completed."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -44,11 +44,19 @@ def claude_writer(
     settings: RunSettings, creds: Credentials, governor: ProviderSlots | None = None
 ) -> ClaudeWriter | None:
     """The Claude writer when Claude is the configured LLM, else None (offline)."""
+    client = claude_client(settings, creds, governor)
+    return None if client is None else ClaudeWriter(client, settings.claude, settings.fact_share)
+
+
+def claude_client(
+    settings: RunSettings, creds: Credentials, governor: ProviderSlots | None = None
+) -> ClaudeClient | None:
+    """The Claude client when Claude is the configured LLM, else None (offline)."""
     if settings.llm != "claude":
         return None
     if creds.anthropic_api_key is None:
         raise UserInputError("ANTHROPIC_API_KEY", "is not set; Claude needs it")
-    client = ClaudeClient(
+    return ClaudeClient(
         api_key=creds.anthropic_api_key.get_secret_value(),
         base_url=creds.anthropic_base_url,
         prices=PriceTable.load(),
@@ -57,7 +65,6 @@ def claude_writer(
         governor=governor,
         batches=economy_batches(settings),
     )
-    return ClaudeWriter(client, settings.claude, settings.fact_share)
 
 
 def speech_engine(

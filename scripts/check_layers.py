@@ -63,6 +63,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.reuse",
             "podcast_factory.inputs",
             "podcast_factory.estimate",
+            "podcast_factory.diagnosis",
+            "podcast_factory.failures",
         ),
     ),
     (
@@ -80,6 +82,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.cli_jobs",
             "podcast_factory.jobs",
             "podcast_factory.views",
+            "podcast_factory.failure_view",
             "podcast_factory.verify",
             "podcast_factory.memory_view",
             "podcast_factory.feed_fields",
