@@ -36,7 +36,7 @@ from podcast_factory.actors.governor import ACTOR_OPTIONS as GOVERNOR_OPTIONS
 from podcast_factory.actors.governor import GovernorClient, ProviderGovernor
 from podcast_factory.actors.ledger import CostLedger
 from podcast_factory.actors.memory import SeriesMemory
-from podcast_factory.book import LEDGER_WAIT_S, EpisodeBook, Stopped
+from podcast_factory.book import LEDGER_WAIT_S, EpisodeBook, Stopped, unwrap
 from podcast_factory.clients import GovernorReader, LedgerReader, MemoryClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.episode import EpisodeRun, Shared, overlaps
@@ -340,7 +340,8 @@ class Supervisor:
                 reading = await self.analyst.read.remote(self.batch.show.name, evidence, ctx)
                 if reading is not None:
                     found = with_reading(found, reading)
-            except Exception as exc:  # the rules' analysis stands alone
+            except Exception as raised:  # the rules' analysis stands alone
+                exc = unwrap(raised)
                 note = f"Claude's reading was not bought: {type(exc).__name__}: {exc}"
                 found = found.model_copy(update={"evidence": (*found.evidence, note[:300])})
             total = await self.ledger.spent(eid)

@@ -236,7 +236,7 @@ class EpisodeBook:
                 result, files = await work(ctx)
                 break
             except Exception as raised:
-                exc = _unwrap(raised)
+                exc = unwrap(raised)
                 message = str(exc)
                 if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
                     where = Path(str(exc.filename)) if exc.filename else self.rundir.root
@@ -295,7 +295,7 @@ class EpisodeBook:
         await self.record(eid, stage, record.model_copy(update=update))
 
 
-def _unwrap(exc: Exception) -> Exception:
+def unwrap(exc: Exception) -> Exception:
     """The agent's own exception out of Ray's wrapper, so manifests keep its type and
     message rather than a remote traceback."""
     cause = getattr(exc, "cause", None)

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable
 
+from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.handoff import usd
 from podcast_factory.models import EpisodeSpec
 from podcast_factory.state import Cause, Draft, EpisodeState, ErrorInfo, FailureAnalysis
@@ -33,9 +34,8 @@ CRASH_TYPES = frozenset(
 )
 _GAVE_UP = re.compile(r"stage (\w+) failed after \d+ attempt\(s\): (\w+): (.*)", re.S)
 _HTTP = re.compile(r"\(HTTP (\d{3})\)")
-_QUOTA = re.compile(
-    r"quota|credit balance|insufficient|billing|payment|character limit|exceeds your", re.I
-)
+_QUOTA = re.compile(r"quota_exceeded|exceeds your quota|credit balance is too low", re.I)
+"""How the providers say an account ran out (see docs/providers.md, "Out of credit")."""
 _KEY = re.compile(r"api[_ -]?key|authenticat|unauthori[sz]ed|permission|invalid x-api-key", re.I)
 _BUDGET = re.compile(r"(batch|episode) budget refuses a reservation of \$([\d.]+); \$([\d.]+) left")
 
@@ -79,36 +79,44 @@ def _evidence(errors: Iterable[ErrorInfo], last: int = 4) -> tuple[str, ...]:
     )
 
 
+def _money(micro_usd: int) -> str:
+    """Dollars as a producer reads them: ``$0.0113``, ``$0``, ``$1.5``."""
+    text = f"{usd(micro_usd):f}".rstrip("0").rstrip(".")
+    return f"${text or '0'}"
+
+
 def _over_budget(state: EpisodeState, spec: EpisodeSpec) -> FailureAnalysis:
     found = _BUDGET.search(state.failure or "")
     scope = found[1] if found else "episode"
-    asked = float(found[2]) if found else 0.0
+    asked = round(float(found[2]) * 1_000_000) if found else 0
+    left = round(float(found[3]) * 1_000_000) if found else 0
     spent = state.total_cost_micro_usd
-    need = usd(spent) + usd(round(asked * 1_000_000))
-    # a cap with room for one more revision's worth: round up to the next 10 cents
-    suggest = math.ceil(float(need) * 1.5 * 10) / 10
+    need = spent + asked
+    # room for one more revision's worth, rounded up to the next 10 cents
+    suggest = f"{math.ceil(need * 1.5 / 100_000) / 10:g}"
     evidence = (
         state.failure or "a reservation was refused",
-        f"spent before the refusal: ${usd(spent)}",
+        f"spent before the refusal: {_money(spent)}",
     )
     if scope == "batch":
         return FailureAnalysis(
             cause="budget",
             summary="The batch's budget ran out before this episode was done.",
             evidence=evidence,
-            action=f"Raise the batch budget (this episode needed about ${need} more than was "
-            "left) and run again: completed stages are reused.",
+            action=f"Raise the batch budget: this episode's next call needed {_money(asked)} "
+            f"and {_money(left)} was left. Completed stages are reused on the rerun.",
             command="podcast-factory batch BATCH_FILE --budget USD --out OUT",
             batch_change=f"budget_usd: {suggest}",
             subject="budget_usd",
         )
     return FailureAnalysis(
         cause="episode_cap",
-        summary=f"The episode's cap stopped it at ${usd(spent)}: its next call would have "
-        "gone over.",
+        summary=f"The episode cap stopped it after {_money(spent)}: its next call would "
+        f"have gone over.",
         evidence=evidence,
-        action=f"Raise episode_cap_usd to about ${suggest} (it needed ${need} so far), or "
-        f"make the episode shorter than {spec.minutes:g} minutes.",
+        action=f"Raise episode_cap_usd to about ${suggest} (its next call needed "
+        f"{_money(asked)} with {_money(left)} left), or ask for fewer than "
+        f"{spec.minutes:g} minute(s).",
         batch_change=f"episode_cap_usd: {suggest}",
         subject="episode_cap_usd",
     )
@@ -132,11 +140,14 @@ def _rejected(
         template = CHECK_CHANGES.get(name)
         if template is None:
             continue
-        if name == "duration" and draft is not None and draft.duration_s:
-            heard = draft.duration_s / 60
+        if name == "duration" and draft is not None and (draft.duration_s or draft.words):
+            # what the sources filled (heard, or predicted from the words at the review)
+            heard = draft.duration_s / 60 if draft.duration_s else draft.words / WORDS_PER_MINUTE
             change = template.format(minutes=f"{max(0.5, round(heard * 2) / 2):g}")
-        else:
+        elif name != "duration":
             change = template.format(more_minutes=f"{more:g}")
+        else:
+            continue
         break
     advice = draft.suggestions[0] if draft and draft.suggestions else ""
     action = advice or f"Look at the {first} check in the episode's {first} verdict."
@@ -203,16 +214,16 @@ def _failed(state: EpisodeState, spec: EpisodeSpec, rerun: str) -> FailureAnalys
         )
     elif kind == "OSError" and ("space" in message or "quota" in message.lower()):
         cause, action = "disk", "Free space on the run directory's disk, then run again."
-    elif code in (401, 403) or (_KEY.search(message) and code is not None and code < 500):
-        cause = "provider_key"
-        key = "ELEVENLABS_API_KEY" if provider == "elevenlabs" else "ANTHROPIC_API_KEY"
-        action = f"Check {key}: the provider refused it. Set a valid key and run again."
-    elif _QUOTA.search(message) or code == 402:
+    elif _QUOTA.search(message) or code == 402:  # ElevenLabs says it with a 401
         cause = "provider_quota"
         action = (
             f"Your {provider or 'provider'} account is out of credit or quota: top it up "
             "(or wait for the quota to reset), then run again."
         )
+    elif code in (401, 403) or (_KEY.search(message) and code is not None and code < 500):
+        cause = "provider_key"
+        key = "ELEVENLABS_API_KEY" if provider == "elevenlabs" else "ANTHROPIC_API_KEY"
+        action = f"Check {key}: the provider refused it. Set a valid key and run again."
     elif code == 429:
         cause = "throttling"
         action = (

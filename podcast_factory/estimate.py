@@ -14,6 +14,7 @@ import math
 from pydantic import BaseModel, ConfigDict
 
 from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
+from podcast_factory.errors import SourceError
 from podcast_factory.models import BatchSpec, EpisodeSpec, usd
 from podcast_factory.providers.claude_cache import expected_cache
 from podcast_factory.providers.claude_writer import TOKENS_PER_WORD, show_system
@@ -86,8 +87,19 @@ class BatchEstimate(BaseModel):
 
 
 def _source_chars(ep: EpisodeSpec, cap: int) -> int:
-    total = sum(URL_SOURCE_CHARS if is_url(s) else len(read_local(s).text) for s in ep.sources)
-    return min(total, cap)
+    return min(sum(_chars(s) for s in ep.sources), cap)
+
+
+def _chars(source: str) -> int:
+    """A source's length as research would read it; one that cannot be read now (it
+    changed since the batch was loaded) counts as empty: the estimate never stops a
+    batch, the research stage says what is wrong with the source."""
+    if is_url(source):
+        return URL_SOURCE_CHARS
+    try:
+        return len(read_local(source).text)
+    except SourceError:
+        return 0
 
 
 def _tokens(chars: float) -> int:
