@@ -126,7 +126,7 @@ def test_cap_and_budget_say_how_much_more_was_needed() -> None:
     assert (
         found is not None
         and found.cause == "budget"
-        and found.batch_change.startswith("budget_usd: ")
+        and (found.batch_change or "").startswith("budget_usd: ")
     )
 
 
