@@ -70,7 +70,34 @@ def memory_tables(snapshot: MemorySnapshot) -> list[Table]:
             ", ".join(lesson.episodes),
             Text(lesson.advice or "-"),
         )
-    return [episodes, lessons]
+    return [episodes, lessons, *_failure_tables(snapshot)]
+
+
+def _failure_tables(snapshot: MemorySnapshot) -> list[Table]:
+    """What the next run acts on: recent failures, flagged sources, learned windows."""
+    tables = []
+    if snapshot.failures:
+        failures = Table(title=f"Failures: the last {len(snapshot.failures)}")
+        for name in ("date", "episode", "cause", "what to do"):
+            failures.add_column(name)
+        for f in snapshot.failures[-20:]:
+            failures.add_row(_date(f.at), Text(f.episode_id), f.cause, Text(f.action))
+        tables.append(failures)
+    if snapshot.bad_sources:
+        flagged = Table(title="Sources checked before their next episode spends anything")
+        for name in ("source", "since", "why"):
+            flagged.add_column(name)
+        for source, flag in snapshot.bad_sources.items():
+            flagged.add_row(Text(source), _date(flag.at), Text(flag.reason))
+        tables.append(flagged)
+    if snapshot.provider_windows:
+        windows = Table(title="Providers that throttled: the next run starts at")
+        windows.add_column("provider")
+        windows.add_column("requests at once", justify="right")
+        for provider, window in sorted(snapshot.provider_windows.items()):
+            windows.add_row(provider, str(window))
+        tables.append(windows)
+    return tables
 
 
 def memory_json(snapshot: MemorySnapshot) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from podcast_factory.failure_view import failure_details, failure_table
 from podcast_factory.failures import by_cause, held_windows, learned_limits
 from podcast_factory.limits import ProviderLimits, default_limits
 from podcast_factory.memory_file import load_snapshot
+from podcast_factory.memory_view import memory_tables
 from podcast_factory.models import Draft, EpisodeSpec, EpisodeState, ErrorInfo, Host, Show
 
 SHOW = Show(name="Everyday Marvels", hosts=(Host(name="Nora"), Host(name="Eli")))
@@ -194,6 +195,9 @@ def test_memory_keeps_failures_flags_sources_and_the_window_that_held(tmp_path: 
     assert [(f.episode_id, f.cause) for f in again.failures] == [("a", "source")]  # once
     assert again.bad_sources["/src/broken.md"].run_id == "run1"
     assert again.provider_windows == {"anthropic": 3}
+    titles = [str(t.title) for t in memory_tables(again)]  # what `memory SHOW` prints
+    assert "Sources checked before their next episode spends anything" in titles
+    assert "Providers that throttled: the next run starts at" in titles
     mem.sources_read(["/src/broken.md"])
     mem.held_windows({"anthropic": None})
     again = load_snapshot(str(tmp_path), "Everyday Marvels")
