@@ -187,6 +187,14 @@ def _episode(view: EpisodeView, damaged: bool) -> str:
     )
     if state.failure:
         head += f'<p class="failure">{_e(state.failure)}</p>'
+    if state.analysis is not None:
+        change = state.analysis.batch_change
+        head += (
+            f'<p class="analysis"><b>{_e(state.analysis.summary)}</b> '
+            f"{_e(state.analysis.action)}"
+            + (f" <code>{_e(change)}</code>" if change else "")
+            + "</p>"
+        )
     if view.audio:
         src = f"{quote(view.episode_id)}/{quote(view.audio)}"
         duration = view.duration_s or 0.0
