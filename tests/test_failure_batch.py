@@ -182,3 +182,38 @@ def test_claude_reads_a_failure_on_the_ledger_and_a_spent_budget_refuses_it(
     ]
     assert sum(e["micro_usd"] for e in commits) == billed > 0  # the ledger is the bill
     assert states["broken"].total_cost_micro_usd == commits[0]["micro_usd"]
+
+
+@pytest.mark.ray
+@pytest.mark.usefixtures("ray_session")
+def test_a_provider_that_throttled_starts_the_next_run_at_the_window_that_held(
+    example_dir: Path, tmp_path: Path, memory_dir: Path
+) -> None:
+    """Two 429s cut Anthropic's window (8 -> 4 -> 2); the show's next batch starts its
+    governor there (recorded in that run's batch.json) instead of at 8."""
+    from podcast_factory.workflow import Workflow
+
+    ant = "sk-ant-test-FAKEKEY-0123456789abcdef"
+    batch = load_batch_file(example_dir / "batch.yaml")
+    batch = batch.model_copy(
+        update={"episodes": batch.episodes[:1], "workflow": Workflow.preset("script-only")}
+    )
+    settings = SETTINGS.model_copy(update={"llm": "claude", "tts": "espeak"})
+    with provider_sim.ProviderSimulator(api_key=ant) as sim:
+        creds = Credentials.model_validate(
+            {"anthropic_api_key": ant, "anthropic_base_url": sim.url}
+        )
+        sim.inject("429", 2, "/v1/messages")
+        first = run_batch(batch, tmp_path / "one", settings, creds=creds)
+        assert first.ok, [(e.episode_id, e.errors) for e in first.episodes]
+        memory = load_snapshot(str(memory_dir), batch.show.name)
+        assert memory is not None
+        held = memory.provider_windows["anthropic"]
+        assert 1 <= held < 8
+        second = run_batch(batch, tmp_path / "two", settings, creds=creds)
+        assert second.ok
+    info = json.loads((tmp_path / "two" / "batch.json").read_text())
+    limits = info["settings"]["provider_limits"]["anthropic"]
+    assert limits["start_concurrent"] == held and limits["max_concurrent"] == 8
+    first_info = json.loads((tmp_path / "one" / "batch.json").read_text())
+    assert first_info["settings"]["provider_limits"]["anthropic"]["start_concurrent"] is None
