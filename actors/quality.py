@@ -125,7 +125,8 @@ def listener_checks(
     dangling = dangling_refs(doc=doc, script=script)
     exempt = " ".join(x for x in (show.intro, show.outro) if x) if show else ""
     canned = canned_lines(script, doc, script.known_lines, exempt, show.name if show else "")
-    early, missing = topic_early(script, doc, doc.topic)
+    intro = show.intro.replace("{show}", show.name).replace("{topic}", doc.topic) if show else ""
+    early, missing = topic_early(script, doc, doc.topic, intro)
     wrong = misattributed(script, doc)
     checks = [
         Check(name="dangling_refs", value=len(dangling), threshold="<= 0", passed=not dangling),

@@ -167,24 +167,31 @@ def key_terms(topic: str, doc: ResearchDoc) -> list[str]:
     return [t for t in terms if t in sayable] or terms
 
 
-def topic_early(script: Script, doc: ResearchDoc, topic: str) -> tuple[float, list[str]]:
+def topic_early(
+    script: Script, doc: ResearchDoc, topic: str, intro: str = ""
+) -> tuple[float, list[str]]:
     """(share of key terms said early, the terms missing). Early: the first
-    ``EARLY_SHARE`` of the script's words, at least one whole sentence, not counting
-    host sentences that restate the topic itself (an intro "Today: {topic}"). The check
-    passes when the first key term, the topic's subject ("tides", "penicillin"), is not
-    among the missing: the other terms may well be the story's end ("mass-produced")."""
+    ``EARLY_SHARE`` of the episode's own words, at least one whole sentence, not counting
+    host sentences that restate the topic itself (an intro "Today: {topic}") nor the
+    show's fixed ``intro`` (the same words every episode: a short episode's first fifth
+    would be nothing else). The check passes when the first key term, the topic's
+    subject ("tides", "penicillin"), is not among the missing: the other terms may well
+    be the story's end ("mass-produced")."""
     terms = key_terms(topic, doc)
     if not terms:
         return 1.0, []
     whole = norm(topic)
+    fixed = {norm(s) for s in split_sentences(intro)}
     facts = _fact_tokens(doc)
     sentences = [
         s
         for t in script.turns
         for s in split_sentences(t.text)
-        if whole not in norm(s) or _is_fact_sentence(s, t.fact_refs, facts)
+        if (whole not in norm(s) and norm(s) not in fixed)
+        or _is_fact_sentence(s, t.fact_refs, facts)
     ]
-    budget = max(1, math.ceil(EARLY_SHARE * script.words))
+    own = sum(len(s.split()) for s in sentences)
+    budget = max(1, math.ceil(EARLY_SHARE * own))
     early: set[str] = set()
     used = 0
     for sentence in sentences:

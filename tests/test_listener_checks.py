@@ -109,6 +109,28 @@ def test_a_missing_core_story_is_caught() -> None:
     assert "topic_early" not in _review(_doc(PENICILLIN, *facts), _script(INTRO, *core_first))
 
 
+def test_the_shows_fixed_intro_does_not_use_up_a_short_episodes_opening() -> None:
+    """A one-minute episode whose long show intro alone fills the first fifth still
+    passes when its first own sentence names the subject, and fails when it does not."""
+    show = SHOW.model_copy(
+        update={
+            "intro": "Welcome to {show}, the show about the remarkable stories behind "
+            "ordinary things and the people who noticed them first. Today: {topic}."
+        }
+    )
+    intro = show.intro.replace("{show}", show.name).replace("{topic}", PENICILLIN)
+    facts = (
+        Fact(text="In 1928 Alexander Fleming found a mould that made penicillin.", source="p"),
+        Fact(text="A mould can kill the bacteria that grow beside it on a dish.", source="p"),
+    )
+    doc = _doc(PENICILLIN, *facts)
+    opening = ("Nora", intro, ())
+    good = _script(opening, ("Eli", facts[0].text, (0,)), ("Nora", facts[1].text, (1,)))
+    assert "topic_early" not in _review(doc, good, show)
+    late = _script(opening, ("Eli", facts[1].text, (1,)), ("Nora", facts[0].text, (0,)))
+    assert "topic_early" in _review(doc, late, show)
+
+
 def test_a_misattributed_him_is_caught() -> None:
     """'gave him a doctorate' right after three Nobel winners, when the source meant
     Norman Heatley, is heard as the wrong person."""
