@@ -95,7 +95,8 @@ def writer_for(url: str, key: str, tmp: Path, **writer: Any) -> tuple[ClaudeWrit
         policy=RetryPolicy(max_attempts=2, base_s=0.01, max_s=0.02),
         timeout_s=10.0,
     )
-    meter = Meter(LocalLedger(CostLedger(str(tmp / "ledger.jsonl"))), StageContext(episode_id="tides", stage="s"))
+    ledger = LocalLedger(CostLedger(str(tmp / "ledger.jsonl")))
+    meter = Meter(ledger, StageContext(episode_id="tides", stage="s"))
     settings = ClaudeSettings(web_searches=1)
     return ClaudeWriter(client, settings, 0.6, **writer), meter
 
