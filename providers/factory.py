@@ -57,7 +57,7 @@ def claude_writer(
         governor=governor,
         batches=economy_batches(settings),
     )
-    return ClaudeWriter(client, settings.claude, settings.fact_share)
+    return ClaudeWriter(client, settings.claude, settings.fact_share, settings.prompts)
 
 
 def speech_engine(
