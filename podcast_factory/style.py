@@ -47,9 +47,9 @@ class Style(BaseModel):
         """The fields set away from their defaults (what a fingerprint must see): empty
         for a show without a style, so old runs keep their fingerprints."""
         return {
-            name: value
-            for name, value in self.model_dump(mode="json").items()
-            if value != type(self).model_fields[name].default
+            name: getattr(self, name)
+            for name, field in type(self).model_fields.items()
+            if getattr(self, name) != field.default
         }
 
 

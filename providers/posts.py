@@ -27,6 +27,7 @@ from podcast_factory.providers.publish_text import (
     sentences_of,
     standalone,
 )
+from podcast_factory.providers.text import split_sentences
 from podcast_factory.redact import redact_url
 from podcast_factory.style import says_any
 
@@ -82,12 +83,29 @@ def _fits_with(platform: str, link: str, tags: Sequence[str]) -> Callable[[str],
     return ok
 
 
+def _unsaid(body: str, avoid: Sequence[str]) -> str:
+    """``body`` without the sentences that say a phrase in ``avoid``, line by line (a
+    line or paragraph left empty goes too)."""
+    if not says_any(avoid, body):
+        return body
+    paragraphs = []
+    for paragraph in body.split("\n\n"):
+        lines = [
+            " ".join(s for s in split_sentences(line) if not says_any(avoid, s))
+            for line in paragraph.split("\n")
+        ]
+        kept = "\n".join(line for line in lines if line.strip())
+        if kept and not kept.endswith(":"):
+            paragraphs.append(kept)
+    return "\n\n".join(paragraphs)
+
+
 def _first_fitting(
     platform: str, bodies: Iterable[str], link: str, tags: Sequence[str], avoid: Sequence[str]
 ) -> str:
-    """The first body that fits with the link and hashtags (then with fewer hashtags)
-    and says no phrase in ``avoid``."""
-    options = list(dict.fromkeys(b for b in bodies if b and not says_any(avoid, b)))
+    """The first body that fits with the link and hashtags (then with fewer hashtags),
+    without its sentences that say a phrase in ``avoid``."""
+    options = list(dict.fromkeys(u for b in bodies if b and (u := _unsaid(b, avoid))))
     for n in range(len(tags), -1, -1):
         for body in options:
             text = _finish(platform, body, link, tags[:n])

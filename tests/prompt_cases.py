@@ -87,7 +87,9 @@ FEEDBACK = Feedback(
 )
 
 
-def writer_for(url: str, key: str, tmp: Path, **writer: Any) -> tuple[ClaudeWriter, Meter]:
+def writer_for(
+    url: str, key: str, tmp: Path, **writer: Any
+) -> tuple[ClaudeWriter, Meter, ClaudeClient]:
     client = ClaudeClient(
         api_key=key,
         base_url=url,
@@ -98,7 +100,7 @@ def writer_for(url: str, key: str, tmp: Path, **writer: Any) -> tuple[ClaudeWrit
     ledger = LocalLedger(CostLedger(str(tmp / "ledger.jsonl")))
     meter = Meter(ledger, StageContext(episode_id="tides", stage="s"))
     settings = ClaudeSettings(web_searches=1)
-    return ClaudeWriter(client, settings, 0.6, **writer), meter
+    return ClaudeWriter(client, settings, 0.6, **writer), meter, client
 
 
 async def run_cases(writer: ClaudeWriter, meter: Meter, spec: EpisodeSpec = SPEC) -> None:
@@ -130,13 +132,30 @@ def sent(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def capture(tmp: Path, spec: EpisodeSpec = SPEC, **writer: Any) -> list[dict[str, Any]]:
     """The requests ``run_cases`` makes, as the simulator received them."""
     with ProviderSimulator(voices={}) as sim:
-        claude, meter = writer_for(sim.url, "sk-ant-test-prompts", tmp, **writer)
+        claude, meter, client = writer_for(sim.url, "sk-ant-test-prompts", tmp, **writer)
 
         async def main() -> None:
-            await run_cases(claude, meter, spec)
+            try:
+                await run_cases(claude, meter, spec)
+            finally:
+                await client.close()
 
         asyncio.run(main())
         return sent(sim.message_bodies)
+
+
+def script_for(tmp: Path, spec: EpisodeSpec = SPEC, **writer: Any) -> Script:
+    """A first draft of ``DOC`` written through the simulator."""
+    with ProviderSimulator(voices={}) as sim:
+        claude, meter, client = writer_for(sim.url, "sk-ant-test-prompts", tmp, **writer)
+
+        async def main() -> Script:
+            try:
+                return await claude.write(meter, spec, DOC)
+            finally:
+                await client.close()
+
+        return asyncio.run(main())
 
 
 if __name__ == "__main__":  # rewrite the golden file (only ever from the code it pins)
