@@ -4,7 +4,8 @@ Each check has a bound from ``QualityThresholds``; a failed check comes with a c
 suggestion. The agent serves two gates of the workflow. The script gate (stage
 ``review``) reads, before any speech is bought: the length predicted from the word count
 and the show's measured pace, facts of the research actually said, repeated sentences,
-markup a speech engine would read aloud, and with a key Claude's rubric. The audio gate
+markup a speech engine would read aloud, the phrases the show's style avoids, and with a
+key Claude's rubric. The audio gate
 (stage ``quality``) listens: measured duration, silence, clipping, loudness of the WAV.
 """
 
@@ -30,6 +31,7 @@ from podcast_factory.providers.script_checks import (
 from podcast_factory.providers.text import split_sentences, tokenize
 from podcast_factory.providers.wav import AudioStats, analyze_pcm, decode_wav
 from podcast_factory.stage_call import StageCall, StageResult
+from podcast_factory.style import said_phrases
 
 MARKUP = re.compile(r"https?://|www\.|[*_#`<>\[\]{}|~^\\]|&[a-z]+;")
 COVERED = 0.8
@@ -150,7 +152,20 @@ def listener_checks(
         "misattributed": f"A pronoun would be heard as the wrong person: {_quote(wrong)}. "
         "Name the person, or keep the sentence that names them.",
     }
+    if show is not None and show.style.avoid:
+        check, advice["avoided_phrases"] = avoided_phrases(script, show.style.avoid)
+        checks.append(check)
     return checks, advice
+
+
+def avoided_phrases(script: Script, avoid: Sequence[str]) -> tuple[Check, str]:
+    """How many times the script says a phrase the show's style avoids (any case, any
+    spacing or punctuation), and advice naming the phrases said. Only a show with
+    phrases to avoid has the check."""
+    said = [p for t in script.turns for p in said_phrases(avoid, t.text)]
+    named = ", ".join(f'"{p}"' for p in dict.fromkeys(said))
+    check = Check(name="avoided_phrases", value=len(said), threshold="<= 0", passed=not said)
+    return check, f"The script says {named}, which the show never says: reword those lines."
 
 
 def _quote(found: Sequence[str]) -> str:

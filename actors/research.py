@@ -15,7 +15,6 @@ import os
 
 from podcast_factory.actors.base import Agent
 from podcast_factory.actors.memory import is_repeat
-from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.errors import SourceError
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, SourceInfo
@@ -115,7 +114,7 @@ class ResearchAgent(Agent):
             doc = await self._claude.research(self.meter(ctx), spec, texts, infos, avoid)
             fresh = tuple(f for f in doc.facts if not is_repeat(f.text, avoid))
             return doc.model_copy(update={"facts": fresh or doc.facts})
-        budget = spec.minutes * WORDS_PER_MINUTE * self.settings.fact_share
+        budget = spec.minutes * spec.show.style.words_per_minute * self.settings.fact_share
         picked = pick(
             spec.topic,
             [s for s, _ in sentences],

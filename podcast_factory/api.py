@@ -145,6 +145,8 @@ def prepare(
     check_run_root(path, [e.episode_id for e in batch.episodes])  # no links leading out
     check_ledger(path)  # a ledger that may hold unreadable spend is refused before any call
     settings = settings or RunSettings()
+    if batch.prompts.edited:  # the batch file's templates travel to the agents in settings
+        settings = settings.model_copy(update={"prompts": batch.prompts})
     missing = missing_inputs(batch, path)
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""

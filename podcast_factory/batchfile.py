@@ -22,17 +22,22 @@ from podcast_factory.errors import ProviderError, SourceError, UserInputError
 from podcast_factory.feed_fields import FEED_KEYS, feed_fields
 from podcast_factory.layout import reserved_problem
 from podcast_factory.models import EPISODE_ID_RE, MICRO, BatchSpec, EpisodeSpec, Host, Show
+from podcast_factory.prompt_files import load_prompts
+from podcast_factory.prompts import Prompts
 from podcast_factory.providers.espeak import check_voice
 from podcast_factory.providers.sources import SourceFetcher, SourceText, is_url, read_local
 from podcast_factory.redact import redact_url
 from podcast_factory.safeyaml import load_yaml, quote
+from podcast_factory.style_fields import build_style
 from podcast_factory.workflow import Workflow, build_workflow
 
 MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
 MAX_TOPIC_CHARS = 300
 DEFAULT_HOSTS = (Host(name="Alex"), Host(name="Sam"))
-TOP_KEYS = {"show", "episodes", "budget_usd", "episode_cap_usd", "concurrency", "workflow"}
-SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro", *FEED_KEYS}
+TOP_KEYS = {
+    "show", "episodes", "budget_usd", "episode_cap_usd", "concurrency", "workflow", "prompts"
+}  # fmt: skip
+SHOW_KEYS = {"name", "hosts", "tagline", "tone", "intro", "outro", "style", *FEED_KEYS}
 EPISODE_KEYS = {"id", "topic", "sources", "minutes", "number"}
 VOICE_PROVIDERS = ("espeak", "elevenlabs")
 MAX_USD = 1_000_000_000
@@ -162,13 +167,15 @@ def build_show(data: Any) -> Show:
         )
     if hosts[0].name == hosts[1].name:
         raise UserInputError("show.hosts", "the two hosts need different names")
+    intro, outro = _text("show.intro", data.get("intro")), _text("show.outro", data.get("outro"))
     return Show(
         name=_text("show.name", data.get("name"), required=True, limit=100),
         hosts=(hosts[0], hosts[1]),
         tagline=_text("show.tagline", data.get("tagline"), limit=200),
         tone=_text("show.tone", data.get("tone"), limit=200) or "curious and friendly",
-        intro=_text("show.intro", data.get("intro")),
-        outro=_text("show.outro", data.get("outro")),
+        intro=intro,
+        outro=outro,
+        style=build_style(data.get("style"), _text, {"show.intro": intro, "show.outro": outro}),
         **feed_fields(data, _text),
     )
 
@@ -283,7 +290,16 @@ def build_batch(data: Any, base: Path, where: str = "batch file") -> BatchSpec:
             if data.get("workflow") is not None
             else Workflow.preset("full")
         ),
+        prompts=_prompts(data.get("prompts"), base),
     )
+
+
+def _prompts(value: Any, base: Path) -> Prompts:
+    """The edited prompt templates of the ``prompts:`` folder (relative to the file)."""
+    if value is None:
+        return Prompts()
+    folder = _text("prompts", value, required=True, limit=1000)
+    return load_prompts((base / Path(folder).expanduser()).resolve(), folder)
 
 
 def load_batch_file(path: str | Path) -> BatchSpec:

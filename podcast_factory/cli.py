@@ -88,6 +88,8 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         from podcast_factory.cli_voices import voices
 
         return voices(args, err)
+    if args.verb == "prompts":
+        return _export_prompts(args.dir, args.force)
     if args.verb == "estimate":
         from podcast_factory.cli_run import price
 
@@ -98,6 +100,26 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
     from podcast_factory.cli_run import produce
 
     return produce(args, err)
+
+
+def _export_prompts(folder: str, force: bool) -> int:
+    """``prompts export DIR``: the default templates, and what each may say."""
+    from pathlib import Path
+
+    from podcast_factory.prompt_files import export_prompts
+    from podcast_factory.prompts import COMMON, TEMPLATES
+
+    def names(found: Sequence[str]) -> str:
+        return " ".join(f"{{{name}}}" for name in found)
+
+    out = Console(markup=False, highlight=False, soft_wrap=True)
+    for path, template in zip(export_prompts(Path(folder), force), TEMPLATES.values(), strict=True):
+        out.print(f"{path}: {template.about}")
+        if template.placeholders:
+            out.print(f"    {names(template.placeholders)}")
+    out.print(f"every template may also use {names([*COMMON, 'avoid'])}")
+    out.print(f"use them with `prompts: {folder}` in a batch file (relative to the file)")
+    return OK
 
 
 if __name__ == "__main__":

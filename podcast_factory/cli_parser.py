@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-file",
         metavar="FILE",
         help="a YAML file with the show's fields, as a batch file's show: block (name, "
-        "hosts, tagline, tone, intro, outro); --show, --hosts, --voices override it",
+        "hosts, tagline, tone, intro, outro, style); --show, --hosts, --voices override it",
     )
     _add_run_options(run)
 
@@ -311,4 +311,23 @@ def build_parser() -> argparse.ArgumentParser:
     memory.add_argument("show", metavar="SHOW")
     memory.add_argument("--memory-dir", metavar="DIR", help="where series memory is kept")
     memory.add_argument("--json", action="store_true", help="machine-readable output")
+
+    prompts = sub.add_parser(
+        "prompts",
+        help="the prompt templates Claude is sent",
+        description="The prompts Claude is sent are templates, one file each. Export the "
+        "defaults, edit the copies, and name their folder in a batch file (prompts: DIR, "
+        "relative to the file). A missing file keeps its default; an unknown file or "
+        "placeholder stops the batch before it runs.",
+    )
+    action = prompts.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    export = action.add_parser(
+        "export",
+        help="write the default templates into DIR",
+        description="Write every default template into DIR (created if need be) and list "
+        "the placeholders each may use. Existing templates are not overwritten unless "
+        "--force is given.",
+    )
+    export.add_argument("dir", metavar="DIR")
+    export.add_argument("--force", action="store_true", help="overwrite templates in DIR")
     return parser

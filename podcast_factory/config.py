@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from podcast_factory.errors import UserInputError
 from podcast_factory.limits import ProviderLimits, default_limits
+from podcast_factory.prompts import Prompts
 
 WORDS_PER_MINUTE = 150
 """Spoken words a minute a script is sized for (a typical conversational pace)."""
@@ -181,6 +182,9 @@ class RunSettings(BaseModel):
     source_cache_dir: str | None = None
     """Where the CLI keeps the source URLs it fetched to check them, so the research
     agent reads them there instead of fetching each again (one fetch per URL per run)."""
+    prompts: Prompts = Prompts()
+    """The prompt templates Claude is sent (``podcast_factory.prompts``): the defaults,
+    except those a batch file's ``prompts:`` folder edits."""
 
 
 def choose_providers(

@@ -16,7 +16,6 @@ import math
 import re
 from collections.abc import Iterable
 
-from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.handoff import usd
 from podcast_factory.models import EpisodeSpec
 from podcast_factory.state import Cause, Draft, EpisodeState, ErrorInfo, FailureAnalysis
@@ -142,7 +141,8 @@ def _rejected(
             continue
         if name == "duration" and draft is not None and (draft.duration_s or draft.words):
             # what the sources filled (heard, or predicted from the words at the review)
-            heard = draft.duration_s / 60 if draft.duration_s else draft.words / WORDS_PER_MINUTE
+            pace = spec.show.style.words_per_minute  # the show's words a minute
+            heard = draft.duration_s / 60 if draft.duration_s else draft.words / pace
             change = template.format(minutes=f"{max(0.5, round(heard * 2) / 2):g}")
         elif name != "duration":
             change = template.format(more_minutes=f"{more:g}")

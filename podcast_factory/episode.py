@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from podcast_factory.book import EpisodeBook
 from podcast_factory.clients import LedgerReader, MemoryClient
-from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
+from podcast_factory.config import RunSettings
 from podcast_factory.errors import BudgetExceeded, StageFailed
 from podcast_factory.inputs import import_inputs
 from podcast_factory.metering import StageContext
@@ -304,15 +304,18 @@ class EpisodeRun:
             lines,
         )
 
-    @staticmethod
-    def _lesson_value(check: str, value: float, draft: Draft) -> float:
+    def _lesson_value(self, check: str, value: float, draft: Draft) -> float:
         """What memory keeps of a check. For length that is the pace the show's voices
-        were measured at against the planned words a minute (+0.3: 30% slower), which
-        holds for the next script whatever its length; the raw over- or undershoot
+        were measured at against the show's planned words a minute (+0.3: 30% slower),
+        which holds for the next script whatever its length; the raw over- or undershoot
         would not, once the next script was already resized."""
         if check != "duration" or not draft.words or not draft.duration_s:
             return value
-        return round(draft.duration_s / draft.words / (60 / WORDS_PER_MINUTE) - 1, 3)
+        return round(draft.duration_s / draft.words / self._planned_s_per_word() - 1, 3)
+
+    def _planned_s_per_word(self) -> float:
+        """Seconds a word at the pace the show's scripts are sized for (its style)."""
+        return 60 / self.ep.show.style.words_per_minute
 
     async def _wait_for_overlaps(self) -> None:
         for other in self.sh.overlaps.get(self.eid, ()):
@@ -390,7 +393,7 @@ class EpisodeRun:
         if name == "feedback":
             return await self._feedback(draft)
         if name == "seconds_per_word":
-            return 60 / WORDS_PER_MINUTE * await self._pace()
+            return self._planned_s_per_word() * await self._pace()
         if name == "wav":
             return await asyncio.to_thread(self.sh.rundir.read_artifact, self.eid, "audio.wav")
         return "review" not in self.wf  # judge_text: without a script gate, the audio gate reads

@@ -13,7 +13,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict
 
-from podcast_factory.config import WORDS_PER_MINUTE, RunSettings
+from podcast_factory.config import RunSettings
 from podcast_factory.errors import SourceError
 from podcast_factory.models import BatchSpec, EpisodeSpec, usd
 from podcast_factory.providers.claude_cache import expected_cache
@@ -112,7 +112,7 @@ class _Sizes:
 
     def __init__(self, ep: EpisodeSpec, settings: RunSettings, words: int, fact_words: int):
         c = settings.claude
-        self.style = _tokens(len(show_system(ep.show)))
+        self.style = _tokens(len(show_system(ep.show, settings.prompts, ep.topic)))
         fact_tokens = math.ceil(fact_words * TOKENS_PER_WORD)
         script_tokens = math.ceil(words * TOKENS_PER_WORD)
         self.source = _tokens(_source_chars(ep, c.max_source_chars))
@@ -173,7 +173,7 @@ def estimate_episode(
     prefix, cached only where it reaches the model's minimum (``expected_cache``): the
     judge writes the script's prefix, the notes and posts read it. In economy mode the
     tokens are at the Message Batches discount (web searches are not discounted)."""
-    words = round(ep.minutes * WORDS_PER_MINUTE)
+    words = round(ep.minutes * ep.show.style.words_per_minute)
     fact_words = round(words * settings.fact_share)
     workflow = workflow or Workflow.preset("full")
     runs = {s.agent for s in workflow.stages if s.agent_class is None}
@@ -204,6 +204,8 @@ def estimate_batch(
     spec: BatchSpec, settings: RunSettings, prices: PriceTable | None = None
 ) -> BatchEstimate:
     table = prices or PriceTable.load()
+    if spec.prompts.edited:  # the batch file's templates, as the run would send them
+        settings = settings.model_copy(update={"prompts": spec.prompts})
     return BatchEstimate(
         llm=settings.llm,
         tts=settings.tts,

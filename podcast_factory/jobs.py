@@ -1,9 +1,9 @@
 """A batch as a Ray job: submit it to a cluster, follow it, fetch its result.
 
 The job carries what it needs in its ``runtime_env``: a working directory staged from
-this machine (the project's code, the batch file and its local sources, with the batch
-file rewritten to point at the staged copies), so the cluster runs the same code on the
-same inputs whatever is installed there besides the dependencies, and the environment
+this machine (the project's code, the batch file, its local sources and prompt templates,
+with the batch file rewritten to point at the staged copies), so the cluster runs the same
+code on the same inputs whatever is installed there besides the dependencies, and the environment
 the run needs (provider base URLs, where series memory lives). API keys are not sent
 unless asked for (``forward_keys``): Ray keeps a job's ``runtime_env`` in its job table
 for anyone with access to the cluster to read, so by default the cluster's own
@@ -148,6 +148,10 @@ def stage_job(batch_file: Path, project: Path, into: Path) -> str:
                 shutil.copy2(path, into / target)
                 copied[path] = target
                 stage["agent"] = f"{target}:{cls}"
+    if isinstance(data.get("prompts"), str):  # the edited templates travel with the batch
+        folder = (base / Path(data["prompts"]).expanduser()).resolve()
+        shutil.copytree(folder, into / "prompts", ignore=shutil.ignore_patterns(".*"))
+        data["prompts"] = "prompts"
     (into / "batch.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return "batch.yaml"
 

@@ -20,6 +20,7 @@ from podcast_factory.handoff import FROZEN
 from podcast_factory.handoff import MICRO as MICRO
 from podcast_factory.handoff import usd as usd
 from podcast_factory.layout import reserved_problem
+from podcast_factory.prompts import Prompts
 from podcast_factory.redact import redact_text, redact_url
 from podcast_factory.stages import STAGE_NAMES
 from podcast_factory.state import BatchResult as BatchResult
@@ -29,6 +30,7 @@ from podcast_factory.state import EpisodeStatus as EpisodeStatus
 from podcast_factory.state import ErrorInfo as ErrorInfo
 from podcast_factory.state import StageRecord as StageRecord
 from podcast_factory.state import StageStatus as StageStatus
+from podcast_factory.style import Style
 from podcast_factory.workflow import Workflow
 
 EPISODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -79,6 +81,9 @@ class Show(_Frozen):
     """Where the feed will be served (http/https): ``publish`` writes it as the feed's
     self link, and every social post links to it (without it a post carries
     ``{episode_link}`` for the user to replace)."""
+    style: Style = Style()
+    """The show's own voice (``podcast_factory.style``): voice guide, audience, phrases
+    to avoid, sign-off, words a minute."""
 
 
 class EpisodeSpec(_Frozen):
@@ -123,6 +128,9 @@ class BatchSpec(_Frozen):
     concurrency: int = Field(default=4, ge=1, le=1000)
     workflow: Workflow = Field(default_factory=lambda: Workflow.preset("full"))
     """The stages each episode goes through (the full episode unless the batch says)."""
+    prompts: Prompts = Prompts()
+    """The prompt templates of the batch file's ``prompts:`` folder (only the edited
+    ones); ``prepare`` puts them in the run's settings, where the agents read them."""
 
 
 class SourceInfo(_Frozen):

@@ -127,6 +127,23 @@ def _llm(settings: RunSettings, model: str) -> dict[str, Any]:
     return {"llm": settings.llm, "model": getattr(settings.claude, model)}
 
 
+def _voice(
+    stage: str, ep: EpisodeSpec, settings: RunSettings, offline: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The show's style and the edited prompt templates, as far as they shape ``stage``:
+    with Claude every style field (the show's block carries them all) and the templates
+    whose prompts the stage sends; offline only the ``offline`` style fields it honours.
+    Empty when nothing is set, so the fingerprints of older runs stay as they were."""
+    style = ep.show.style.changed()
+    found: dict[str, Any] = {}
+    if settings.llm == "claude":
+        found = {"prompts": settings.prompts.shaping(stage)} if settings.prompts.edited else {}
+        found = {k: v for k, v in found.items() if v}
+    else:
+        style = {k: v for k, v in style.items() if k in offline}
+    return found | ({"style": style} if style else {})
+
+
 def _research_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
     llm = _llm(settings, "research_model")
     if settings.llm == "claude":
@@ -138,6 +155,7 @@ def _research_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
         "sources": [source_digest(source) for source in ep.sources],
         "minutes": ep.minutes,
         "fact_share": settings.fact_share,
+        **_voice("research", ep, settings, ("words_per_minute",)),
     }
 
 
@@ -148,6 +166,7 @@ def _script_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
         "minutes": ep.minutes,
         "hosts": [h.name for h in show.hosts],
         "show": [show.name, show.tagline, show.tone, show.intro, show.outro],
+        **_voice("script", ep, settings, ("avoid", "sign_off", "words_per_minute")),
     }
 
 
@@ -162,12 +181,21 @@ def _audio_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
 
 def _gate_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
     bounds = settings.quality.model_dump(mode="json")
-    return {**_llm(settings, "quality_model"), "minutes": ep.minutes, "bounds": bounds}
+    gate = {**_llm(settings, "quality_model"), "minutes": ep.minutes, "bounds": bounds}
+    return gate | _voice("review", ep, settings, ("avoid", "words_per_minute"))
 
 
 def _publish_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
     show = ep.show
     return {**_llm(settings, "quality_model"), "show": show.name, "link": show.feed_url}
+
+
+def _summary_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
+    return _publish_config(ep, settings) | _voice("summary", ep, settings)
+
+
+def _social_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
+    return _publish_config(ep, settings) | _voice("social", ep, settings, ("avoid",))
 
 
 def _master_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
@@ -254,7 +282,7 @@ STAGES: Mapping[str, BuiltinStage] = MappingProxyType(
                 output="ShowNotes",
                 needs=("research", "script", "audio"),
                 artifacts=("summary.json", "summary.md"),
-                config=_publish_config,
+                config=_summary_config,
                 actor_options=_io_bound(32),
                 cost=ClaudeCost(
                     "quality_model", reads="script", writes="notes", first_reader=False
@@ -266,7 +294,7 @@ STAGES: Mapping[str, BuiltinStage] = MappingProxyType(
                 output="SocialPosts",
                 needs=("research", "script", "audio"),
                 artifacts=("social.json",),
-                config=_publish_config,
+                config=_social_config,
                 actor_options=_io_bound(32),
                 cost=ClaudeCost(
                     "quality_model", reads="script", writes="posts", first_reader=False

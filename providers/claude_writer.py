@@ -4,8 +4,10 @@ Each task is a prompt plus a small output model that Claude fills through struct
 output; the answer is turned into the project's handoffs here (fact indexes checked,
 speakers matched to hosts, markup stripped from spoken text).
 
-Prompts are built so the calls of an episode share a prefix, as system blocks: the
-show's style block, then the research facts (the script call) or the script (the judge,
+The prompts are templates (``podcast_factory.prompts``): the defaults, or a user's
+edited copies from ``RunSettings.prompts``; this module only fills them in. They are
+built so the calls of an episode share a prefix, as system blocks: the show's block
+(its style included), then the research facts (the script call) or the script (the judge,
 notes and social calls, which all use the quality model, so they share one cache). The
 client puts a cache breakpoint on the last block only when the prefix reaches the
 model's minimum (``providers.claude_cache``); shorter prefixes are sent uncached.
@@ -19,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from podcast_factory.config import WORDS_PER_MINUTE, ClaudeSettings
+from podcast_factory.config import ClaudeSettings
 from podcast_factory.metering import Meter
 from podcast_factory.models import (
     EpisodeSpec,
@@ -27,22 +29,24 @@ from podcast_factory.models import (
     Feedback,
     ResearchDoc,
     Script,
-    Show,
     SourceInfo,
     Turn,
 )
+from podcast_factory.prompts import Prompts, common_values
 from podcast_factory.providers.claude import Citation, ClaudeClient
+from podcast_factory.providers.claude_prompts import clip, facts_block, lessons_text, script_block
+from podcast_factory.providers.claude_prompts import show_system as show_system
 from podcast_factory.providers.offline_writer import (
     MAX_SCALE,
     MIN_SCALE,
     revised_target,
+    signed_off,
     spoken,
     title_for,
 )
 from podcast_factory.providers.publish_text import clock, listen
 from podcast_factory.providers.script_checks import worn_lines
 from podcast_factory.providers.sources import SourceText
-from podcast_factory.providers.text import split_sentences
 
 MAX_AVOID = 200
 """Covered facts listed in a research prompt at most (the newest ones matter most)."""
@@ -137,53 +141,31 @@ class SocialOut(BaseModel):
     hashtags: list[str] = Field(description="Two or three hashtags without the # sign.")
 
 
-def show_system(show: Show) -> str:
-    """The style block: the first system block of every call of a show."""
-    a, b = (h.name for h in show.hosts)
-    return (
-        f"You work on {show.name}, a podcast with two hosts, {a} and {b}. "
-        f"Tagline: {show.tagline or 'none'}. Tone: {show.tone}. "
-        "Everything you write is read aloud by a speech engine: plain sentences, no "
-        "markdown, no lists, no URLs, no stage directions. Never state a fact that the "
-        "research does not support. Answer only with the requested JSON."
-    )
-
-
-def facts_block(doc: ResearchDoc) -> str:
-    """The research as a system block (shared by the script and its revisions)."""
-    facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
-    return f"Research facts of the episode, numbered:\n{facts}"
-
-
-def script_block(script: Script) -> str:
-    """The script as a system block (shared by the judge, the notes and the posts)."""
-    lines = "\n".join(f"{t.speaker}: {t.text}" for t in script.turns)
-    return f"Script of the episode '{script.title}':\n{lines}"
-
-
-def _clip(text: str, budget: int) -> str:
-    """A source's sentences, up to ``budget`` characters, cut between sentences."""
-    kept: list[str] = []
-    used = 0
-    for sentence in split_sentences(text):
-        if used + len(sentence) > budget:
-            break
-        kept.append(sentence)
-        used += len(sentence) + 1
-    return " ".join(kept)
-
-
 def script_words(spec: EpisodeSpec) -> int:
-    return round(spec.minutes * WORDS_PER_MINUTE)
+    """The words an episode is written in: its minutes at the show's pace."""
+    return round(spec.minutes * spec.show.style.words_per_minute)
 
 
 class ClaudeWriter:
     """Research, writing and judging with Claude; models per agent from settings."""
 
-    def __init__(self, client: ClaudeClient, settings: ClaudeSettings, fact_share: float) -> None:
+    def __init__(
+        self,
+        client: ClaudeClient,
+        settings: ClaudeSettings,
+        fact_share: float,
+        prompts: Prompts | None = None,
+    ) -> None:
         self._client = client
         self._settings = settings
         self._fact_share = fact_share
+        self._prompts = prompts or Prompts()
+
+    def _system(self, spec: EpisodeSpec, *more: str) -> list[str]:
+        return [show_system(spec.show, self._prompts, spec.topic), *more]
+
+    def _prompt(self, name: str, spec: EpisodeSpec, **values: str) -> str:
+        return self._prompts.fill(name, common_values(spec.show, spec.topic) | values)
 
     async def research(
         self,
@@ -196,25 +178,27 @@ class ClaudeWriter:
         fact_words = round(script_words(spec) * self._fact_share)
         budget = self._settings.max_source_chars // max(1, len(texts))
         blocks = [  # clean sentences, not raw markup: fewer tokens, nothing to misread
-            f"<source index={i} title={t.title!r}>\n{_clip(t.text, budget)}\n</source>"
+            f"<source index={i} title={t.title!r}>\n{clip(t.text, budget)}\n</source>"
             for i, t in enumerate(texts)
         ]
-        prompt = (
-            f"Topic of the episode: {spec.topic}\n\n" + "\n\n".join(blocks) + "\n\n"
-            f"Pick the key facts for a {spec.minutes:g}-minute episode on the topic: about "
-            f"{fact_words} words of facts in all, in the order a listener should hear them. "
-            "Each fact is one sentence in your words, with the index of its source and the "
-            "verbatim span it rests on."
+        covered = (
+            " Earlier episodes of the show already covered these facts; do not repeat "
+            "them:\n- " + "\n- ".join(avoid[-MAX_AVOID:]) + "\n"
+            if avoid
+            else ""
         )
-        if avoid:
-            prompt += (
-                " Earlier episodes of the show already covered these facts; do not repeat "
-                "them:\n- " + "\n- ".join(avoid[-MAX_AVOID:]) + "\n"
-            )
+        prompt = self._prompt(
+            "research",
+            spec,
+            sources="\n\n".join(blocks),
+            minutes=f"{spec.minutes:g}",
+            fact_words=str(fact_words),
+            covered=covered,
+        )
         result = await self._client.structured(
             meter,
             model=self._settings.research_model,
-            system=[show_system(spec.show)],
+            system=self._system(spec),
             prompt=prompt,
             output=ResearchOut,
             schema_from=research_output(len(texts)),
@@ -260,11 +244,8 @@ class ClaudeWriter:
         result = await self._client.search(
             meter,
             model=self._settings.research_model,
-            system=[show_system(spec.show)],
-            prompt=(
-                f"Search the web for recent, well-sourced facts on: {spec.topic}. Answer in "
-                "plain sentences, each one stating a single fact from a search result."
-            ),
+            system=self._system(spec),
+            prompt=self._prompt("search", spec),
             max_searches=searches,
             max_tokens=1500,
         )
@@ -284,30 +265,27 @@ class ClaudeWriter:
             if "duration" in failed:
                 words = revised_target(feedback.draft, failed["duration"])
             lines = "\n".join(f"{t.speaker}: {t.text}" for t in feedback.draft.turns)
-            revision = (
-                "\n\nThis is a revision. The draft below was sent back by the quality check "
-                "with these suggestions:\n- "
-                + "\n- ".join(feedback.report.suggestions or ("improve it",))
-                + f"\n\nDraft ({feedback.draft.words} words):\n{lines}"
+            revision = "\n\n" + self._prompt(
+                "revision",
+                spec,
+                suggestions="\n- ".join(feedback.report.suggestions or ("improve it",)),
+                draft_words=str(feedback.draft.words),
+                draft=lines,
             )
-        lessons = (
-            "\nLessons from earlier episodes of this show:\n- " + "\n- ".join(feedback.lessons)
-            if feedback.lessons
-            else ""
-        )
-        prompt = (
-            f"Write the script of an episode on: {spec.topic}\n"
-            f"Hosts: {a} opens and closes, {b} is the co-host; they alternate naturally.\n"
-            f"Intro to say first: {show.intro or 'a short welcome naming the show and topic'}\n"
-            f"Outro to say last: {show.outro or 'a short thank-you'}\n"
-            f"Length: about {words} words in all.\n"
-            "Use every research fact, cite each line's facts by index in fact_refs, add "
-            "nothing the facts do not support." + lessons + worn_lines(feedback) + revision
+        prompt = self._prompt(
+            "script",
+            spec,
+            intro=show.intro or "a short welcome naming the show and topic",
+            outro=show.outro or "a short thank-you",
+            words=str(words),
+            lessons=lessons_text(feedback.lessons),
+            worn_lines=worn_lines(feedback),
+            revision=revision,
         )
         result = await self._client.structured(
             meter,
             model=self._settings.script_model,
-            system=[show_system(show), facts_block(doc)],
+            system=self._system(spec, facts_block(doc)),
             prompt=prompt,
             output=script_output(a, b),
             max_tokens=math.ceil(words * TOKENS_PER_WORD * 2) + 500,
@@ -323,7 +301,7 @@ class ClaudeWriter:
         return Script(
             episode_id=spec.episode_id,
             title=spoken(result.output.title) or title_for(spec.topic),
-            turns=tuple(turns),
+            turns=tuple(signed_off(turns, show.style.sign_off)),
             target_words=nominal,
         )
 
@@ -331,15 +309,11 @@ class ClaudeWriter:
         self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc, script: Script
     ) -> RubricOut:
         facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
-        prompt = (
-            "Judge the episode script against its research. Score faithfulness (claims "
-            "supported by the facts), engagement and clarity from 1 to 5, and give at most "
-            f"three concrete suggestions.\n\nFacts:\n{facts}"
-        )
+        prompt = self._prompt("judge", spec, facts=facts)
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
-            system=[show_system(spec.show), script_block(script)],
+            system=self._system(spec, script_block(script)),
             prompt=prompt,
             output=_RubricLoose,
             schema_from=RubricOut,
@@ -352,16 +326,17 @@ class ClaudeWriter:
     ) -> NotesOut:
         """A summary, and a title for each chapter (given by its working title)."""
         openings = "\n".join(f"[{i}] {c}" for i, c in enumerate(chapters))
-        prompt = (
-            f"Write show notes for the episode '{script.title}': about 60 words of summary "
-            "in whole sentences saying what the episode explains (not 'the hosts talk "
-            f"about'), and a title of two to six words, a noun phrase, for each of the "
-            f"{len(chapters)} chapters, whose working titles are:\n{openings}"
+        prompt = self._prompt(
+            "notes",
+            spec,
+            title=script.title,
+            chapter_count=str(len(chapters)),
+            chapters=openings,
         )
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
-            system=[show_system(spec.show), script_block(script)],
+            system=self._system(spec, script_block(script)),
             prompt=prompt,
             output=NotesOut,
             max_tokens=800 + 60 * len(chapters),  # a title per chapter: long episodes have many
@@ -378,19 +353,11 @@ class ClaudeWriter:
             if seconds
             else " Do not state the episode's length."
         )
-        prompt = (
-            f"Write posts announcing the episode '{script.title}' of {spec.show.name}, each "
-            "with the title and a striking fact, in whole sentences, different for each "
-            "platform: x (under 200 characters, one hook), mastodon (under 400, a little "
-            "more context), linkedin (under 1200, explains what a listener learns). No links "
-            "and no hashtags in the text: the link and hashtags are added after. Give two "
-            "or three hashtags, nouns from the episode such as names or key terms, without "
-            "the # sign." + length
-        )
+        prompt = self._prompt("social", spec, title=script.title, length=length)
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
-            system=[show_system(spec.show), script_block(script)],
+            system=self._system(spec, script_block(script)),
             prompt=prompt,
             output=SocialOut,
             max_tokens=900,

@@ -45,7 +45,9 @@ def claude_writer(
 ) -> ClaudeWriter | None:
     """The Claude writer when Claude is the configured LLM, else None (offline)."""
     client = claude_client(settings, creds, governor)
-    return None if client is None else ClaudeWriter(client, settings.claude, settings.fact_share)
+    if client is None:
+        return None
+    return ClaudeWriter(client, settings.claude, settings.fact_share, settings.prompts)
 
 
 def claude_client(

@@ -7,13 +7,18 @@ fact (``providers/reactions.py``), never a canned filler. The opening and closin
 are built around the topic's subject and chosen so that the show's earlier episodes
 (``Feedback.said_before``, from the series memory) did not use the same frame. The script
 stops adding facts once it reaches the target length.
+
+The show's style is honoured where an extractive writer can: no line says a phrase the
+style avoids (another opening, closing or reaction is chosen, or the line is left out,
+a fact included), the last line ends on the sign-off, and the episode is sized at the
+show's words a minute. A voice guide or an audience needs a writer that writes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from podcast_factory.config import WORDS_PER_MINUTE
 from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script, Turn
 from podcast_factory.providers.reactions import (
     CLOSINGS,
@@ -24,6 +29,7 @@ from podcast_factory.providers.reactions import (
     reaction,
 )
 from podcast_factory.providers.script_checks import norm
+from podcast_factory.style import ends_with, says_any
 
 OVERSHOOT = 0.15
 """How far past the target length the writer may go to say every research fact."""
@@ -48,6 +54,21 @@ def title_for(topic: str) -> str:
     return topic[:1].upper() + topic[1:]
 
 
+def signed_off(turns: Sequence[Turn], sign_off: str) -> list[Turn]:
+    """The turns with the last one ending on the show's sign-off (added when it does
+    not already): whoever closes the episode says it."""
+    if not sign_off or not turns or ends_with(turns[-1].text, sign_off):
+        return list(turns)
+    last = turns[-1]
+    text = f"{last.text} {spoken(sign_off)}"
+    return [*turns[:-1], last.model_copy(update={"text": text})]
+
+
+def _first_clean(options: Sequence[str], avoid: Sequence[str]) -> str:
+    """The first option that says no avoided phrase ("" when every one does)."""
+    return next((o for o in options if not says_any(avoid, o)), "")
+
+
 MIN_SCALE, MAX_SCALE = 0.5, 2.0
 """Bounds of how far lessons or a revision may stretch or shrink the word target."""
 
@@ -70,7 +91,7 @@ class OfflineWriter:
         self, spec: EpisodeSpec, doc: ResearchDoc, feedback: Feedback | None = None
     ) -> Script:
         feedback = feedback or Feedback()
-        nominal = round(spec.minutes * WORDS_PER_MINUTE)
+        nominal = round(spec.minutes * spec.show.style.words_per_minute)
         scale = min(MAX_SCALE, max(MIN_SCALE, feedback.length_scale))
         target = round(nominal * scale)
         say_all = False
@@ -99,28 +120,32 @@ class OfflineWriter:
         a, b = (h.name for h in spec.show.hosts)
         show = spec.show
         key = spec.episode_id
-        intro = (
-            _fill(show.intro, spec)
-            if show.intro
-            else _fill(
-                f"Welcome to {{show}}. I'm {a}, here with {b}, and today we're talking "
-                "about {topic}.",
-                spec,
-            )
+        avoid = show.style.avoid
+        welcomes = [
+            f"Welcome to {{show}}. I'm {a}, here with {b}, and today we're talking "
+            "about {topic}.",
+            f"This is {{show}}, with {a} and {b}. Our topic: {{topic}}.",
+        ]
+        intro = _fill(show.intro, spec) or _first_clean([_fill(w, spec) for w in welcomes], avoid)
+        openings = [t for t in OPENINGS if not says_any(avoid, fill(t, spec.topic, a))]
+        opening = (
+            fill(fresh_template(openings, said_before, key), spec.topic, a) if openings else ""
         )
-        opening = fill(fresh_template(OPENINGS, said_before, key), spec.topic, a)
         turns = [Turn(speaker=a, text=intro), Turn(speaker=b, text=spoken(opening))]
+        turns = [t for t in turns if t.text]
         term = memorable_term([f.text for f in doc.facts])
         closings = [c for c in CLOSINGS if term or "{term}" not in c] or [
             "That's a lot of ground for one episode, {a}."
         ]
-        closing_frame = fresh_template(closings, said_before, key)
-        outro = (
-            _fill(show.outro, spec)
-            if show.outro
-            else spoken(f"That's our episode on {spec.topic}. Thanks for listening to {show.name}.")
-        )
+        closings = [c for c in closings if not says_any(avoid, fill(c, spec.topic, a, term))]
+        closing_frame = fresh_template(closings, said_before, key) if closings else ""
+        thanks = [
+            f"That's our episode on {spec.topic}. Thanks for listening to {show.name}.",
+            f"Thanks for listening to {show.name}.",
+        ]
+        outro = _fill(show.outro, spec) or _first_clean([spoken(t) for t in thanks], avoid)
         closing_words = len(closing_frame.split()) + 4 + len(outro.split())
+        closing_words += len(show.style.sign_off.split())
         budget = target - sum(len(t.text.split()) for t in turns) - closing_words
         used_words = 0
         said = {norm(t.text) for t in turns}
@@ -128,8 +153,10 @@ class OfflineWriter:
         year: int | None = None
         for i, fact in enumerate(doc.facts):
             # the host who did not speak last states the next fact: nobody speaks twice
-            speaker, listener = (b, a) if turns[-1].speaker == a else (a, b)
+            speaker, listener = (b, a) if turns and turns[-1].speaker == a else (a, b)
             line = spoken(fact.text)
+            if says_any(avoid, line):
+                continue  # the show never says it, not even to state a fact
             words = len(line.split())
             if used_words + words > budget + OVERSHOOT * target and i > 0 and not say_all:
                 break  # research sized the facts; this only guards against a runaway
@@ -137,19 +164,20 @@ class OfflineWriter:
             used_words += words
             if compact or i + 1 == len(doc.facts):
                 continue  # a script that must shrink loses its chatter before its facts
-            answer, kind = reaction(fact.text, kind, said, year)
+            answer, kind = reaction(fact.text, kind, said, year, avoid)
             year = _year(fact.text) or year
             if answer and used_words + len(answer.split()) < budget + OVERSHOOT * target / 2:
                 turns.append(Turn(speaker=listener, text=spoken(answer)))
                 said.add(norm(answer))
                 used_words += len(answer.split())
         # whoever did not state the last fact sums up, addressing the other host
-        last, other = (a, b) if turns[-1].speaker == a else (b, a)
-        closing_line = fill(closing_frame, spec.topic, last, term)
+        last, other = (a, b) if turns and turns[-1].speaker == a else (b, a)
+        closing_line = fill(closing_frame, spec.topic, last, term) if closing_frame else ""
         turns += [Turn(speaker=other, text=spoken(closing_line)), Turn(speaker=last, text=outro)]
+        kept = [t for t in turns if t.text and not says_any(avoid, t.text)]
         return Script(
             episode_id=spec.episode_id,
             title=title_for(spec.topic),
-            turns=tuple(t for t in turns if t.text),
+            turns=tuple(signed_off(kept, show.style.sign_off)),
             target_words=target,
         )

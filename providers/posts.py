@@ -5,7 +5,9 @@ A post is built from whole sentences: when it would not fit, a fact is left out 
 shorter one chosen), never cut. The link is the show's ``feed_url`` when it has one,
 else ``{episode_link}`` for the user to replace. The length said is the audio's own
 ("a 1-minute listen", "1:16"); without the audio at hand no length is claimed. Claude's
-posts go through the same fitting (``finish_posts``), so both paths publish alike.
+posts go through the same fitting (``finish_posts``), so both paths publish alike,
+and neither says a phrase the show's style avoids (a sentence or fact saying one is left
+out).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from podcast_factory.providers.publish_text import (
     sentences_of,
     standalone,
 )
+from podcast_factory.providers.text import split_sentences
 from podcast_factory.redact import redact_url
+from podcast_factory.style import says_any
 
 TAGS_PER_PLATFORM = {"x": 2, "mastodon": 3, "linkedin": 3}
 """X posts are short: two hashtags; Mastodon and LinkedIn take three."""
@@ -39,15 +43,16 @@ def episode_link(spec: EpisodeSpec) -> str:
     return redact_url(url) if url else LINK_PLACEHOLDER
 
 
-def leading_facts(doc: ResearchDoc, script: Script) -> list[str]:
+def leading_facts(doc: ResearchDoc, script: Script, avoid: Sequence[str] = ()) -> list[str]:
     """The facts in the order the episode says them, each as it reads on its own; a
-    fact that leans on one before it ("The result is...") is left out."""
+    fact that leans on one before it ("The result is..."), or says a phrase in
+    ``avoid``, is left out."""
     order = [r for t in script.turns for r in t.fact_refs if 0 <= r < len(doc.facts)]
     order += [i for i in range(len(doc.facts)) if i not in order]
     out: list[str] = []
     for i in dict.fromkeys(order):
         text = standalone(doc.facts[i].text)
-        if text and text not in out:
+        if text and text not in out and not says_any(avoid, text):
             out.append(text)
     return out
 
@@ -78,9 +83,29 @@ def _fits_with(platform: str, link: str, tags: Sequence[str]) -> Callable[[str],
     return ok
 
 
-def _first_fitting(platform: str, bodies: Iterable[str], link: str, tags: Sequence[str]) -> str:
-    """The first body that fits with the link and hashtags (then with fewer hashtags)."""
-    options = list(dict.fromkeys(b for b in bodies if b))
+def _unsaid(body: str, avoid: Sequence[str]) -> str:
+    """``body`` without the sentences that say a phrase in ``avoid``, line by line (a
+    line or paragraph left empty goes too)."""
+    if not says_any(avoid, body):
+        return body
+    paragraphs = []
+    for paragraph in body.split("\n\n"):
+        lines = [
+            " ".join(s for s in split_sentences(line) if not says_any(avoid, s))
+            for line in paragraph.split("\n")
+        ]
+        kept = "\n".join(line for line in lines if line.strip())
+        if kept and not kept.endswith(":"):
+            paragraphs.append(kept)
+    return "\n\n".join(paragraphs)
+
+
+def _first_fitting(
+    platform: str, bodies: Iterable[str], link: str, tags: Sequence[str], avoid: Sequence[str]
+) -> str:
+    """The first body that fits with the link and hashtags (then with fewer hashtags),
+    without its sentences that say a phrase in ``avoid``."""
+    options = list(dict.fromkeys(u for b in bodies if b and (u := _unsaid(b, avoid))))
     for n in range(len(tags), -1, -1):
         for body in options:
             text = _finish(platform, body, link, tags[:n])
@@ -94,13 +119,14 @@ def _bodies(
 ) -> list[str]:
     """Candidate bodies for ``platform``, richest first."""
     show, title = spec.show, _end(script.title)
-    facts = leading_facts(doc, script)
+    facts = leading_facts(doc, script, show.style.avoid)
     hosts = (show.hosts[0].name, show.hosts[1].name)
     said = [f.text for f in doc.facts]
     if platform == "x":
         stamp = f" ({clock(seconds)})" if seconds else ""
         where = f"New on {show.name}: {title[:-1]}{stamp}{title[-1]}"
         hooks = [s for f in sorted(doc.facts, key=lambda f: -f.score) if (s := standalone(f.text))]
+        hooks = [s for s in hooks if not says_any(show.style.avoid, s)]
         ranked = sorted(hooks, key=lambda s: len(s.split()) < 10)  # a fact with some substance
         return [f"{hook} {where}" for hook in ranked] + [where, f"New on {show.name}."]
     about = title.lower().rstrip(".!?") == spec.topic.lower().strip().rstrip(".!?")
@@ -152,12 +178,12 @@ def finish_posts(
     for platform in PLATFORM_LIMITS:
         mine = tags[: TAGS_PER_PLATFORM[platform]]
         sentences = sentences_of(written.get(platform, ""))
+        sentences = [s for s in sentences if not says_any(spec.show.style.avoid, s)]
         body = longest_prefix(sentences, _fits_with(platform, link, mine))
         key = " ".join(sentences[0].split()) if body else ""
         if not body or key in seen:  # a post that opens like another's is the same post
-            text = _first_fitting(
-                platform, _bodies(platform, spec, doc, script, duration_s), link, mine
-            )
+            bodies = _bodies(platform, spec, doc, script, duration_s)
+            text = _first_fitting(platform, bodies, link, mine, spec.show.style.avoid)
         else:
             text = _finish(platform, body, link, mine)
         seen.add(key)

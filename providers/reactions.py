@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from podcast_factory.providers.script_checks import GENERIC, norm
 from podcast_factory.providers.text import tokenize
+from podcast_factory.style import says_any
 
 _CALLED = re.compile(
     r"\b(?:called|known as|call (?:this|it|them)|named)\s+(?:the\s+)?"
@@ -122,11 +123,16 @@ def _named(phrase: str) -> str:
 
 
 def reaction(
-    fact: str, previous_kind: str, used: set[str], previous_year: int | None = None
+    fact: str,
+    previous_kind: str,
+    used: set[str],
+    previous_year: int | None = None,
+    avoid: Sequence[str] = (),
 ) -> tuple[str, str]:
     """(reaction line, its kind) for a fact, or ("", "") if the fact offers nothing to
     react to or only the kind just used. ``used``: lines already in the script;
-    ``previous_year``: the year the story was at before this fact, if any."""
+    ``previous_year``: the year the story was at before this fact, if any; ``avoid``:
+    phrases the show never says (a reaction saying one gives way to the next kind)."""
     options: list[tuple[str, str]] = []
     match = _YEAR.search(fact)
     if match and previous_year is not None and int(match.group(1)) > previous_year:
@@ -154,6 +160,7 @@ def reaction(
     if match:
         options.append(("year", f"Wait, back in {match.group(1)}?"))
     for kind, line in options:
-        if kind != previous_kind and norm(line) not in used and len(line.split()) <= 22:
+        fresh = kind != previous_kind and norm(line) not in used and len(line.split()) <= 22
+        if fresh and not says_any(avoid, line):
             return line, kind
     return "", ""

@@ -57,13 +57,15 @@ class SchemaFiller:
     """
 
     def _pad(self) -> str:
-        """A connective line the prompt does not ask to avoid. A model's filler varies
-        from episode to episode: each prompt starts at its own place in the pool."""
+        """A connective line the prompt does not ask to avoid, saying no phrase the
+        show's style guide (in the system prompt) forbids. A model's filler varies from
+        episode to episode: each prompt starts at its own place in the pool."""
         pool = PAD_POOL
         for _ in range(len(pool)):
             text = pool[(self.pad_start + self.padded) % len(pool)]
             self.padded += 1
-            if _plain(text) not in self.avoid:
+            heard = f" {_plain(text)} "
+            if _plain(text) not in self.avoid and not any(p in heard for p in self.phrases):
                 return text
         return pool[self.padded % len(pool)]
 
@@ -73,6 +75,7 @@ class SchemaFiller:
         self.root = schema
         self.sentences = _subject_first(content_sentences(material or prompt), prompt)
         self.avoid = _lines_to_avoid(prompt)
+        self.phrases = _phrases_to_avoid(context)
         self.pad_start = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
         self.first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
         self.next_sentence = 0
@@ -312,6 +315,18 @@ def _lines_to_avoid(prompt: str) -> frozenset[str]:
         return frozenset()
     lines = (line[2:] for line in found[1].splitlines() if line.startswith("- "))
     return frozenset(_plain(line) for line in lines)
+
+
+_PHRASES = re.compile(r'Never say these phrases, in any form: ((?:"[^"]*"(?:, )?)+)')
+
+
+def _phrases_to_avoid(system: str) -> tuple[str, ...]:
+    """The phrases a show's style guide forbids (``prompts.style_text``), padded with
+    spaces as ``_plain`` words so a phrase matches whole words only."""
+    found = _PHRASES.search(system)
+    if found is None:
+        return ()
+    return tuple(f" {_plain(p)} " for p in re.findall(r'"([^"]+)"', found[1]) if _plain(p))
 
 
 def _plain(line: str) -> str:
