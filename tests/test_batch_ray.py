@@ -115,6 +115,9 @@ def test_agent_killed_mid_batch_every_episode_completes(
             await asyncio.sleep(0.05)
         else:
             pytest.fail("no episode reached the audio stage")
+        # the manifest says "running" just before the call is sent; each call then waits
+        # provider_latency_s (1 s) inside the agent: kill well inside that second
+        await asyncio.sleep(0.4)
         handles = await sup.agent_handles.remote()
         ray.kill(handles["audio"], no_restart=no_restart)
         result = await done
