@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
+from podcast_factory.memory_file import COST_BATCHES_KEPT, BatchCost
 from podcast_factory.memory_file import DEFAULT_MEMORY_DIR as DEFAULT_MEMORY_DIR
 from podcast_factory.memory_file import MEMORY_ENV as MEMORY_ENV
 from podcast_factory.memory_file import VERDICTS_KEPT as VERDICTS_KEPT
@@ -110,6 +111,7 @@ class SeriesMemory:
         self._claims: dict[str, tuple[str, ...]] = {}
         self._lessons: dict[str, Lesson] = {}
         self._verdicts: dict[str, None] = {}
+        self._costs: dict[str, BatchCost] = {}
         self._updated_at = 0.0
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +194,7 @@ class SeriesMemory:
         self._claims = dict(snap.claims)
         self._lessons = {lesson.check: lesson for lesson in snap.lessons}
         self._verdicts = dict.fromkeys(snap.verdicts)
+        self._costs = {b.run: b for b in snap.costs}
         self._updated_at = snap.updated_at
         changed = False
         for change in self._pending:
@@ -348,6 +351,22 @@ class SeriesMemory:
             episodes=tuple(dict.fromkeys((*old.episodes, episode_id))),
         )
 
+    def record_costs(self, batch: BatchCost) -> None:
+        """Remember what a batch cost per stage (``podcast_factory.calibration``). Keyed
+        by its run: a resumed or repeated run replaces its record, never adds a second."""
+
+        def change() -> bool:
+            old = self._costs.get(batch.run)
+            if old is not None and old.stages == batch.stages:
+                return False
+            self._costs.pop(batch.run, None)  # the latest record of a run goes last
+            self._costs[batch.run] = batch
+            for run in list(self._costs)[: max(0, len(self._costs) - COST_BATCHES_KEPT)]:
+                del self._costs[run]
+            return True
+
+        self._change(change)
+
     def snapshot(self) -> MemorySnapshot:
         """Everything this memory knows, the other batches' latest writes included."""
         self._refresh()
@@ -361,6 +380,7 @@ class SeriesMemory:
             claims=dict(self._claims),
             updated_at=self._updated_at,
             verdicts=tuple(self._verdicts),
+            costs=tuple(self._costs.values()),
         )
 
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from podcast_factory.actors.governor import ProviderState
 from podcast_factory.actors.ledger import Spend
-from podcast_factory.memory_file import Lesson
+from podcast_factory.memory_file import BatchCost, Lesson
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,10 @@ class MemoryClient:
             ),
             None,
         )
+
+    async def record_costs(self, batch: BatchCost) -> None:
+        """Remember what the batch cost per stage; a run recorded again replaces itself."""
+        await self._ask("record_costs", lambda m: m.record_costs.remote(batch), None)
 
     async def _ask(self, method: str, send: Callable[[Any], Awaitable[T]], empty: T) -> T:
         """Send one call; without memory, or if it fails, answer ``empty``: a batch

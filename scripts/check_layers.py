@@ -63,6 +63,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.reuse",
             "podcast_factory.inputs",
             "podcast_factory.estimate",
+            "podcast_factory.calibration",
         ),
     ),
     (
