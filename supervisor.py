@@ -37,11 +37,12 @@ from podcast_factory.actors.governor import GovernorClient, ProviderGovernor
 from podcast_factory.actors.ledger import CostLedger
 from podcast_factory.actors.memory import SeriesMemory
 from podcast_factory.book import LEDGER_WAIT_S, EpisodeBook, Stopped, unwrap
+from podcast_factory.calibration import cost_history, measure_run
 from podcast_factory.clients import GovernorReader, LedgerReader, MemoryClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.episode import EpisodeRun, Shared, overlaps
 from podcast_factory.errors import BudgetExceeded, StageFailed
-from podcast_factory.estimate import estimate_batch
+from podcast_factory.estimate import BatchEstimate, estimate_batch
 from podcast_factory.failures import (
     analysed,
     by_cause,
@@ -195,7 +196,8 @@ class Supervisor:
 
     async def run(self) -> BatchResult:
         started = time.time()
-        estimate = await asyncio.to_thread(estimate_batch, self.batch, self.settings)
+        history = cost_history(self.settings, self.batch.show.name) if self.memory.on else None
+        estimate = await asyncio.to_thread(estimate_batch, self.batch, self.settings, None, history)
         info: dict[str, Any] = {
             "spec": self.batch.model_dump(mode="json"),
             "settings": self.settings.model_dump(mode="json"),
@@ -217,6 +219,7 @@ class Supervisor:
         except Exception as exc:  # the ledger is restarting or gone: count the manifests
             log.warning("ledger gave no totals (%s); counted from the manifests", exc)
             cost, units, reserved = sum(s.total_cost_micro_usd for s in states), {}, 0
+        await self._record_costs(estimate, states)
         placed = await self.agent_stats()
         try:  # the concurrency that held, for the show's next run
             windows = await asyncio.wait_for(self.governor.state(), LEDGER_WAIT_S)
@@ -250,6 +253,27 @@ class Supervisor:
             wall_s=round(ended - started, 3),
             notes=tuple(notes),
         )
+
+    async def _record_costs(
+        self, estimate: BatchEstimate, states: tuple[EpisodeState, ...]
+    ) -> None:
+        """Tell the show's memory what each stage cost beside the static estimate, so the
+        next batch's estimate learns from this bill (``podcast_factory.calibration``).
+        Best effort: a batch never fails over it."""
+        if not self.memory.on:
+            return
+        static = {e.episode_id: e.stages for e in estimate.episodes}
+        done = {(s.episode_id, n) for s in states for n, r in s.stages.items()
+                if r.status == "completed"}  # fmt: skip
+        try:
+            record = await asyncio.to_thread(
+                measure_run, self.rundir.root, self.rundir.ledger_path, static,
+                self.settings, done, time.time(),
+            )  # fmt: skip
+        except Exception as exc:  # an unreadable ledger: no record, the batch stands
+            log.warning("no cost record for the series memory: %s", exc)
+            return
+        await self.memory.record_costs(record)
 
     async def _episode(self, ep: EpisodeSpec, gate: asyncio.Semaphore) -> None:
         """One episode under the concurrency gate, from its manifest to its end status."""

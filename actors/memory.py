@@ -41,11 +41,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from podcast_factory.actors.memory_failures import FailureMemoryMixin
+from podcast_factory.memory_file import COST_BATCHES_KEPT, BatchCost, FailureMemory, SourceFlag
 from podcast_factory.memory_file import DEFAULT_MEMORY_DIR as DEFAULT_MEMORY_DIR
 from podcast_factory.memory_file import MEMORY_ENV as MEMORY_ENV
 from podcast_factory.memory_file import VERDICTS_KEPT as VERDICTS_KEPT
 from podcast_factory.memory_file import EpisodeMemory as EpisodeMemory
-from podcast_factory.memory_file import FailureMemory, SourceFlag
 from podcast_factory.memory_file import Lesson as Lesson
 from podcast_factory.memory_file import MemorySnapshot as MemorySnapshot
 from podcast_factory.memory_file import default_memory_dir as default_memory_dir
@@ -116,6 +116,7 @@ class SeriesMemory(FailureMemoryMixin):
         self._failures: list[FailureMemory] = []
         self._bad_sources: dict[str, SourceFlag] = {}
         self._windows: dict[str, int] = {}
+        self._costs: dict[str, BatchCost] = {}
         self._updated_at = 0.0
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,6 +202,7 @@ class SeriesMemory(FailureMemoryMixin):
         self._failures = list(snap.failures)
         self._bad_sources = dict(snap.bad_sources)
         self._windows = dict(snap.provider_windows)
+        self._costs = {b.run: b for b in snap.costs}
         self._updated_at = snap.updated_at
         changed = False
         for change in self._pending:
@@ -357,6 +359,22 @@ class SeriesMemory(FailureMemoryMixin):
             episodes=tuple(dict.fromkeys((*old.episodes, episode_id))),
         )
 
+    def record_costs(self, batch: BatchCost) -> None:
+        """Remember what a batch cost per stage (``podcast_factory.calibration``). Keyed
+        by its run: a resumed or repeated run replaces its record, never adds a second."""
+
+        def change() -> bool:
+            old = self._costs.get(batch.run)
+            if old is not None and old.stages == batch.stages:
+                return False
+            self._costs.pop(batch.run, None)  # the latest record of a run goes last
+            self._costs[batch.run] = batch
+            for run in list(self._costs)[: max(0, len(self._costs) - COST_BATCHES_KEPT)]:
+                del self._costs[run]
+            return True
+
+        self._change(change)
+
     def snapshot(self) -> MemorySnapshot:
         """Everything this memory knows, the other batches' latest writes included."""
         self._refresh()
@@ -373,6 +391,7 @@ class SeriesMemory(FailureMemoryMixin):
             failures=tuple(self._failures),
             bad_sources=dict(self._bad_sources),
             provider_windows=dict(self._windows),
+            costs=tuple(self._costs.values()),
         )
 
 

@@ -24,8 +24,10 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from podcast_factory.actors.governor import default_limits
 from podcast_factory.actors.ledger import check_ledger
 from podcast_factory.batchfile import load_batch_file, single_episode
+from podcast_factory.calibration import cost_history
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
+from podcast_factory.estimate import BatchEstimate, estimate_batch
 from podcast_factory.inputs import missing_inputs
 from podcast_factory.interrupt import GRACE_S, BatchInterrupted, StopSignals
 from podcast_factory.memory_file import default_memory_dir
@@ -56,6 +58,7 @@ __all__ = [
     "check_out_dir",
     "confirm_configured_models",
     "ensure_ray",
+    "estimate_cost",
     "load_batch_file",
     "preflight",
     "run_batch",
@@ -160,6 +163,18 @@ def prepare(
     if settings.memory and settings.memory_dir is None:
         settings = settings.model_copy(update={"memory_dir": default_memory_dir(os.environ)})
     return settings
+
+
+def estimate_cost(batch: BatchSpec, settings: RunSettings | None = None) -> BatchEstimate:
+    """What ``batch`` would cost with ``settings``, spending nothing: the static estimate
+    per episode and stage and, with series memory on, ``.calibration``: the same
+    calibrated on what the show's earlier batches cost (``expected_micro_usd``, with
+    ``low_micro_usd``..``high_micro_usd``, per stage and in total)."""
+    settings = settings or RunSettings()
+    if settings.memory and settings.memory_dir is None:
+        settings = settings.model_copy(update={"memory_dir": default_memory_dir(os.environ)})
+    history = cost_history(settings, batch.show.name) if settings.memory else None
+    return estimate_batch(batch, settings, history=history)
 
 
 def preflight(

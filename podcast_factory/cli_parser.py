@@ -210,6 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_provider_options(estimate)
     _add_workflow_options(estimate)
     estimate.add_argument("--json", action="store_true", help="machine-readable output")
+    estimate.add_argument(
+        "--memory-dir",
+        metavar="DIR",
+        help="where series memory is kept; the show's earlier bills calibrate the estimate "
+        "(default: $PODCAST_FACTORY_MEMORY or ~/.podcast-factory/memory)",
+    )
+    estimate.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="the static estimate only, not calibrated on the show's earlier bills",
+    )
 
     report = sub.add_parser(
         "report",

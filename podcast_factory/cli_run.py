@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from podcast_factory.batchfile import check_urls, load_batch_file
+from podcast_factory.calibration import cost_history
 from podcast_factory.cli_args import (
     OK,
     SOME_FAILED,
@@ -29,10 +30,11 @@ from podcast_factory.estimate import estimate_batch
 from podcast_factory.failure_view import failure_details, failure_table
 from podcast_factory.failures import by_cause
 from podcast_factory.jobs import RESULT_PREFIX
+from podcast_factory.memory_file import default_memory_dir
 from podcast_factory.models import BatchResult
 from podcast_factory.runpage import write_run_page
 from podcast_factory.verify import verify_run_dir
-from podcast_factory.views import ProgressView, estimate_tables, result_table
+from podcast_factory.views import ProgressView, calibration_table, estimate_tables, result_table
 
 
 def produce(args: argparse.Namespace, err: Console) -> int:
@@ -117,7 +119,10 @@ def price(args: argparse.Namespace, err: Console) -> int:
     creds = Credentials.from_env(os.environ)
     settings = settings_from_args(args, creds, err, need_keys=False)
     settings = confirm(args, settings, creds, err)  # asks only the providers with a key
-    estimate = estimate_batch(spec, settings)
+    if settings.memory and settings.memory_dir is None:
+        settings = settings.model_copy(update={"memory_dir": default_memory_dir(os.environ)})
+    history = cost_history(settings, spec.show.name) if settings.memory else None
+    estimate = estimate_batch(spec, settings, history=history)
     if args.json:
         data = estimate.model_dump(mode="json")
         data["total_micro_usd"] = estimate.total_micro_usd
@@ -126,6 +131,17 @@ def price(args: argparse.Namespace, err: Console) -> int:
         console = Console(markup=False)
         for table in estimate_tables(estimate, console.width):
             console.print(table)
+        calibration = estimate.calibration
+        if calibration is not None and estimate.total_micro_usd:  # offline: all free
+            if calibration.batches:
+                console.print(calibration_table(calibration))
+            else:
+                console.print(
+                    f"Expected cost: {calibration.summary()} (each batch of the show made "
+                    "with series memory on records it, and later estimates learn from it)",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     return OK
 
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from podcast_factory.actors.governor import ProviderState
 from podcast_factory.actors.ledger import Spend
-from podcast_factory.memory_file import Lesson, SourceFlag
+from podcast_factory.memory_file import BatchCost, Lesson, SourceFlag
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +163,10 @@ class MemoryClient:
     async def held_windows(self, windows: dict[str, int | None]) -> None:
         """The concurrency that held per provider in this run."""
         await self._ask("held_windows", lambda m: m.held_windows.remote(windows), None)
+
+    async def record_costs(self, batch: BatchCost) -> None:
+        """Remember what the batch cost per stage; a run recorded again replaces itself."""
+        await self._ask("record_costs", lambda m: m.record_costs.remote(batch), None)
 
     async def _ask(self, method: str, send: Callable[[Any], Awaitable[T]], empty: T) -> T:
         """Send one call; without memory, or if it fails, answer ``empty``: a batch

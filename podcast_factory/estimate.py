@@ -4,17 +4,22 @@ The expected size of every call is derived from what the batch asks for: the sou
 text research reads, the words of facts it keeps, the words of the script (150 a
 minute), the characters ElevenLabs speaks. These are expectations, not the upper
 bounds the ledger reserves before each call; ``report`` puts them beside the actual
-cost so the model can be checked against every run.
+cost so the model can be checked against every run. Given the show's recorded bills,
+the estimate also carries the static figures calibrated on them
+(``podcast_factory.calibration``): an expected cost per stage with a range.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from podcast_factory.calibration import Calibration, calibrate, price_key
 from podcast_factory.config import RunSettings
 from podcast_factory.errors import SourceError
+from podcast_factory.memory_file import BatchCost
 from podcast_factory.models import BatchSpec, EpisodeSpec, usd
 from podcast_factory.providers.claude_cache import expected_cache
 from podcast_factory.providers.claude_writer import TOKENS_PER_WORD, show_system
@@ -73,10 +78,16 @@ class BatchEstimate(BaseModel):
     tts: str
     prices_as_of: str
     episodes: tuple[EpisodeEstimate, ...]
+    calibration: Calibration | None = None
+    """The static figures calibrated on the show's earlier bills (None: not asked for)."""
 
     @property
     def total_micro_usd(self) -> int:
         return sum(e.total_micro_usd for e in self.episodes)
+
+    def stage_totals(self) -> dict[str, int]:
+        """Stage -> the static micro-USD of every episode, in the stages' order."""
+        return {s: sum(e.stages.get(s, 0) for e in self.episodes) for s in STAGE_NAMES}
 
     @property
     def worst_micro_usd(self) -> int:
@@ -201,12 +212,17 @@ def estimate_episode(
 
 
 def estimate_batch(
-    spec: BatchSpec, settings: RunSettings, prices: PriceTable | None = None
+    spec: BatchSpec,
+    settings: RunSettings,
+    prices: PriceTable | None = None,
+    history: Sequence[BatchCost] | None = None,
 ) -> BatchEstimate:
+    """The static estimate of every episode; with ``history`` (the show's recorded batch
+    costs, ``calibration.cost_history``) also the estimate calibrated on them."""
     table = prices or PriceTable.load()
     if spec.prompts.edited:  # the batch file's templates, as the run would send them
         settings = settings.model_copy(update={"prompts": spec.prompts})
-    return BatchEstimate(
+    static = BatchEstimate(
         llm=settings.llm,
         tts=settings.tts,
         prices_as_of=table.as_of,
@@ -214,3 +230,8 @@ def estimate_batch(
             estimate_episode(ep, settings, table, workflow=spec.workflow) for ep in spec.episodes
         ),
     )
+    if history is None:
+        return static
+    keys = {stage: price_key(stage, settings) for stage in STAGE_NAMES}
+    calibrated = calibrate(spec.show.name, static.stage_totals(), keys, history)
+    return static.model_copy(update={"calibration": calibrated})

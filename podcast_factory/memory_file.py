@@ -19,6 +19,8 @@ MEMORY_ENV = "PODCAST_FACTORY_MEMORY"
 DEFAULT_MEMORY_DIR = "~/.podcast-factory/memory"
 VERDICTS_KEPT = 1000
 """Ids of the last verdicts remembered, kept in the file so that a retried call is known."""
+COST_BATCHES_KEPT = 50
+"""Batches whose cost the file keeps (``MemorySnapshot.costs``), the latest."""
 
 
 class _Stored(BaseModel):
@@ -83,6 +85,30 @@ FAILURES_KEPT = 200
 """Failure analyses remembered per show, the latest."""
 
 
+class StageCost(_Stored):
+    """One stage of one batch: what its calls cost beside what the static estimate said,
+    over the episodes where both were above zero (``podcast_factory.calibration``)."""
+
+    stage: str
+    provider: str
+    model: str
+    episodes: int
+    estimated_micro_usd: int
+    actual_micro_usd: int
+    ratios: tuple[float, ...]
+    """Actual / estimated of each of those episodes: how much single episodes vary."""
+
+
+class BatchCost(_Stored):
+    """What a batch of the show cost, stage by stage: a sample the estimate learns from."""
+
+    run: str
+    """The run directory and its episodes, hashed: a resumed or repeated run replaces
+    its record instead of counting the batch twice."""
+    recorded_at: float
+    stages: tuple[StageCost, ...]
+
+
 class MemorySnapshot(_Stored):
     """The whole memory of one show; also the layout of its JSON file."""
 
@@ -102,6 +128,8 @@ class MemorySnapshot(_Stored):
     provider_windows: dict[str, int] = {}
     """Per provider, the concurrency that held in the show's last run that was
     throttled: the next run's governor starts there (``ProviderLimits.start_concurrent``)."""
+    costs: tuple[BatchCost, ...] = ()
+    """What the show's last ``COST_BATCHES_KEPT`` batches cost, oldest first."""
 
     @property
     def covered(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from podcast_factory.calibration import Calibration
 from podcast_factory.estimate import BatchEstimate
 from podcast_factory.models import STAGES, EpisodeState, usd
 
@@ -207,3 +208,28 @@ def estimate_tables(estimate: BatchEstimate, width: int) -> list[Table | Text]:
     worst = [f"{usd(estimate.worst_micro_usd):.4f}"] if revisions else []
     episodes.add_row("total", f"{usd(total):.4f}", *worst)
     return [Text(str(wide.title)), stages, episodes]
+
+
+def calibration_table(calibration: Calibration) -> Table:
+    """The batch's cost per stage as the show's earlier bills say it will be: the static
+    figure, the expected cost (static times the stage's actual/static ratio) and its
+    range (the lowest and highest ratio one episode had). Its title says how many
+    batches calibrated it."""
+    table = Table(title=Text(f"Expected cost in USD, {calibration.summary()}"))
+    for name in ("stage", "static", "expected", "range", "ratio", "batches"):
+        table.add_column(name, justify="left" if name == "stage" else "right")
+
+    def row(name: str, static: int, expected: int, low: int, high: int, n: int) -> None:
+        ratio = f"{expected / static:.2f}" if n and static else "-"
+        span = f"{usd(low):.4f}-{usd(high):.4f}" if n else "-"
+        table.add_row(name, f"{usd(static):.4f}", f"{usd(expected):.4f}", span, ratio, str(n))
+
+    for s in calibration.stages.values():
+        if s.static_micro_usd > 0:
+            row(s.stage, s.static_micro_usd, s.expected_micro_usd, s.low_micro_usd,
+                s.high_micro_usd, s.batches)  # fmt: skip
+    table.add_section()
+    c = calibration
+    row("total", c.static_micro_usd, c.expected_micro_usd, c.low_micro_usd, c.high_micro_usd,
+        c.batches)  # fmt: skip
+    return table

@@ -68,6 +68,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.estimate",
             "podcast_factory.diagnosis",
             "podcast_factory.failures",
+            "podcast_factory.calibration",
         ),
     ),
     (

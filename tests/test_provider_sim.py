@@ -489,3 +489,85 @@ def test_the_fixture_serves_both_apis(provider_simulator: provider_sim.ProviderS
     speech = ElevenLabs(api_key="any", base_url=provider_simulator.url)
     assert "eleven_v3" in {m.model_id for m in speech.models.list()}
     assert provider_simulator.bills == []
+
+
+class OpenTurn(BaseModel):
+    speaker: Literal["ALEX", "SAM"]
+    text: str
+
+
+class OpenScript(BaseModel):
+    title: str
+    turns: list[OpenTurn]
+
+
+class Verdict(BaseModel):
+    score: int = Field(ge=1, le=5)
+    suggestions: list[str] = Field(max_length=3)
+
+
+LONG_FACTS = " ".join(
+    f"Fact {n}: the tide gauge at harbour {n} recorded a range of {n + 2} metres in {1900 + n}."
+    for n in range(1, 80)
+)
+
+
+def _replies(scale: float) -> tuple[OpenScript, Verdict, str, list[anthropic.types.Message]]:
+    """A script asked for at a length, a verdict and a plain answer, from a simulator
+    whose model is ``scale`` times as wordy; with the raw messages."""
+    with (
+        provider_sim.ProviderSimulator(api_key=KEY, reply_scale=scale) as s,
+        anthropic.Anthropic(base_url=s.url, api_key=KEY, max_retries=0) as c,
+    ):
+        asked: list[MessageParam] = [
+            {"role": "user", "content": f"{LONG_FACTS}\nLength: about 300 words in all."}
+        ]
+        script = c.messages.parse(
+            model=HAIKU, max_tokens=4000, messages=asked, output_format=OpenScript
+        )
+        verdict = c.messages.parse(
+            model=HAIKU, max_tokens=2000, messages=USER, output_format=Verdict
+        )
+        plain = c.messages.create(model=HAIKU, max_tokens=2000, messages=USER)
+        bills = s.bills
+    messages: list[anthropic.types.Message] = [script, verdict, plain]
+    for message, bill in zip(messages, bills, strict=True):  # billed as written, exactly
+        [block] = message.content
+        assert isinstance(block, TextBlock)
+        assert message.usage.output_tokens == math.ceil(len(block.text) / 4)
+        assert bill.micro_usd == cost_of(message)
+    assert script.parsed_output is not None and verdict.parsed_output is not None
+    text = plain.content[0].text if isinstance(plain.content[0], TextBlock) else ""
+    return script.parsed_output, verdict.parsed_output, text, messages
+
+
+def test_reply_scale_makes_the_model_wordier_and_bills_what_it_wrote() -> None:
+    """reply_scale=1.4: about 40% more words where a length is asked for, in free strings
+    and in plain answers, and 40% more output tokens billed; usage matches the text."""
+    base_script, base_verdict, base_plain, base = _replies(1.0)
+    script, verdict, plain, wordy = _replies(1.4)
+
+    def words(s: OpenScript) -> int:
+        return sum(len(t.text.split()) for t in s.turns)
+
+    assert 300 <= words(base_script) < 330  # the length asked for, to the sentence
+    assert 1.3 <= words(script) / words(base_script) <= 1.5
+    said = sum(len(x.split()) for x in verdict.suggestions)
+    base_said = sum(len(x.split()) for x in base_verdict.suggestions)
+    assert 1.2 <= said / base_said <= 1.8
+    assert 1.2 <= len(plain.split()) / len(base_plain.split()) <= 1.8
+    output = sum(m.usage.output_tokens for m in wordy)
+    base_output = sum(m.usage.output_tokens for m in base)
+    assert 1.3 <= output / base_output <= 1.5
+
+
+def test_reply_scale_out_of_range_is_refused() -> None:
+    """A scale that is no model (0, or 100 times the words) is refused, by the class and by
+    the command line (exit 2, naming the problem)."""
+    from podcast_factory.testing.sim import main as sim_main
+
+    with pytest.raises(ValueError, match="reply_scale"):
+        provider_sim.ProviderSimulator(reply_scale=0)
+    with pytest.raises(SystemExit) as exited:
+        sim_main(["--reply-scale", "100", "--port", "0"])
+    assert exited.value.code == 2

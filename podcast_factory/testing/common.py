@@ -94,6 +94,7 @@ class SimState:
     prices: PriceTable
     voices: dict[str, str]
     tts_latency_per_1000_chars_s: float
+    reply_scale: float
     _lock: threading.Lock
     _stopping: threading.Event
     _bills: list[Bill]

@@ -154,7 +154,7 @@ def _spoil_index(value: Any) -> bool:
 
 
 def answer(
-    body: dict[str, Any], search_no: int, input_tokens: int = 0
+    body: dict[str, Any], search_no: int, input_tokens: int = 0, scale: float = 1.0
 ) -> tuple[list[dict[str, Any]], int, str, int, dict[str, Any] | None]:
     """Content blocks, output tokens, stop reason, web searches and stop details.
 
@@ -163,6 +163,8 @@ def answer(
     prompt's first sentences. A ``web_search_*`` tool adds one search with two results,
     which the text block cites. Output beyond ``max_tokens`` is cut (``max_tokens``); beyond
     the context window, ``model_context_window_exceeded``. See ``triggers`` for the rest.
+    ``scale`` makes the model wordier (or terser): that many times the words it would
+    write, text and billed output tokens alike (``ProviderSimulator.reply_scale``).
     """
     prompt, max_tokens = last_user_text(body), int(body["max_tokens"])
     trig = triggers(body)
@@ -181,7 +183,7 @@ def answer(
         return [], min(max_tokens, 4), "refusal", 0, details
     if custom and choice.get("type") in ("tool", "any"):
         tool = next((t for t in custom if t.get("name") == choice.get("name")), custom[0])
-        args = SchemaFiller(tool["input_schema"], prompt, context).build()
+        args = SchemaFiller(tool["input_schema"], prompt, context, scale=scale).build()
         block = {"type": "tool_use", "id": _sim_id("toolu"), "name": tool["name"], "input": args}
         return [block], min(max_tokens, tokens(json.dumps(args))), "tool_use", 0, None
     search = next((t for t in tools if str(t.get("type", "")).startswith("web_search_")), None)
@@ -191,13 +193,13 @@ def answer(
         return blocks, 40, "pause_turn", 1, None
     fmt = (body.get("output_config") or {}).get("format") or body.get("output_format") or {}
     if fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
-        filler = SchemaFiller(fmt["schema"], prompt, context, _material(prompt, system))
+        filler = SchemaFiller(fmt["schema"], prompt, context, _material(prompt, system), scale)
         value = filler.build()
         if "bad_index" in trig:
             _spoil_index(value)
         text = json.dumps(value)
     else:
-        text = plain_reply(prompt)
+        text = plain_reply(prompt, max(1, round(3 * scale)))
     content: list[dict[str, Any]] = []
     text_block: dict[str, Any] = {"type": "text", "text": text}
     if searches and continuing:  # the paused turn's search is already in the content

@@ -70,7 +70,12 @@ class SchemaFiller:
         return pool[self.padded % len(pool)]
 
     def __init__(
-        self, schema: dict[str, Any], prompt: str, context: str = "", material: str = ""
+        self,
+        schema: dict[str, Any],
+        prompt: str,
+        context: str = "",
+        material: str = "",
+        scale: float = 1.0,
     ) -> None:
         self.root = schema
         self.sentences = _subject_first(content_sentences(material or prompt), prompt)
@@ -83,10 +88,15 @@ class SchemaFiller:
         self.seen: dict[str, int] = {}
         self.speakers = _speaker_names(f"{context}\n{prompt}")
         target = re.search(r"about (\d+) words", prompt)
-        self.target_words = int(target[1]) if target else 0
-        """Length the prompt asks for ("about 300 words"): the simulated model follows
-        it, filling its first open-ended list of objects or strings until that many
-        words are written or every sentence of the prompt has been used once."""
+        self.scale = scale
+        """How wordy the simulated model is: 1.4 writes 40% more words than asked for
+        (a target), or than its plain answers hold (strings run on into the next
+        sentences)."""
+        self.target_words = round(int(target[1]) * scale) if target else 0
+        """Length the prompt asks for ("about 300 words"), times ``scale``: the simulated
+        model follows it, filling its first open-ended list of objects or strings until
+        that many words are written or every sentence of the prompt has been used once."""
+        self.owed = 0.0
         self.words = 0
         self.filled = False
 
@@ -166,14 +176,34 @@ class SchemaFiller:
             if self.next_sentence >= len(self.sentences) and self.filled:
                 text = self._pad()
             else:
-                text = self.sentences[self.next_sentence % len(self.sentences)]
-                self.next_sentence += 1
+                text = self._wordier(self._sentence())
             self.words += len(text.split())
         high = limits.get("maxLength")
         if high is not None and len(text) > int(high):
             cut = text[: int(high)]
             text = cut.rsplit(" ", 1)[0] if " " in cut else cut
         return text.ljust(int(limits.get("minLength", 0)), ".")
+
+    def _sentence(self) -> str:
+        text = self.sentences[self.next_sentence % len(self.sentences)]
+        self.next_sentence += 1
+        return text
+
+    def _wordier(self, text: str) -> str:
+        """A string as a model ``scale`` times as wordy writes it, when no length was
+        asked for: over 1 it runs on into the next sentences until the words it owes are
+        said (over many strings, ``scale`` times the words); under 1 it is cut short."""
+        words = text.split()
+        if self.target_words or self.scale == 1.0 or not words:
+            return text
+        if self.scale < 1.0:
+            return " ".join(words[: max(1, round(len(words) * self.scale))])
+        self.owed += (self.scale - 1.0) * len(words)
+        more: list[str] = []
+        while self.owed > 0 and len(more) < len(self.sentences):
+            more.append(self._sentence())
+            self.owed -= len(more[-1].split())
+        return " ".join([text, *more])
 
     def resolve(self, schema: Any) -> dict[str, Any]:
         """Follow ``$ref`` (``#/$defs/Name`` or any ``#/a/b`` pointer) from the root."""

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A loopback stand-in for the Anthropic Messages API and ElevenLabs text to speech.
 
 The real ``anthropic`` and ``elevenlabs`` SDKs work against it unchanged (pass
@@ -16,14 +15,11 @@ header (so no API key) is ever logged or echoed.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hmac
 import json
 import logging
-import os
 import random
-import signal
 import socket
 import sys
 import threading
@@ -33,7 +29,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from podcast_factory.errors import UserInputError
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.testing import payloads as pay
 from podcast_factory.testing.anthropic import AnthropicRoutes
@@ -53,7 +48,10 @@ class ProviderSimulator(BatchRoutes, AnthropicRoutes, ElevenLabsRoutes):
     """Anthropic + ElevenLabs on one loopback port, served from a daemon thread.
 
     ``voices`` maps ElevenLabs voice ids to names (default: a few premade voices); an
-    empty mapping accepts any voice id. ``port`` 0 picks a free port.
+    empty mapping accepts any voice id. ``port`` 0 picks a free port. ``reply_scale``
+    makes the simulated Claude write that many times the words it writes by default (a
+    wordier model than the one ``podcast_factory.estimate`` assumes); it bills what it
+    wrote, so the cost follows the text.
     """
 
     def __init__(
@@ -70,7 +68,10 @@ class ProviderSimulator(BatchRoutes, AnthropicRoutes, ElevenLabsRoutes):
         seed: int = 0,
         voices: Mapping[str, str] | None = None,
         port: int = 0,
+        reply_scale: float = 1.0,
     ) -> None:
+        if not 0.1 <= reply_scale <= 10.0:
+            raise ValueError(f"reply_scale must be between 0.1 and 10, not {reply_scale:g}")
         if any(f not in FAULT_KINDS for f in faults) or not 0.0 <= fault_rate <= 1.0:
             raise ValueError(f"faults must be among {FAULT_KINDS}; 0 <= fault_rate <= 1")
         if fault_rate and not faults:
@@ -78,6 +79,7 @@ class ProviderSimulator(BatchRoutes, AnthropicRoutes, ElevenLabsRoutes):
         self.prices = prices or PriceTable.load()
         self._api_key = api_key
         self.latency_s = latency_s
+        self.reply_scale = reply_scale
         self.tts_latency_per_1000_chars_s = tts_latency_per_1000_chars_s
         self.fault_rate, self.faults = fault_rate, tuple(faults)
         self.retry_after_s, self.timeout_s = retry_after_s, timeout_s
@@ -338,57 +340,3 @@ class _Server(ThreadingHTTPServer):
             log.debug("client went away: %s", kind.__name__)
         else:
             log.exception("provider simulator: error while serving a request")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Serve the Anthropic Messages API and ElevenLabs text to speech on "
-        "127.0.0.1 with simulated latency, faults and billing, until Ctrl-C. Prints the "
-        "base URLs to export as ANTHROPIC_BASE_URL and ELEVENLABS_BASE_URL."
-    )
-    add = parser.add_argument
-    add("--port", type=int, default=8787, help="port on 127.0.0.1; 0 picks a free one")
-    add("--fault-rate", type=float, default=0.0, help="share of requests that fail, 0..1")
-    add("--faults", default=",".join(FAULT_KINDS), help="comma-separated fault kinds to draw")
-    add("--latency", type=float, default=0.0, help="seconds added to every answer")
-    add("--tts-latency", type=float, default=0.0, help="extra seconds per 1,000 TTS characters")
-    add("--retry-after", type=float, default=0.2, help="retry-after of a 429, in seconds")
-    add("--timeout", type=float, default=5.0, help="seconds a 'timeout' fault hangs, then closes")
-    add("--seed", type=int, default=0, help="seed of the fault draws")
-    add("--api-key-env", metavar="VAR", help="require the API key held in this variable")
-    add("--prices", metavar="PATH", help="price file (default: the packaged prices.yaml)")
-    add("-v", "--verbose", action="store_true", help="log every request line and status")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
-    key = os.environ.get(args.api_key_env or "") or None
-    if args.api_key_env and key is None:
-        parser.error(f"--api-key-env: ${args.api_key_env} is unset or empty")
-    try:
-        sim = ProviderSimulator(
-            prices=PriceTable.load(args.prices), api_key=key, latency_s=args.latency,
-            tts_latency_per_1000_chars_s=args.tts_latency, fault_rate=args.fault_rate,
-            faults=[f for f in args.faults.split(",") if f], retry_after_s=args.retry_after,
-            timeout_s=args.timeout, seed=args.seed, port=args.port,
-        )  # fmt: skip
-    except (ValueError, UserInputError) as exc:
-        parser.error(str(exc))
-    try:
-        sim.start()
-    except OSError as exc:
-        parser.error(f"cannot listen on 127.0.0.1:{args.port}: {exc}")
-    done = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: background jobs ignore it
-        signal.signal(signum, lambda *_: done.set())
-    with sim:
-        print(
-            f"export ANTHROPIC_BASE_URL={sim.url}\nexport ELEVENLABS_BASE_URL={sim.url}", flush=True
-        )
-        print("serving; Ctrl-C or SIGTERM stops it", file=sys.stderr, flush=True)
-        while not done.wait(0.5):
-            pass
-    print(f"{len(sim.bills)} billed calls, ${sim.billed_micro_usd() / 1e6:.6f}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover - `python -m podcast_factory.testing.sim`
-    sys.exit(main())
