@@ -99,6 +99,9 @@ class RubricOut(BaseModel):
     engagement: int = Field(ge=1, le=5, description="A listener would keep listening.")
     clarity: int = Field(ge=1, le=5, description="Easy to follow by ear.")
     suggestions: list[str] = Field(description="Concrete changes that would raise the scores.")
+    unsupported_claims: list[str] = Field(
+        default_factory=list, description="Claims of the script that no fact supports, quoted."
+    )
 
 
 class _RubricLoose(BaseModel):
@@ -109,17 +112,12 @@ class _RubricLoose(BaseModel):
     engagement: int
     clarity: int
     suggestions: list[str]
+    unsupported_claims: list[str] = []
 
     def clamped(self) -> RubricOut:
-        def clamp(v: int) -> int:
-            return min(5, max(1, v))
-
-        return RubricOut(
-            faithfulness=clamp(self.faithfulness),
-            engagement=clamp(self.engagement),
-            clarity=clamp(self.clarity),
-            suggestions=self.suggestions,
-        )
+        fields = self.model_dump()
+        scores = ("faithfulness", "engagement", "clarity")
+        return RubricOut(**fields | {k: min(5, max(1, fields[k])) for k in scores})
 
 
 class NotesOut(BaseModel):
@@ -333,8 +331,9 @@ class ClaudeWriter:
         facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
         prompt = (
             "Judge the episode script against its research. Score faithfulness (claims "
-            "supported by the facts), engagement and clarity from 1 to 5, and give at most "
-            f"three concrete suggestions.\n\nFacts:\n{facts}"
+            "supported by the facts), engagement and clarity from 1 to 5, give at most three "
+            "concrete suggestions, and quote every claim of the script (a number, date, name "
+            f"or event) that none of the facts supports.\n\nFacts:\n{facts}"
         )
         result = await self._client.structured(
             meter,
