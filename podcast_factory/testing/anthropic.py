@@ -70,7 +70,9 @@ class AnthropicRoutes(SimState):
         with self._lock:
             self._searches += 1
             search_no = self._searches
-        content, output, stop_reason, searches, details = pay.answer(body, search_no, total)
+        content, output, stop_reason, searches, details = pay.answer(
+            body, search_no, total, self.planted
+        )
         fresh = total - read - write_5m - write_1h
         usage = ClaudeUsage(fresh, output, write_5m, write_1h, read, searches)
         cost = self.prices.claude_cost(model, usage)

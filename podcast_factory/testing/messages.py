@@ -11,9 +11,11 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from podcast_factory.providers.pricing import ClaudeUsage
+from podcast_factory.testing.grounding import ground
 from podcast_factory.testing.prose import plain_reply, sentences, tokens
 from podcast_factory.testing.schema import SchemaFiller
 
@@ -154,7 +156,10 @@ def _spoil_index(value: Any) -> bool:
 
 
 def answer(
-    body: dict[str, Any], search_no: int, input_tokens: int = 0
+    body: dict[str, Any],
+    search_no: int,
+    input_tokens: int = 0,
+    planted: Callable[[Any, str], None] | None = None,
 ) -> tuple[list[dict[str, Any]], int, str, int, dict[str, Any] | None]:
     """Content blocks, output tokens, stop reason, web searches and stop details.
 
@@ -163,6 +168,8 @@ def answer(
     prompt's first sentences. A ``web_search_*`` tool adds one search with two results,
     which the text block cites. Output beyond ``max_tokens`` is cut (``max_tokens``); beyond
     the context window, ``model_context_window_exceeded``. See ``triggers`` for the rest.
+    Structured answers are grounded as a careful model's (``grounding``), then given
+    whatever mistake a test planted (``planted(value, system text)``).
     """
     prompt, max_tokens = last_user_text(body), int(body["max_tokens"])
     trig = triggers(body)
@@ -193,6 +200,9 @@ def answer(
     if fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
         filler = SchemaFiller(fmt["schema"], prompt, context, _material(prompt, system))
         value = filler.build()
+        ground(value, prompt)
+        if planted is not None:
+            planted(value, context)
         if "bad_index" in trig:
             _spoil_index(value)
         text = json.dumps(value)
