@@ -20,6 +20,7 @@ from podcast_factory.config import QualityThresholds
 from podcast_factory.metering import StageContext
 from podcast_factory.models import Check, EpisodeSpec, QualityReport, ResearchDoc, Script, Show
 from podcast_factory.providers.claude_writer import RubricOut
+from podcast_factory.providers.details import unsupported_details
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.script_checks import (
     canned_lines,
@@ -123,13 +124,15 @@ def listener_checks(
 ) -> tuple[list[Check], Advice]:
     """Whether each line makes sense where it is said (see ``script_checks``): no line
     pointing at something not said, no host line the show has worn out, the topic's
-    subject said early, no he/she heard as someone else. Every one must be zero or pass."""
+    subject said early, no he/she heard as someone else, no number, date or name that
+    none of the facts give (``details``). Every one must be zero or pass."""
     dangling = dangling_refs(doc=doc, script=script)
     exempt = " ".join(x for x in (show.intro, show.outro) if x) if show else ""
     canned = canned_lines(script, doc, script.known_lines, exempt, show.name if show else "")
     intro = show.intro.replace("{show}", show.name).replace("{topic}", doc.topic) if show else ""
     early, missing = topic_early(script, doc, doc.topic, intro)
     wrong = misattributed(script, doc)
+    unsupported = unsupported_details(script, doc, show)
     checks = [
         Check(name="dangling_refs", value=len(dangling), threshold="<= 0", passed=not dangling),
         Check(name="canned_lines", value=len(canned), threshold="<= 0", passed=not canned),
@@ -140,6 +143,12 @@ def listener_checks(
             passed=not missing or missing[0] != key_terms(doc.topic, doc)[0],
         ),
         Check(name="misattributed", value=len(wrong), threshold="<= 0", passed=not wrong),
+        Check(
+            name="unsupported_details",
+            value=len(unsupported),
+            threshold="<= 0",
+            passed=not unsupported,
+        ),
     ]
     advice = {
         "dangling_refs": f"{len(dangling)} line(s) open by pointing at something not said "
@@ -151,6 +160,9 @@ def listener_checks(
         "first fifth of the script: open with the topic's core story.",
         "misattributed": f"A pronoun would be heard as the wrong person: {_quote(wrong)}. "
         "Name the person, or keep the sentence that names them.",
+        "unsupported_details": f"{len(unsupported)} line(s) state what none of the facts "
+        f"say, e.g. {_details(unsupported)}: say only the research's numbers, dates and "
+        "names, or leave the claim out.",
     }
     if show is not None and show.style.avoid:
         check, advice["avoided_phrases"] = avoided_phrases(script, show.style.avoid)
@@ -170,6 +182,13 @@ def avoided_phrases(script: Script, avoid: Sequence[str]) -> tuple[Check, str]:
 
 def _quote(found: Sequence[str]) -> str:
     return f'"{found[0][:90]}"' if found else '""'
+
+
+def _details(found: Sequence[tuple[str, list[str]]]) -> str:
+    if not found:
+        return '""'
+    sentence, details = found[0]
+    return f"{', '.join(details)} in {_quote([sentence])}"
 
 
 def audio_checks(
@@ -272,29 +291,42 @@ def evaluate(
 
 
 def with_rubric(report: QualityReport, rubric: RubricOut, q: QualityThresholds) -> QualityReport:
-    """The objective report plus Claude's rubric scores as checks of their own."""
-    extra = tuple(
-        Check(
-            name=f"rubric_{name}",
-            value=float(score),
-            threshold=f">= {q.min_rubric_score}",
-            passed=score >= q.min_rubric_score,
-        )
-        for name, score in (
-            ("faithfulness", rubric.faithfulness),
-            ("engagement", rubric.engagement),
-            ("clarity", rubric.clarity),
-        )
+    """The objective report plus Claude's rubric scores as checks of their own, and the
+    claims Claude found no fact supports (``judge_unsupported``: any fails the draft, and
+    each claim goes back to the writer in the suggestions)."""
+    claims = [c for c in rubric.unsupported_claims if c.strip()]
+    extra = (
+        *(
+            Check(
+                name=f"rubric_{name}",
+                value=float(score),
+                threshold=f">= {q.min_rubric_score}",
+                passed=score >= q.min_rubric_score,
+            )
+            for name, score in (
+                ("faithfulness", rubric.faithfulness),
+                ("engagement", rubric.engagement),
+                ("clarity", rubric.clarity),
+            )
+        ),
+        Check(name="judge_unsupported", value=len(claims), threshold="<= 0", passed=not claims),
     )
     checks = report.checks + extra
     scores = {c.name: 1.0 if c.passed else 0.0 for c in checks}
     scores["overall"] = round(sum(scores.values()) / len(checks), 3)
-    failed_rubric = any(not c.passed for c in extra)
+    failed_scores = any(not c.passed for c in extra[:3])
+    unsupported = (
+        (f"Claude found claims no fact supports: {'; '.join(claims)} Say only what the facts say.",)
+        if claims
+        else ()
+    )
     return QualityReport(
         passed=all(c.passed for c in checks),
         scores=scores,
         checks=checks,
-        suggestions=report.suggestions + (tuple(rubric.suggestions[:3]) if failed_rubric else ()),
+        suggestions=report.suggestions
+        + (tuple(rubric.suggestions[:3]) if failed_scores else ())
+        + unsupported,
     )
 
 

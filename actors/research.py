@@ -15,14 +15,16 @@ import os
 
 from podcast_factory.actors.base import Agent
 from podcast_factory.actors.memory import is_repeat
-from podcast_factory.errors import SourceError
+from podcast_factory.errors import ProviderError, SourceError
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Fact, ResearchDoc, SourceInfo
 from podcast_factory.providers.factory import claude_writer
+from podcast_factory.providers.quotes import verify_facts
 from podcast_factory.providers.sources import SourceFetcher, SourceText, is_url, read_local
 from podcast_factory.providers.story import pick
 from podcast_factory.providers.text import split_sentences
 from podcast_factory.redact import redact_text, redact_url
+from podcast_factory.render import research_markdown, source_label
 from podcast_factory.stage_call import StageCall, StageResult
 
 
@@ -87,7 +89,7 @@ class ResearchAgent(Agent):
     async def run_stage(self, call: StageCall) -> StageResult:
         """The research stage (``podcast_factory.stages``)."""
         doc = await self.research(call.episode, call.ctx, call.extras.covered_facts)
-        return StageResult(output=doc, files={})
+        return StageResult(output=doc, files={"research.md": research_markdown(doc).encode()})
 
     async def _research(
         self, spec: EpisodeSpec, ctx: StageContext, avoid: tuple[str, ...]
@@ -111,7 +113,17 @@ class ResearchAgent(Agent):
                 f"({problems}). Give a .md, .txt or .html file or an http(s) URL with prose.",
             )
         if self._claude is not None:
-            doc = await self._claude.research(self.meter(ctx), spec, texts, infos, avoid)
+            found = await self._claude.research(self.meter(ctx), spec, texts, infos, avoid)
+            doc = verify_facts(found, texts)
+            if found.facts and not doc.facts:
+                first = doc.unverified[0]
+                raise ProviderError(
+                    "anthropic",
+                    f"research for episode {spec.episode_id}: none of the {len(found.facts)} "
+                    f"facts Claude returned quotes its source (e.g. {first.quote[:80]!r} is not "
+                    f"in {source_label(first.source)}), so the episode has nothing it may say. "
+                    "Run it again, or give sources with more prose on the topic.",
+                )
             fresh = tuple(f for f in doc.facts if not is_repeat(f.text, avoid))
             return doc.model_copy(update={"facts": fresh or doc.facts})
         budget = spec.minutes * spec.show.style.words_per_minute * self.settings.fact_share
@@ -128,10 +140,12 @@ class ResearchAgent(Agent):
                 source=infos[unit.source].source,
                 source_title=infos[unit.source].title,
                 score=round(score, 4),
+                quote=" ".join(s for s, _ in sentences[unit.first : unit.last + 1]),
                 context=unit.context,
             )
             for unit, score in picked
         )
-        return ResearchDoc(
+        doc = ResearchDoc(
             episode_id=spec.episode_id, topic=spec.topic, facts=facts, sources=tuple(infos)
         )
+        return verify_facts(doc, texts)  # verbatim sentences: the same check, always met

@@ -160,7 +160,9 @@ class Fact(_Frozen):
     score: float = 0.0
     """Relevance to the topic (BM25, offline); higher is more relevant."""
     quote: str = ""
-    """The span of the source the fact rests on (Claude research and web citations)."""
+    """The span of the source the fact rests on: the source sentences themselves offline,
+    the model's verbatim span with Claude (research keeps a fact only if it is in the
+    source), the search result's ``cited_text`` for a web fact."""
     context: str = ""
     """The source sentence just before the fact (offline research): what a pronoun in
     the fact pointed at, so a check can tell when the script makes it point elsewhere."""
@@ -177,6 +179,10 @@ class ResearchDoc(_Frozen):
     sources: tuple[SourceInfo, ...]
     dropped_facts: int = 0
     """Facts the model returned that named no given source (dropped, not bought again)."""
+    unverified_facts: int = 0
+    """Facts left out because their quote is not in the source they name: never said."""
+    unverified: tuple[Fact, ...] = ()
+    """Those facts, with the quote that was not found, for the user to see."""
 
 
 class Turn(_Frozen):

@@ -155,8 +155,9 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                 ("facts",),
                 ("review", "quality"),
                 "Judge the episode script against its research. Score faithfulness (claims "
-                "supported by the facts), engagement and clarity from 1 to 5, and give at most "
-                "three concrete suggestions.\n\nFacts:\n{facts}",
+                "supported by the facts), engagement and clarity from 1 to 5, give at most "
+                "three concrete suggestions, and quote every claim of the script (a number, "
+                "date, name or event) that none of the facts supports.\n\nFacts:\n{facts}",
             ),
             Template(
                 "notes",

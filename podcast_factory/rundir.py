@@ -7,7 +7,7 @@
       ledger.jsonl        written by the ledger actor, append-only
       <episode_id>/
         manifest.json     EpisodeState: status, stages{}, costs, artifact checksums
-        research.json  script.json  script.md  audio.wav  audio.json  quality.json
+        research.json  research.md  script.json  script.md  audio.wav  audio.json  quality.json
 
 Every file is written whole or not at all: to a temporary name in the same directory,
 fsynced, then renamed over the target. A stage counts as done on a rerun only if its

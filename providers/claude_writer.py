@@ -103,6 +103,9 @@ class RubricOut(BaseModel):
     engagement: int = Field(ge=1, le=5, description="A listener would keep listening.")
     clarity: int = Field(ge=1, le=5, description="Easy to follow by ear.")
     suggestions: list[str] = Field(description="Concrete changes that would raise the scores.")
+    unsupported_claims: list[str] = Field(
+        default_factory=list, description="Claims of the script that no fact supports, quoted."
+    )
 
 
 class _RubricLoose(BaseModel):
@@ -113,17 +116,12 @@ class _RubricLoose(BaseModel):
     engagement: int
     clarity: int
     suggestions: list[str]
+    unsupported_claims: list[str] = []
 
     def clamped(self) -> RubricOut:
-        def clamp(v: int) -> int:
-            return min(5, max(1, v))
-
-        return RubricOut(
-            faithfulness=clamp(self.faithfulness),
-            engagement=clamp(self.engagement),
-            clarity=clamp(self.clarity),
-            suggestions=self.suggestions,
-        )
+        fields = self.model_dump()
+        scores = ("faithfulness", "engagement", "clarity")
+        return RubricOut(**fields | {k: min(5, max(1, fields[k])) for k in scores})
 
 
 class NotesOut(BaseModel):

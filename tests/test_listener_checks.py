@@ -36,7 +36,7 @@ from podcast_factory.providers.text import split_sentences
 
 ROOT = Path(__file__).parent.parent
 OLD = Path(__file__).parent / "data" / "old_offline"
-LISTENER = ("dangling_refs", "canned_lines", "topic_early", "misattributed")
+LISTENER = ("dangling_refs", "canned_lines", "topic_early", "misattributed", "unsupported_details")
 SHOW = Show(name="Everyday Marvels", hosts=(Host(name="Nora"), Host(name="Eli")))
 PENICILLIN = "How penicillin went from a spoiled dish to a mass-produced medicine"
 
@@ -55,6 +55,7 @@ def _about(check: str, suggestion: str) -> bool:
         "canned_lines": "earlier episodes",
         "topic_early": "first fifth",
         "misattributed": "wrong person",
+        "unsupported_details": "none of the facts",
     }
     return words[check] in suggestion
 

@@ -50,6 +50,7 @@ def test_the_script_gate_predicts_length_from_words_and_the_shows_pace() -> None
         "canned_lines",
         "topic_early",
         "misattributed",
+        "unsupported_details",
     }
 
 

@@ -71,7 +71,7 @@ class AnthropicRoutes(SimState):
             self._searches += 1
             search_no = self._searches
         content, output, stop_reason, searches, details = pay.answer(
-            body, search_no, total, self.reply_scale
+            body, search_no, total, self.reply_scale, self.planted
         )
         fresh = total - read - write_5m - write_1h
         usage = ClaudeUsage(fresh, output, write_5m, write_1h, read, searches)

@@ -13,6 +13,8 @@ from typing import Any
 
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.testing import payloads as pay
+from podcast_factory.testing.grounding import PLANTS
+from podcast_factory.testing.grounding import plant as plant_in
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,25 @@ class SimState:
     _cache: dict[tuple[str, str], float]
     _searches: int
     _counts: Counter[str]
+
+    _plants: list[list[Any]]
+
+    def plant(self, kind: str, count: int = 1) -> None:
+        """Make the next ``count`` structured answers that ``kind`` fits make a model's
+        mistake (``grounding.PLANTS``): ``misquote``, a research fact whose quote is in
+        no source; ``unsupported_claim``, a judgement listing a claim of the script."""
+        if kind not in PLANTS or count < 1:
+            raise ValueError(f"kind must be one of {PLANTS} and count >= 1")
+        with self._lock:
+            self._plants.append([kind, count])
+
+    def planted(self, value: Any, context: str) -> None:
+        """Give a structured answer the next planted mistake that fits it."""
+        with self._lock:
+            for entry in self._plants:
+                if plant_in(value, entry[0], context):
+                    entry[1] -= 1
+                    if entry[1] == 0:
+                        self._plants.remove(entry)
+                    self._counts[f"plant:{entry[0]}"] += 1
+                    return

@@ -11,9 +11,11 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from podcast_factory.providers.pricing import ClaudeUsage
+from podcast_factory.testing.grounding import ground
 from podcast_factory.testing.prose import plain_reply, sentences, tokens
 from podcast_factory.testing.schema import SchemaFiller
 
@@ -154,7 +156,11 @@ def _spoil_index(value: Any) -> bool:
 
 
 def answer(
-    body: dict[str, Any], search_no: int, input_tokens: int = 0, scale: float = 1.0
+    body: dict[str, Any],
+    search_no: int,
+    input_tokens: int = 0,
+    scale: float = 1.0,
+    planted: Callable[[Any, str], None] | None = None,
 ) -> tuple[list[dict[str, Any]], int, str, int, dict[str, Any] | None]:
     """Content blocks, output tokens, stop reason, web searches and stop details.
 
@@ -165,6 +171,8 @@ def answer(
     the context window, ``model_context_window_exceeded``. See ``triggers`` for the rest.
     ``scale`` makes the model wordier (or terser): that many times the words it would
     write, text and billed output tokens alike (``ProviderSimulator.reply_scale``).
+    Structured answers are grounded as a careful model's (``grounding``), then given
+    whatever mistake a test planted (``planted(value, system text)``).
     """
     prompt, max_tokens = last_user_text(body), int(body["max_tokens"])
     trig = triggers(body)
@@ -195,6 +203,9 @@ def answer(
     if fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
         filler = SchemaFiller(fmt["schema"], prompt, context, _material(prompt, system), scale)
         value = filler.build()
+        ground(value, prompt)
+        if planted is not None:
+            planted(value, context)
         if "bad_index" in trig:
             _spoil_index(value)
         text = json.dumps(value)

@@ -91,6 +91,7 @@ class ProviderSimulator(BatchRoutes, AnthropicRoutes, ElevenLabsRoutes):
         self._peak: Counter[str] = Counter()
         self._stopping = threading.Event()
         self._queue: list[list[Any]] = []  # [kind, remaining, path_prefix]
+        self._plants: list[list[Any]] = []  # [kind, remaining]: see plant()
         self._counts: Counter[str] = Counter()
         self._bills: list[Bill] = []
         self._tts_calls: list[TtsCall] = []

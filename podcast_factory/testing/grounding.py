@@ -1,0 +1,82 @@
+"""What the simulated model quotes and what its judge finds unsupported.
+
+Research asks Claude for each fact's source index and "the verbatim span it rests on";
+the judge is asked for the script's claims that no fact supports. A schema filler alone
+would quote the next sentence of the prompt and list four sentences as unsupported
+claims, which no model does. So a structured answer is grounded here as a careful model
+answers: a fact's quote is the sentence it states, from the source block that holds it,
+typed the way a model types it (curly apostrophes, sometimes no final stop: what the
+research's quote check must forgive), and the judge finds nothing unsupported in a
+script made of the facts' own sentences.
+
+A test plants the mistakes a real model makes (``ProviderSimulator.plant``): a fact
+whose number was misremembered, quote and all (``misquote``: its quote is in no
+source), or a judgement listing an unsupported claim (``unsupported_claim``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+PLANTS = ("misquote", "unsupported_claim")
+"""Mistakes a test can plant in the next structured answer they fit."""
+
+_SOURCE = re.compile(r"<source index=(\d+)[^>]*>(.*?)</source>", flags=re.DOTALL)
+_SCRIPT_LINE = re.compile(r"^[A-Z][A-Za-z]{1,20}: (.+)$", flags=re.MULTILINE)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _facts(value: Any) -> list[dict[str, Any]]:
+    """The research facts of a structured answer (objects with a quote and a source)."""
+    facts = value.get("facts") if isinstance(value, dict) else None
+    if not isinstance(facts, list):
+        return []
+    return [f for f in facts if isinstance(f, dict) and {"text", "quote", "source_index"} <= set(f)]
+
+
+def ground(value: Any, prompt: str) -> None:
+    """Fill a research answer's quotes and source indexes, and a judgement's unsupported
+    claims, as a careful model does (in place)."""
+    sources = [(int(i), _flat(body)) for i, body in _SOURCE.findall(prompt)]
+    for n, fact in enumerate(_facts(value)):
+        text = str(fact["text"])
+        holder = next((i for i, body in sources if text and text in body), None)
+        if holder is not None:
+            fact["source_index"] = holder
+        quote = text.replace("'", "\u2019")
+        fact["quote"] = quote[:-1] if n % 2 and quote.endswith(".") else quote
+    if isinstance(value, dict) and isinstance(value.get("unsupported_claims"), list):
+        value["unsupported_claims"] = []
+
+
+def plant(value: Any, kind: str, context: str) -> bool:
+    """Put the mistake ``kind`` into ``value`` if it is an answer it fits; whether it did.
+    ``context``: the request's system blocks (the judge reads the script there)."""
+    if kind == "misquote":
+        facts = _facts(value)
+        if not facts:
+            return False
+        fact = next((f for f in facts if re.search(r"\d", str(f["text"]))), facts[0])
+        wrong = _misremembered(str(fact["text"]))
+        fact["text"], fact["quote"] = wrong, wrong
+        return True
+    if kind == "unsupported_claim":
+        claims = value.get("unsupported_claims") if isinstance(value, dict) else None
+        lines = _SCRIPT_LINE.findall(context)
+        if not isinstance(claims, list) or not lines:
+            return False
+        said = lines[len(lines) // 2]
+        claims.append(f'"{said}" states more than the facts say.')
+        return True
+    raise ValueError(f"kind must be one of {PLANTS}")
+
+
+def _misremembered(text: str) -> str:
+    """The fact with every digit one off (1928 -> 2039), or with a year it never had."""
+    if re.search(r"\d", text):
+        return re.sub(r"\d", lambda m: str((int(m[0]) + 1) % 10), text)
+    return f"{text.rstrip('.')}, as first reported in 1911."
