@@ -67,6 +67,7 @@ def _spec(example_dir: Path, name: str, episodes: tuple[Episode, ...]) -> BatchS
     return load_batch_file(path)
 
 
+@pytest.mark.timeout(1200)  # five batches with paid speech: pytest's default 300 s is short
 def test_three_batches_calibrate_the_fourth_within_ten_percent(
     example_dir: Path, tmp_path: Path, memory_dir: Path
 ) -> None:
