@@ -273,7 +273,8 @@ class Supervisor:
         except Exception as exc:  # an unreadable ledger: no record, the batch stands
             log.warning("no cost record for the series memory: %s", exc)
             return
-        await self.memory.record_costs(record)
+        if record.stages:  # an offline batch is free: nothing to learn from
+            await self.memory.record_costs(record)
 
     async def _episode(self, ep: EpisodeSpec, gate: asyncio.Semaphore) -> None:
         """One episode under the concurrency gate, from its manifest to its end status."""
