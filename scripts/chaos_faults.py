@@ -74,12 +74,15 @@ def kill(pids: set[int]) -> None:
 
 
 def kill_an_agent(driver: subprocess.Popen[bytes], rng: random.Random) -> int:
-    """SIGKILL one random agent process of the driver's Ray instance; 1 if one was found."""
+    """SIGKILL one random agent process of the driver's Ray instance that is at work (not
+    still in its ``__init__``: on a loaded machine an agent restart takes longer than the
+    kill interval, and killing restarts only proves that nothing can start); 1 if one
+    was found."""
     mine = ray_of(driver.pid)
     agents = [
         pid
         for pid, cmd in processes().items()
-        if pid in mine and any(f"ray::{a}" in cmd for a in AGENTS)
+        if pid in mine and any(f"ray::{a}" in cmd for a in AGENTS) and "__init__" not in cmd
     ]
     if not agents:
         return 0
