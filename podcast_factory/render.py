@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 from podcast_factory.models import Fact, ResearchDoc, Script
@@ -44,7 +45,7 @@ def research_markdown(doc: ResearchDoc) -> str:
     lines += ["## Facts", ""]
     for i, fact in enumerate(doc.facts):
         lines.append(f"{i + 1}. {fact.text}")
-        if fact.quote and fact.quote.strip() != fact.text.strip():
+        if _words(fact.quote) and _words(fact.quote) != _words(fact.text):  # said otherwise
             lines.append(f"   > {' '.join(fact.quote.split())}")
         lines.append(f"   ({_cited(fact)})")
     if doc.unverified:
@@ -69,6 +70,10 @@ def _counts(kept: int, left: int, dropped: int) -> str:
     if dropped:
         said += f"; {dropped} named no given source and {'were' if dropped > 1 else 'was'} dropped"
     return said + "."
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().casefold()
 
 
 def _cited(fact: Fact) -> str:

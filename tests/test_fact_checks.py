@@ -117,6 +117,7 @@ def test_a_misquoted_fact_is_left_out_counted_and_listed() -> None:
     assert doc.unverified == (bad, bare) and doc.unverified_facts == 2
     page = research_markdown(doc)
     assert "2 facts kept, 2 left out: quote not found in source." in page
+    assert f"1. {good.text}\n   > {FLEMING}\n" in page  # a fact in other words shows its quote
     assert "about 3.4 million doses" in page.split("## Left out")[1]
     assert "(penicillin.md: quote not found in source)" in page
     assert "(penicillin.md: no quote given)" in page
