@@ -28,6 +28,7 @@ from podcast_factory.book import EpisodeBook
 from podcast_factory.clients import LedgerReader, MemoryClient
 from podcast_factory.config import RunSettings
 from podcast_factory.errors import BudgetExceeded, StageFailed
+from podcast_factory.failures import remember_sources
 from podcast_factory.inputs import import_inputs
 from podcast_factory.metering import StageContext
 from podcast_factory.models import (
@@ -213,26 +214,12 @@ class EpisodeRun:
         if ran and name == "research":
             facts = [f.text for f in result.facts]
             await sh.memory.claim(self.eid, facts)
-            await self._remember_sources(result)
+            await remember_sources(sh.memory, result, sh.run_id, self.eid)
         if name == "research":
             sh.research_done[self.eid].set()
         if ran and name in GATES and not self.loop:  # a lone gate: one verdict, no loop
             await self._judged(result, name, len(self._drafts()))
         return result
-
-    async def _remember_sources(self, doc: ResearchDoc) -> None:
-        """Flag the sources research could not read (the show's next run checks them
-        before spending on an episode that uses them); clear the ones it read."""
-        read = []
-        for info in doc.sources:  # sources as written: URLs without credentials
-            if info.error:
-                await self.sh.memory.source_failed(
-                    info.source, info.error, self.sh.run_id, self.eid
-                )
-            else:
-                read.append(info.source)
-        if read:
-            await self.sh.memory.sources_read(read)
 
     def _drafts(self) -> list[Draft]:
         """The drafts judged on the current research (older ones are history only)."""

@@ -16,7 +16,7 @@ from typing import Any
 from podcast_factory.config import RunSettings
 from podcast_factory.diagnosis import analyse
 from podcast_factory.memory_file import load_snapshot
-from podcast_factory.models import EpisodeSpec, SourceInfo
+from podcast_factory.models import EpisodeSpec, ResearchDoc, SourceInfo
 from podcast_factory.redact import redact_url
 from podcast_factory.state import EpisodeState, FailureAnalysis
 
@@ -106,3 +106,17 @@ def with_reading(rules: FailureAnalysis, reading: Any) -> FailureAnalysis:
             "written_by": "claude",
         }
     )
+
+
+async def remember_sources(memory: Any, doc: ResearchDoc, run_id: str, eid: str) -> None:
+    """Flag the sources research could not read (the show's next run checks them before
+    spending on an episode that uses them); clear the ones it read. ``memory``: the
+    batch's ``MemoryClient``."""
+    read = []
+    for info in doc.sources:  # sources as written: URLs without credentials
+        if info.error:
+            await memory.source_failed(info.source, info.error, run_id, eid)
+        else:
+            read.append(info.source)
+    if read:
+        await memory.sources_read(read)
