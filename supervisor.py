@@ -10,6 +10,9 @@ batch's totals at its end. The rest is elsewhere:
 - ``podcast_factory.book``: episode states, manifests, and each stage's record, reuse
   and retries;
 - ``podcast_factory.pool``: spawning, restarting and recreating the agents;
+- ``podcast_factory.batch_actors``: starting the ledger, governor, memory and analyst;
+- ``podcast_factory.episode_end``: what is done before and after an episode's run
+  (flagged sources, failure analysis) and the batch's cost record;
 - ``podcast_factory.clients``: typed clients of the ledger, governor and memory.
 
 A stage is retried only when its agent crashed. After each stage its artifacts and the
@@ -28,31 +31,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import ray
-from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-from podcast_factory.actors.analyst import FailureAnalyst
-from podcast_factory.actors.governor import ACTOR_OPTIONS as GOVERNOR_OPTIONS
-from podcast_factory.actors.governor import GovernorClient, ProviderGovernor
-from podcast_factory.actors.ledger import CostLedger
-from podcast_factory.actors.memory import SeriesMemory
-from podcast_factory.book import LEDGER_WAIT_S, EpisodeBook, Stopped, unwrap
-from podcast_factory.calibration import cost_history, measure_run
-from podcast_factory.clients import GovernorReader, LedgerReader, MemoryClient
+from podcast_factory.batch_actors import start_batch_actors
+from podcast_factory.book import LEDGER_WAIT_S, EpisodeBook, Stopped
+from podcast_factory.calibration import cost_history
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.episode import EpisodeRun, Shared, overlaps
+from podcast_factory.episode_end import analyse, check_flagged_sources, record_costs
 from podcast_factory.errors import BudgetExceeded, StageFailed
-from podcast_factory.estimate import BatchEstimate, estimate_batch
-from podcast_factory.failures import (
-    analysed,
-    by_cause,
-    flagged,
-    held_windows,
-    learned_limits,
-    still_bad,
-    with_reading,
-)
-from podcast_factory.metering import ActorLedger, StageContext
+from podcast_factory.estimate import estimate_batch
+from podcast_factory.failures import by_cause, held_windows, learned_limits
 from podcast_factory.models import (
     AudioAsset,
     BatchResult,
@@ -62,7 +49,6 @@ from podcast_factory.models import (
     QualityReport,
 )
 from podcast_factory.pool import AgentPool
-from podcast_factory.redact import redact_url
 from podcast_factory.rundir import RunDir, to_json_bytes
 from podcast_factory.stages import GATES
 
@@ -89,57 +75,11 @@ class Supervisor:
         self.rundir.root.mkdir(parents=True, exist_ok=True)
         self.run_id = uuid.uuid4().hex[:12]
         self.episode_tasks: dict[str, asyncio.Future[None]] = {}
-        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
-        ledger_name = f"podcast-factory-ledger-{self.run_id}"
-        self.ledger = LedgerReader(
-            ray.remote(CostLedger)
-            # every ledger method is idempotent (by call id) or a read, so a call that met
-            # a restart is simply sent again once the ledger has reloaded its file
-            .options(
-                name=ledger_name,
-                max_restarts=-1,
-                max_task_retries=-1,
-                scheduling_strategy=here,
-            )
-            .remote(
-                str(self.rundir.ledger_path),
-                batch.budget_micro_usd,
-                batch.episode_cap_micro_usd,
-                self.run_id,
-            )
-        )
-        governor_name = f"podcast-factory-governor-{self.run_id}"
-        self.governor = GovernorReader(
-            ray.remote(ProviderGovernor)
-            .options(name=governor_name, **GOVERNOR_OPTIONS)
-            .remote(settings.provider_limits)
-        )
-        memory: Any = None
-        if settings.memory and settings.memory_dir:  # its file is on the supervisor's node
-            memory = (
-                ray.remote(SeriesMemory)
-                .options(
-                    name=f"podcast-factory-memory-{self.run_id}",
-                    max_restarts=-1,
-                    max_task_retries=-1,
-                    scheduling_strategy=here,
-                )
-                .remote(settings.memory_dir, batch.show.name)
-            )
-        self.memory = MemoryClient(memory)
         creds = creds or Credentials()
-        self.analyst: Any = None
-        if settings.analyse_failures and settings.llm == "claude":
-            self.analyst = (
-                ray.remote(FailureAnalyst)
-                .options(max_restarts=-1, num_cpus=0)
-                .remote(
-                    settings,
-                    ActorLedger(ledger_name),
-                    creds,
-                    GovernorClient(governor_name, settings.provider_limits),
-                )
-            )
+        actors = start_batch_actors(batch, settings, self.rundir, self.run_id, creds)
+        self.ledger, self.governor = actors.ledger, actors.governor
+        self.memory, self.analyst = actors.memory, actors.analyst
+        ledger_name, governor_name = actors.ledger_name, actors.governor_name
         self.pool = AgentPool(batch.workflow, settings, creds, ledger_name, governor_name)
         self.book = EpisodeBook(batch.episodes, self.rundir, self.ledger)
         self.shared = Shared(
@@ -219,7 +159,7 @@ class Supervisor:
         except Exception as exc:  # the ledger is restarting or gone: count the manifests
             log.warning("ledger gave no totals (%s); counted from the manifests", exc)
             cost, units, reserved = sum(s.total_cost_micro_usd for s in states), {}, 0
-        await self._record_costs(estimate, states)
+        await record_costs(self.shared, estimate, states)
         placed = await self.agent_stats()
         try:  # the concurrency that held, for the show's next run
             windows = await asyncio.wait_for(self.governor.state(), LEDGER_WAIT_S)
@@ -254,28 +194,6 @@ class Supervisor:
             notes=tuple(notes),
         )
 
-    async def _record_costs(
-        self, estimate: BatchEstimate, states: tuple[EpisodeState, ...]
-    ) -> None:
-        """Tell the show's memory what each stage cost beside the static estimate, so the
-        next batch's estimate learns from this bill (``podcast_factory.calibration``).
-        Best effort: a batch never fails over it."""
-        if not self.memory.on:
-            return
-        static = {e.episode_id: e.stages for e in estimate.episodes}
-        done = {(s.episode_id, n) for s in states for n, r in s.stages.items()
-                if r.status == "completed"}  # fmt: skip
-        try:
-            record = await asyncio.to_thread(
-                measure_run, self.rundir.root, self.rundir.ledger_path, static,
-                self.settings, done, time.time(),
-            )  # fmt: skip
-        except Exception as exc:  # an unreadable ledger: no record, the batch stands
-            log.warning("no cost record for the series memory: %s", exc)
-            return
-        if record.stages:  # an offline batch is free: nothing to learn from
-            await self.memory.record_costs(record)
-
     async def _episode(self, ep: EpisodeSpec, gate: asyncio.Semaphore) -> None:
         """One episode under the concurrency gate, from its manifest to its end status."""
         eid, book = ep.episode_id, self.book
@@ -285,7 +203,7 @@ class Supervisor:
                     raise Stopped("queued")
                 await book.begin(ep)
                 try:
-                    await self._check_flagged_sources(ep)
+                    await check_flagged_sources(self.shared, ep)
                     results = await EpisodeRun(self.shared, ep).run()
                     verdicts = [r for g in GATES if isinstance(r := results.get(g), QualityReport)]
                     if verdicts:
@@ -307,7 +225,7 @@ class Supervisor:
                     await book.finish(eid, "failed", failure=exc.message)
                 if book.states[eid].status != "completed":
                     await self.memory.forget_claim(eid)
-                    await self._analyse(ep)
+                    await analyse(self.shared, ep, self.analyst)
         except (Stopped, asyncio.CancelledError):
             await book.stopped(eid)
         except OSError as exc:  # a manifest could not be written (a full disk)
@@ -316,67 +234,3 @@ class Supervisor:
             await book.ended_anyway(eid, "failed", message)
         finally:
             self.shared.research_done[eid].set()
-
-    # -- failures ------------------------------------------------------------------------
-
-    async def _check_flagged_sources(self, ep: EpisodeSpec) -> None:
-        """Before an episode spends anything: a source an earlier run of the show could
-        not read is read again (no paid call); still unreadable, the episode fails here."""
-        state = self.book.states[ep.episode_id]
-        research = state.stages.get("research")
-        if "research" not in self.batch.workflow or (research and research.status == "completed"):
-            return
-        bad = await self.memory.bad_sources()
-        suspect = flagged(ep, bad)
-        if not suspect:
-            return
-        try:
-            checked = await self.pool["research"].check_sources.remote(suspect)
-        except Exception as exc:  # the agent is restarting: research itself will tell
-            log.warning("episode %s: flagged sources not checked: %s", ep.episode_id, exc)
-            return
-        why = still_bad(ep, checked, bad)
-        if why is None:
-            await self.memory.sources_read([i.source for i in checked])
-            return
-        raise StageFailed(ep.episode_id, "research", "SourceError", why, 0)
-
-    async def _analyse(self, ep: EpisodeSpec) -> None:
-        """Write why the episode did not complete into its manifest, with Claude's
-        reading when asked for, and remember it for the show's next run."""
-        eid = ep.episode_id
-        state = analysed(
-            self.book.states[eid], ep, str(self.rundir.root), self.batch.workflow.revisions
-        )
-        found = state.analysis
-        if found is None:
-            return
-        if self.analyst is not None and state.status != "interrupted":
-            evidence = (
-                found.model_dump_json(indent=1)
-                + "\n"
-                + "\n".join(
-                    f"{e.stage} attempt {e.attempt}: {e.type}: {e.message}"
-                    for e in state.errors[-6:]
-                )
-            )
-            ctx = StageContext(episode_id=eid, stage="analysis", attempt=1)
-            try:
-                reading = await self.analyst.read.remote(self.batch.show.name, evidence, ctx)
-                if reading is not None:
-                    found = with_reading(found, reading)
-            except Exception as raised:  # the rules' analysis stands alone
-                exc = unwrap(raised)
-                note = f"Claude's reading was not bought: {type(exc).__name__}: {exc}"
-                found = found.model_copy(update={"evidence": (*found.evidence, note[:300])})
-            total = await self.ledger.spent(eid)
-            state = state.model_copy(update={"total_cost_micro_usd": total})
-        await self.book.save(state.model_copy(update={"analysis": found}))
-        if state.status == "interrupted":
-            return
-        await self.memory.record_failure(self.run_id, eid, ep.topic, found)
-        if found.cause == "source" and found.subject:
-            reason = state.errors[-1].message if state.errors else found.summary
-            await self.memory.source_failed(
-                redact_url(found.subject), reason[:500], self.run_id, eid
-            )

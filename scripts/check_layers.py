@@ -69,6 +69,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.diagnosis",
             "podcast_factory.failures",
             "podcast_factory.calibration",
+            "podcast_factory.batch_actors",
+            "podcast_factory.episode_end",
         ),
     ),
     (
