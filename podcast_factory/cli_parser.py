@@ -184,10 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(espeak-ng) or two ElevenLabs voice ids; 'podcast-factory voices' lists them",
     )
     run.add_argument(
+        "--language",
+        metavar="TAG",
+        help="the show's language, a BCP 47 tag such as de, es-MX or pt-BR (default en): "
+        "the episode is researched, written, checked and spoken in it",
+    )
+    run.add_argument(
         "--show-file",
         metavar="FILE",
         help="a YAML file with the show's fields, as a batch file's show: block (name, "
-        "hosts, tagline, tone, intro, outro, style); --show, --hosts, --voices override it",
+        "hosts, tagline, tone, intro, outro, language, style); --show, --hosts, --voices and "
+        "--language override it",
     )
     _add_run_options(run)
 

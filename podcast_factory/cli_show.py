@@ -30,7 +30,8 @@ def show_from_args(args: argparse.Namespace, speech: str) -> Show | None:
     """The show the flags describe, or None when no show flag was given (the default
     show). ``speech`` is the speech provider the run will use: ``--voices`` names its
     voices."""
-    if all(v is None for v in (args.show, args.hosts, args.voices, args.show_file)):
+    flags = (args.show, args.hosts, args.voices, args.show_file, args.language)
+    if all(v is None for v in flags):
         return None
     data: dict[str, Any] = dict(_show_file(args.show_file)) if args.show_file else {}
     if not args.show_file:
@@ -39,6 +40,8 @@ def show_from_args(args: argparse.Namespace, speech: str) -> Show | None:
         data["tagline"] = default.tagline
     if args.show is not None:
         data["name"] = args.show
+    if args.language is not None:
+        data["language"] = args.language
     hosts = _host_entries(data.get("hosts"))
     if args.hosts is not None:
         names = _pair("--hosts", args.hosts, 'two names separated by a comma, like "Nora,Eli"')
@@ -126,6 +129,8 @@ def _field(field: str, args: argparse.Namespace) -> str:
     """The flag (or file and field) a ``build_show`` error is about."""
     if field == "show.name" and args.show is not None:
         return "--show"
+    if field == "show.language" and args.language is not None:
+        return "--language"
     if field.startswith("show.hosts") and ".voice" in field and args.voices is not None:
         return "--voices"
     if field.startswith("show.hosts") and args.hosts is not None:

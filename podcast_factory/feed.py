@@ -25,6 +25,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from podcast_factory.errors import UserInputError
+from podcast_factory.language import rss_language
 from podcast_factory.models import Show
 from podcast_factory.published import LISTENER_TYPES, EpisodeView
 
@@ -136,7 +137,7 @@ def _channel(show: Show, base_url: str, now: datetime) -> ET.Element:
     _sub(channel, "link", show.feed_url or base_url)
     description = show.tagline or show.name
     _sub(channel, "description", description)
-    _sub(channel, "language", show.language)
+    _sub(channel, "language", rss_language(show.language))
     _sub(channel, "generator", GENERATOR)
     _sub(channel, "lastBuildDate", format_datetime(now))
     if show.feed_url:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from podcast_factory.errors import UserInputError
+from podcast_factory.language import normalise
 from podcast_factory.safeyaml import quote
 
 FEED_KEYS = frozenset(
@@ -19,7 +20,6 @@ FEED_KEYS = frozenset(
 )
 """The ``show`` keys that describe the show to podcast apps."""
 
-LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 URL_RE = re.compile(r"^https?://[^/\s]+\S*$", re.IGNORECASE)
 
@@ -55,11 +55,7 @@ def feed_fields(data: Mapping[str, Any], text: Text) -> dict[str, Any]:
         check_url("show.feed_url", found["feed_url"])
     if data.get("language") is not None:
         language = text("show.language", data["language"], required=True, limit=35)
-        if not LANGUAGE_RE.match(language):
-            raise UserInputError(
-                "show.language", f"{quote(language)} is not a language code like en or en-us"
-            )
-        found["language"] = language.lower()
+        found["language"] = normalise(language, "show.language")
     if data.get("explicit") is not None:
         if not isinstance(data["explicit"], bool):
             raise UserInputError("show.explicit", "must be true or false")

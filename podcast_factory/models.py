@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_serializer, field_validator
+from pydantic import BaseModel, Field, field_serializer, field_validator, model_validator
 
+from podcast_factory.errors import UserInputError
 from podcast_factory.handoff import FROZEN
 from podcast_factory.handoff import MICRO as MICRO
 from podcast_factory.handoff import usd as usd
+from podcast_factory.language import normalise, supported
 from podcast_factory.layout import reserved_problem
 from podcast_factory.prompts import Prompts
 from podcast_factory.redact import redact_text, redact_url
@@ -72,7 +74,8 @@ class Show(_Frozen):
     """Apple Podcasts category, with an optional subcategory after a slash:
     ``Science`` or ``Science/Natural Sciences``."""
     language: str = "en"
-    """The show's language as an RSS language code (``en``, ``en-us``, ``de``)."""
+    """The show's language, a BCP 47 tag (``en``, ``de``, ``es-MX``, ``pt-BR``): every
+    stage writes, checks and speaks in it (``podcast_factory.language``)."""
     explicit: bool = False
     """Whether the show contains explicit content (``itunes:explicit``)."""
     email: str | None = None
@@ -84,6 +87,25 @@ class Show(_Frozen):
     style: Style = Style()
     """The show's own voice (``podcast_factory.style``): voice guide, audience, phrases
     to avoid, sign-off, words a minute."""
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str) -> str:
+        try:
+            return normalise(value)
+        except UserInputError as exc:
+            raise ValueError(exc.problem) from None
+
+    @model_validator(mode="after")
+    def _language_pace(self) -> Show:
+        """A show that sets no pace speaks at its language's (words differ in length: a
+        German script of English word count runs long)."""
+        if "words_per_minute" not in self.style.model_fields_set:
+            pace = supported(self.language).words_per_minute
+            if pace != self.style.words_per_minute:
+                style = self.style.model_copy(update={"words_per_minute": pace})
+                object.__setattr__(self, "style", style)
+        return self
 
 
 class EpisodeSpec(_Frozen):

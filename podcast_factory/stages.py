@@ -121,6 +121,12 @@ def source_digest(source: str) -> str:
     return "sha256:" + sha.hexdigest()
 
 
+def _language(ep: EpisodeSpec) -> dict[str, Any]:
+    """The show's language shapes every stage's output; English, the default, is left out
+    so the fingerprints of runs made before shows had a language stay as they were."""
+    return {} if ep.show.language == "en" else {"language": ep.show.language}
+
+
 def _llm(settings: RunSettings, model: str) -> dict[str, Any]:
     if settings.llm != "claude":
         return {"llm": settings.llm}
@@ -156,6 +162,7 @@ def _research_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
         "minutes": ep.minutes,
         "fact_share": settings.fact_share,
         **_voice("research", ep, settings, ("words_per_minute",)),
+        **_language(ep),
     }
 
 
@@ -167,6 +174,7 @@ def _script_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
         "hosts": [h.name for h in show.hosts],
         "show": [show.name, show.tagline, show.tone, show.intro, show.outro],
         **_voice("script", ep, settings, ("avoid", "sign_off", "words_per_minute")),
+        **_language(ep),
     }
 
 
@@ -176,18 +184,19 @@ def _audio_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
     if settings.tts == "elevenlabs":
         speech["elevenlabs"] = settings.elevenlabs.model_dump(mode="json")
     speech["voices"] = [[h.name, h.voices.get(settings.tts, "")] for h in ep.show.hosts]
-    return speech
+    return speech | _language(ep)
 
 
 def _gate_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
     bounds = settings.quality.model_dump(mode="json")
     gate = {**_llm(settings, "quality_model"), "minutes": ep.minutes, "bounds": bounds}
-    return gate | _voice("review", ep, settings, ("avoid", "words_per_minute"))
+    return gate | _voice("review", ep, settings, ("avoid", "words_per_minute")) | _language(ep)
 
 
 def _publish_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
     show = ep.show
-    return {**_llm(settings, "quality_model"), "show": show.name, "link": show.feed_url}
+    publish = {**_llm(settings, "quality_model"), "show": show.name, "link": show.feed_url}
+    return publish | _language(ep)
 
 
 def _summary_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
@@ -200,7 +209,8 @@ def _social_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
 
 def _master_config(ep: EpisodeSpec, settings: RunSettings) -> dict[str, Any]:
     """Loudness, ceiling and bitrate, and the tags that are not in the stage's inputs."""
-    return {**settings.master.model_dump(mode="json"), "show": ep.show.name, "number": ep.number}
+    tags = {"show": ep.show.name, "number": ep.number}
+    return {**settings.master.model_dump(mode="json"), **tags, **_language(ep)}
 
 
 def _io_bound(concurrency: int) -> Mapping[str, Any]:

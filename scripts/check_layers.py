@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.stage_call",
             "podcast_factory.render",
             "podcast_factory.style",
+            "podcast_factory.language",
             "podcast_factory.prompts",
             "podcast_factory.prompt_files",
         ),

@@ -204,7 +204,8 @@ def test_feed_fields_of_the_batch_file_reach_the_show(example_dir) -> None:
         "Team",
         "Science/Natural Sciences",
     )
-    assert (show.language, show.explicit, show.email) == ("en-gb", True, "a@example.org")
+    # kept as a BCP 47 tag; the feed writes it as RSS does, lowercase (en-gb)
+    assert (show.language, show.explicit, show.email) == ("en-GB", True, "a@example.org")
     assert show.feed_url == "https://cdn.example.org/feed.xml"
 
 
