@@ -11,6 +11,8 @@ key Claude's rubric. The audio gate
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from podcast_factory.actors.base import Agent
 from podcast_factory.actors.quality_checks import Advice as Advice
 from podcast_factory.actors.quality_checks import audio_checks as audio_checks
@@ -21,10 +23,12 @@ from podcast_factory.actors.quality_checks import verdict as verdict
 from podcast_factory.config import QualityThresholds
 from podcast_factory.metering import StageContext
 from podcast_factory.models import Check, EpisodeSpec, QualityReport, ResearchDoc, Script, Show
-from podcast_factory.providers.claude_writer import RubricOut
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.wav import AudioStats, analyze_pcm, decode_wav
 from podcast_factory.stage_call import StageCall, StageResult
+
+if TYPE_CHECKING:  # the anthropic SDK takes seconds to import; offline never needs it
+    from podcast_factory.providers.claude_writer import RubricOut
 
 
 def review_script(

@@ -4,10 +4,14 @@ action and a batch-file change in the producer's terms. One budgeted, ledgered c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
 
 from podcast_factory.metering import Meter
-from podcast_factory.providers.claude import ClaudeClient
+
+if TYPE_CHECKING:  # the anthropic SDK takes seconds to import; the caller has a client
+    from podcast_factory.providers.claude import ClaudeClient
 
 ANALYSIS_MAX_TOKENS = 500
 EVIDENCE_CHARS = 4000

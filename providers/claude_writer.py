@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -33,7 +33,6 @@ from podcast_factory.models import (
     Turn,
 )
 from podcast_factory.prompts import Prompts, common_values
-from podcast_factory.providers.claude import Citation, ClaudeClient
 from podcast_factory.providers.claude_prompts import clip, facts_block, lessons_text, script_block
 from podcast_factory.providers.claude_prompts import show_system as show_system
 from podcast_factory.providers.offline_writer import (
@@ -47,6 +46,9 @@ from podcast_factory.providers.offline_writer import (
 from podcast_factory.providers.publish_text import clock, listen
 from podcast_factory.providers.script_checks import worn_lines
 from podcast_factory.providers.sources import SourceText
+
+if TYPE_CHECKING:  # the anthropic SDK takes seconds to import: only a Claude run needs it
+    from podcast_factory.providers.claude import Citation, ClaudeClient
 
 MAX_AVOID = 200
 """Covered facts listed in a research prompt at most (the newest ones matter most)."""

@@ -7,16 +7,20 @@ SDK client that sends them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import UserInputError
 from podcast_factory.limits import ProviderSlots
-from podcast_factory.providers.claude import ClaudeClient
-from podcast_factory.providers.claude_batches import BatchSettings
-from podcast_factory.providers.claude_writer import ClaudeWriter
 from podcast_factory.providers.elevenlabs_tts import ElevenLabsTTS
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.providers.retry import RetryPolicy
 from podcast_factory.providers.speech import ElevenLabsEngine, EspeakEngine, SpeechEngine
+
+if TYPE_CHECKING:  # the anthropic SDK takes seconds of CPU to import: only when Claude is used
+    from podcast_factory.providers.claude import ClaudeClient
+    from podcast_factory.providers.claude_batches import BatchSettings
+    from podcast_factory.providers.claude_writer import ClaudeWriter
 
 
 def retry_policy(settings: RunSettings) -> RetryPolicy:
@@ -32,6 +36,8 @@ def economy_batches(settings: RunSettings) -> BatchSettings | None:
     c = settings.claude
     if not c.economy:
         return None
+    from podcast_factory.providers.claude_batches import BatchSettings
+
     return BatchSettings(
         window_s=c.batch_window_s,
         max_requests=c.batch_max_requests,
@@ -47,6 +53,8 @@ def claude_writer(
     client = claude_client(settings, creds, governor)
     if client is None:
         return None
+    from podcast_factory.providers.claude_writer import ClaudeWriter
+
     return ClaudeWriter(client, settings.claude, settings.fact_share, settings.prompts)
 
 
@@ -58,6 +66,8 @@ def claude_client(
         return None
     if creds.anthropic_api_key is None:
         raise UserInputError("ANTHROPIC_API_KEY", "is not set; Claude needs it")
+    from podcast_factory.providers.claude import ClaudeClient
+
     return ClaudeClient(
         api_key=creds.anthropic_api_key.get_secret_value(),
         base_url=creds.anthropic_base_url,

@@ -44,6 +44,16 @@ def ray_session() -> Iterator[None]:
 
 
 @pytest.fixture
+def ray_address(ray_session: None) -> str:
+    """The session's Ray instance as ``--address`` takes it: a command line run in a
+    child process joins it instead of starting a Ray of its own (10-30 s on 2 cores)."""
+    import ray
+
+    address: str = ray.get_runtime_context().gcs_address
+    return address
+
+
+@pytest.fixture
 def provider_simulator() -> Iterator[ProviderSimulator]:
     """The provider simulator (``podcast_factory.testing``) on a free loopback port,
     accepting any key and any voice; stopped when the test ends."""

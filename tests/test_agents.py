@@ -189,3 +189,19 @@ def test_social_posts_fit_each_platform_with_title_and_hashtags(produced: dict) 
         assert post.hashtags and all(tag in post.text for tag in post.hashtags)
         assert "#Work" not in post.hashtags and "{episode_link}" in post.text
     assert len({p.text for p in posts}) == 3
+
+
+def test_an_offline_agent_starts_without_the_claude_sdk() -> None:
+    """Every agent of a batch is a process of its own that imports its module; the
+    anthropic SDK costs 3-4 s of CPU to import on 2 cores, so the agents and the
+    supervisor of an offline batch must not import it (a batch starts a dozen of them)."""
+    import subprocess
+    import sys
+
+    agents = ("research", "script", "quality", "audio", "summary", "social", "master")
+    modules = ["podcast_factory.supervisor", *(f"podcast_factory.actors.{m}" for m in agents)]
+    code = f"import sys\nimport {', '.join(modules)}\nprint('anthropic' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "False", done.stdout + done.stderr

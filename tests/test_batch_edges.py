@@ -33,7 +33,7 @@ def _batch_file(folder: Path, episodes: int = 2, concurrency: int = 1) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "examples" / "sources" / "tides.md", folder / "notes.md")
     items = "".join(
-        f"- {{id: ep{i}, topic: How tides work, sources: [notes.md], minutes: 1.5}}\n"
+        f"- {{id: ep{i}, topic: How tides work, sources: [notes.md], minutes: 1}}\n"
         for i in range(1, episodes + 1)
     )
     path = folder / "batch.yaml"
@@ -94,15 +94,17 @@ def test_an_agent_gone_at_the_end_does_not_fail_the_batch(tmp_path: Path) -> Non
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 @pytest.mark.subprocess
 def test_a_signal_stops_the_batch_cleanly_and_the_rerun_resumes(
-    tmp_path: Path, sig: int, code: int
+    tmp_path: Path, sig: int, code: int, ray_address: str
 ) -> None:
     """Mid-batch, the CLI exits 128+signal without a traceback; manifests say
-    interrupted, no reservation is left open, and a rerun completes reusing research."""
+    interrupted, no reservation is left open, and a rerun completes reusing research.
+    The CLI joins the session's Ray (``--address``): the signal is the CLI's to handle,
+    and a Ray of its own would add 10-30 s of start-up."""
     batch = _batch_file(tmp_path / "in")
     out = tmp_path / "out"
     argv = [sys.executable, "-m", "podcast_factory.cli", "batch", str(batch), "--out", str(out)]
     proc = subprocess.Popen(
-        [*argv, "--no-memory", "--provider-latency", "1.5"],
+        [*argv, "--no-memory", "--provider-latency", "1.5", "--address", ray_address],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -190,7 +192,7 @@ def test_a_full_disk_ends_the_batch_with_a_message_and_the_rerun_resumes(
     out = small_disk / "out"
     filler = small_disk / "filler"
     free = shutil.disk_usage(small_disk).free
-    filler.write_bytes(b"\0" * (free - 300_000))  # room for text, not a WAV of 90 s
+    filler.write_bytes(b"\0" * (free - 300_000))  # room for text, not a WAV of 60 s (2.6 MB)
     argv = ["batch", str(batch), "--out", str(out), "--no-memory"]
     code = main(argv)
     err = " ".join(capsys.readouterr().err.split())

@@ -6,14 +6,13 @@ what the series memory kept."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from podcast_factory.api import load_batch_file, run_batch
+from podcast_factory.cli import main
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.memory_file import load_snapshot
 from podcast_factory.testing import server as provider_sim
@@ -53,7 +52,11 @@ def _project(example_dir: Path) -> Path:
 @pytest.mark.ray
 @pytest.mark.usefixtures("ray_session")
 def test_three_failures_three_analyses_and_a_rerun_acts_on_them(
-    example_dir: Path, tmp_path: Path, memory_dir: Path
+    example_dir: Path,
+    tmp_path: Path,
+    memory_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     batch_file = _project(example_dir)
     batch = load_batch_file(batch_file)  # every source checked readable here
@@ -66,26 +69,20 @@ def test_three_failures_three_analyses_and_a_rerun_acts_on_them(
         first = run_batch(batch, out, SETTINGS, creds=creds)
         statuses = {e.episode_id: e.status for e in first.episodes}
         assert statuses == {"tides": "over_budget", "thin": "rejected", "broken": "failed"}
-        report = subprocess.run(
-            [sys.executable, "-m", "podcast_factory", "report", str(out), "--json"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        shown = subprocess.run(
-            [sys.executable, "-m", "podcast_factory", "report", str(out)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**__import__("os").environ, "COLUMNS": "200"},
-        )
+        # the report verb as a producer runs it (in this process: it needs no Ray)
+        capsys.readouterr()
+        main(["report", str(out), "--json"])
+        report = capsys.readouterr().out
+        monkeypatch.setenv("COLUMNS", "200")
+        main(["report", str(out)])
+        shown = capsys.readouterr().out
         billed_before = sim.billed_micro_usd()
         # the same spec again (a program resubmitting it; the CLI would refuse the empty
         # file at load, exit 2, before anything runs)
         second = run_batch(batch, out, SETTINGS, creds=creds)
         billed_after = sim.billed_micro_usd()
 
-    data = json.loads(report.stdout)
+    data = json.loads(report)
     analyses = {e["episode_id"]: e["analysis"] for e in data["episodes"]}
     assert data["failures_by_cause"] == {
         "episode_cap": ["tides"],
@@ -101,8 +98,8 @@ def test_three_failures_three_analyses_and_a_rerun_acts_on_them(
     assert broken["cause"] == "source" and broken["subject"].endswith("broken.md")
     assert "broken.md" in broken["action"] and "empty" in " ".join(broken["evidence"])
     # the table a producer reads: causes with counts, and what to do
-    assert "Why episodes did not complete" in shown.stdout
-    assert "episode_cap_usd: " in shown.stdout and "broken.md" in shown.stdout
+    assert "Why episodes did not complete" in shown
+    assert "episode_cap_usd: " in shown and "broken.md" in shown
 
     memory = load_snapshot(str(memory_dir), batch.show.name)
     assert memory is not None

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,12 +16,12 @@ import ray
 from podcast_factory.actors.memory import load_snapshot, repeats
 from podcast_factory.api import run_batch, run_batch_async, start_batch
 from podcast_factory.batchfile import build_batch, load_batch_file
+from podcast_factory.cli import main
 from podcast_factory.config import RunSettings
 from podcast_factory.models import BatchResult, BatchSpec
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
 
-CLI = str(Path(sys.executable).parent / "podcast-factory")
 SHOW = "Hive Notes"
 
 
@@ -55,9 +52,12 @@ def _facts_said(out: Path, eid: str) -> list[str]:
     return [doc["facts"][i]["text"] for i in refs]
 
 
-@pytest.mark.subprocess
 def test_the_second_episode_does_not_repeat_the_first(
-    example_dir: Path, tmp_path: Path, memory_dir: Path
+    example_dir: Path,
+    tmp_path: Path,
+    memory_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = _two_on_the_same_notes(example_dir)
     # Without memory the two scripts share facts: the measure has something to measure.
@@ -76,21 +76,17 @@ def test_the_second_episode_does_not_repeat_the_first(
     assert memory is not None
     assert {e.episode_id for e in memory.episodes} == {"heat", "cold"}  # in finishing order
     assert memory.claims == {}  # both finished: nothing is left in flight
-    # the verb a user runs
-    env = {**os.environ, "COLUMNS": "160"}
-    shown = subprocess.run(
-        [CLI, "memory", SHOW], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert shown.returncode == 0, shown.stderr
-    assert "heat" in shown.stdout and "cold" in shown.stdout
-    as_json = subprocess.run(
-        [CLI, "memory", SHOW, "--json"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert json.loads(as_json.stdout)["totals"]["episodes"] == 2
-    unknown = subprocess.run(
-        [CLI, "memory", "No Such Show"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert unknown.returncode == 2 and SHOW in unknown.stdout + unknown.stderr
+    # the verb a user runs (in this process: a child would spend seconds importing)
+    monkeypatch.setenv("COLUMNS", "160")
+    capsys.readouterr()
+    assert main(["memory", SHOW]) == 0, capsys.readouterr().err
+    shown = capsys.readouterr().out
+    assert "heat" in shown and "cold" in shown
+    assert main(["memory", SHOW, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["episodes"] == 2
+    code = main(["memory", "No Such Show"])
+    unknown = capsys.readouterr()
+    assert code == 2 and SHOW in unknown.out + unknown.err
 
 
 def test_memory_survives_its_actor_being_killed_mid_batch(

@@ -5,9 +5,9 @@ before anything runs."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +16,70 @@ import yaml
 from pydantic import BaseModel
 
 from podcast_factory.api import load_batch_file, run_batch, workflow_from_python
+from podcast_factory.cli import main
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Script
+from tests.conftest import EXAMPLES
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
 
-CLI = str(Path(sys.executable).parent / "podcast-factory")
+
+@dataclass
+class Done:
+    """What a command printed and how it exited."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "160"}
-    return subprocess.run(
-        [CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
+Cli = Callable[..., Done]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """``podcast-factory ARGS`` run in ``cwd`` in this process, on the session's Ray: the
+    command line's own code, its exit code and output, without the 10-30 s a child
+    process spends starting a Ray of its own (tests/test_cli.py runs the installed
+    command)."""
+    monkeypatch.setenv("COLUMNS", "160")
+
+    def run(*args: str, cwd: Path) -> Done:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Done(code, out, err)
+
+    return run
+
+
+@dataclass
+class FirstRun:
+    """The example batch's first episode made once, and the series memory it left."""
+
+    out: Path
+    memory: Path
+    episode_id: str
+
+    def copy_to(self, out: Path, memory_dir: Path) -> None:
+        """This run as a test's own: the run directory at ``out``, the memory in
+        ``memory_dir``, as if the test had made the episode itself."""
+        shutil.copytree(self.out, out)
+        shutil.copytree(self.memory, memory_dir, dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory, ray_session: None) -> Iterator[FirstRun]:
+    """One batch shared by the tests that start from a finished episode (a batch costs
+    30-60 s on 2 cores, most of it its agents starting); each test copies it."""
+    root = tmp_path_factory.mktemp("first-run")
+    spec = load_batch_file(EXAMPLES / "batch.yaml")
+    spec = spec.model_copy(update={"episodes": spec.episodes[:1]})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PODCAST_FACTORY_MEMORY", str(root / "memory"))
+        assert run_batch(spec, root / "out").ok
+    yield FirstRun(root / "out", root / "memory", spec.episodes[0].episode_id)
 
 
 def _manifest(out: Path, eid: str) -> dict[str, Any]:
@@ -41,12 +92,11 @@ def _ledger_stages(out: Path) -> set[str]:
     return {json.loads(line)["stage"] for line in lines}
 
 
-@pytest.mark.subprocess
-def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path) -> None:
+def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path, cli: Cli) -> None:
     """examples/workflow.yaml: the full episode (mastered) without social posts, plus the
     user's title agent after the quality gate."""
     out = tmp_path / "out"
-    done = _cli("batch", "workflow.yaml", "--out", str(out), cwd=example_dir)
+    done = cli("batch", "workflow.yaml", "--out", str(out), cwd=example_dir)
     assert done.returncode == 0, done.stderr
     spec = load_batch_file(example_dir / "workflow.yaml")
     assert spec.workflow.order[-1] == "title"
@@ -70,16 +120,17 @@ def test_the_example_workflow_runs_as_declared(example_dir: Path, tmp_path: Path
         script = (out / ep.episode_id / "script.md").read_text().lower()
         assert all(k.lower() in script for k in ideas["keywords"])
     # a rerun reuses every stage, the user's included
-    again = _cli("batch", "workflow.yaml", "--out", str(out), "--json", cwd=example_dir)
+    again = cli("batch", "workflow.yaml", "--out", str(out), "--json", cwd=example_dir)
     assert again.returncode == 0, again.stderr
     for ep in json.loads(again.stdout)["episodes"]:
         assert ep["stages"]["title"]["attempts"] == 1
 
 
-@pytest.mark.subprocess
-def test_script_only_preset_writes_scripts_and_no_audio(example_dir: Path, tmp_path: Path) -> None:
+def test_script_only_preset_writes_scripts_and_no_audio(
+    example_dir: Path, tmp_path: Path, cli: Cli
+) -> None:
     out = tmp_path / "out"
-    done = _cli(
+    done = cli(
         "batch", "batch.yaml", "--out", str(out), "--workflow", "script-only", cwd=example_dir
     )
     assert done.returncode == 0, done.stderr
@@ -92,15 +143,12 @@ def test_script_only_preset_writes_scripts_and_no_audio(example_dir: Path, tmp_p
     assert _ledger_stages(out) == {"script"}  # the offline writer's free call
 
 
-@pytest.mark.subprocess
 def test_revoice_speaks_existing_scripts_again_without_writing_them(
-    example_dir: Path, tmp_path: Path
+    example_dir: Path, tmp_path: Path, memory_dir: Path, cli: Cli, first_run: FirstRun
 ) -> None:
     first = tmp_path / "first"
-    spec = load_batch_file(example_dir / "batch.yaml")
-    one = spec.model_copy(update={"episodes": spec.episodes[:1]})
-    run_batch(one, first)
-    eid = one.episodes[0].episode_id
+    first_run.copy_to(first, memory_dir)
+    eid = first_run.episode_id
     # the same batch with other voices, re-voiced into a new run directory
     data = yaml.safe_load((example_dir / "batch.yaml").read_text())
     data["show"]["hosts"] = [
@@ -110,7 +158,7 @@ def test_revoice_speaks_existing_scripts_again_without_writing_them(
     data["episodes"] = data["episodes"][:1]
     (example_dir / "revoice.yaml").write_text(yaml.safe_dump(data))
     second = tmp_path / "second"
-    done = _cli(
+    done = cli(
         "batch",
         "revoice.yaml",
         "--out",
@@ -134,12 +182,13 @@ def test_revoice_speaks_existing_scripts_again_without_writing_them(
         assert (second / eid / name).is_file()
 
 
-@pytest.mark.subprocess
-def test_revoice_without_a_previous_run_is_refused(example_dir: Path, tmp_path: Path) -> None:
+def test_revoice_without_a_previous_run_is_refused(
+    example_dir: Path, tmp_path: Path, cli: Cli
+) -> None:
     out = tmp_path / "out"
     empty = tmp_path / "empty"
     empty.mkdir()
-    done = _cli(
+    done = cli(
         "batch",
         "batch.yaml",
         "--out",
@@ -175,15 +224,14 @@ def test_revoice_without_a_previous_run_is_refused(example_dir: Path, tmp_path: 
         ({"stages": ["research", {"name": "x", "agent": "agents/nope.py:X"}]}, "nope.py"),
     ],
 )
-@pytest.mark.subprocess
 def test_an_invalid_workflow_is_refused_before_anything_runs(
-    example_dir: Path, tmp_path: Path, workflow: dict[str, Any], message: str
+    example_dir: Path, tmp_path: Path, workflow: dict[str, Any], message: str, cli: Cli
 ) -> None:
     data = yaml.safe_load((example_dir / "batch.yaml").read_text())
     data["workflow"] = workflow
     (example_dir / "bad.yaml").write_text(yaml.safe_dump(data))
     out = tmp_path / "out"
-    done = _cli("batch", "bad.yaml", "--out", str(out), cwd=example_dir)
+    done = cli("batch", "bad.yaml", "--out", str(out), cwd=example_dir)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "workflow" in done.stderr and message in done.stderr
     assert not out.exists()
@@ -226,13 +274,11 @@ def test_a_user_agent_passed_through_the_python_api_runs_as_a_ray_actor(
 
 
 def test_a_rerun_with_other_voices_redoes_only_the_audio_and_what_follows(
-    example_dir: Path, tmp_path: Path
+    example_dir: Path, tmp_path: Path, memory_dir: Path, first_run: FirstRun
 ) -> None:
-    spec = load_batch_file(example_dir / "batch.yaml")
-    spec = spec.model_copy(update={"episodes": spec.episodes[:1]})
-    eid = spec.episodes[0].episode_id
+    eid = first_run.episode_id
     out = tmp_path / "out"
-    run_batch(spec, out)
+    first_run.copy_to(out, memory_dir)
     data = yaml.safe_load((example_dir / "batch.yaml").read_text())
     data["show"]["hosts"][0]["voice"] = "en-us+m3"
     data["show"]["hosts"][1]["voice"] = "en-us+f3"
