@@ -307,6 +307,6 @@ def test_german_batch_offline_end_to_end(tmp_path: Path) -> None:
         )
         for turn in script.turns:
             found = DETECTOR.detect_language_of(turn.text)
-            assert found is Language.GERMAN, turn.text
+            assert found == Language.GERMAN, turn.text
         quality = (tmp_path / "out" / ep.episode_id / "quality.json").read_text()
         assert '"passed":true' in quality.replace(" ", "")
