@@ -102,10 +102,17 @@ def memorable_term(facts: Sequence[str], *, lang: str = "en") -> str:
     return ""
 
 
-def _options(fact: str, previous_year: int | None, lang: str) -> list[tuple[str, str]]:
-    """Every reaction the fact offers, in order of preference: (kind, line)."""
+def _options(
+    fact: str, previous_year: int | None, lang: str, spent: Mapping[str, int] | None = None
+) -> list[tuple[str, str]]:
+    """Every reaction the fact offers, in order of preference: (kind, line). A template
+    with alternatives ("A || B") says the next one each time its kind comes again."""
     react = rules(lang).reactions
-    say = react.templates
+    said = spent or {}
+    say = {
+        kind: (alts := template.split(" || "))[said.get(kind, 0) % len(alts)]
+        for kind, template in react.templates.items()
+    }
     options: list[tuple[str, str]] = []
     match = _YEAR.search(fact)
     if match and previous_year is not None and int(match.group(1)) > previous_year:
@@ -160,7 +167,7 @@ def reaction(
     phrases the show never says (a reaction saying one gives way to the next kind);
     ``spent``: how many reactions of each kind the script has (the language may cap it)."""
     limit = rules(lang).reactions.per_kind
-    for kind, line in _options(fact, previous_year, lang):
+    for kind, line in _options(fact, previous_year, lang, spent):
         fresh = kind != previous_kind and norm(line) not in used and len(line.split()) <= 22
         if limit is not None and spent is not None and spent.get(kind, 0) >= limit:
             continue

@@ -120,7 +120,8 @@ class Reactions:
     because: re.Pattern[str]
     contrast: re.Pattern[str]
     templates: Mapping[str, str]
-    """The line for each kind: gap, person, name, most, contrast, cause, number, year."""
+    """The line for each kind: gap, person, name, most, contrast, cause, number, year
+    (alternatives separated by " || ", said in turn when a kind comes again)."""
     named: Callable[[str], str]
     """A name as said after "So that's" (English adds "the" to a common noun)."""
     most: Callable[[str], str]
