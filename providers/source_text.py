@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import trafilatura
-
 from podcast_factory.errors import SourceError
 from podcast_factory.providers.html_text import html_to_text
 from podcast_factory.providers.text import clean_inline
@@ -82,6 +80,8 @@ def main_text(html: str) -> tuple[str, str]:
     """(title, main text) of an HTML page: trafilatura's main text as Markdown (headings
     as ``#`` lines, list items as ``-``), or the hand-written reader's when trafilatura
     finds none; the title from ``<title>`` or the first heading."""
+    import trafilatura  # lxml and its models: 0.3 s, paid only when a page is read
+
     title, fallback = html_to_text(html)
     try:
         found = trafilatura.extract(
