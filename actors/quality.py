@@ -41,7 +41,9 @@ def review_script(
 ) -> QualityReport:
     """The script gate's checks and verdict; pure, so it is tested without Ray.
     ``show``: its intro and outro may be said in every episode."""
-    checks, advice = text_checks(doc, script, script.words * seconds_per_word, target_s, q)
+    lang = show.language if show is not None else "en"
+    predicted = script.words * seconds_per_word
+    checks, advice = text_checks(doc, script, predicted, target_s, q, lang=lang)
     more, more_advice = listener_checks(doc, script, show)
     return verdict(checks + more, {**advice, **more_advice})
 
@@ -60,7 +62,8 @@ def evaluate(
     for a workflow that has no script gate); pure, so it is tested without audio or Ray."""
     checks, advice = audio_checks(stats, target_s, q)
     if text:
-        more, more_advice = text_checks(doc, script, stats.duration_s, target_s, q)
+        lang = show.language if show is not None else "en"
+        more, more_advice = text_checks(doc, script, stats.duration_s, target_s, q, lang=lang)
         checks += [c for c in more if c.name != "duration"]  # measured beats predicted
         listener, listener_advice = listener_checks(doc, script, show)
         checks += listener

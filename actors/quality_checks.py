@@ -2,7 +2,10 @@
 what the script alone tells (length predicted, facts said, repeats, markup), what a
 listener would notice (dangling references, worn lines, the topic late, a misheard
 pronoun, avoided phrases, unsupported details) and what the sound tells (length,
-silence, clipping, loudness). ``podcast_factory.actors.quality`` runs them."""
+silence, clipping, loudness). ``podcast_factory.actors.quality`` runs them.
+
+The text checks read the script in the show's language (``show.language``): its
+sentences, words, stems and the openers that point back are that language's."""
 
 from __future__ import annotations
 
@@ -29,28 +32,28 @@ COVERED = 0.8
 """Share of a fact's words a single turn must contain for the fact to count as said."""
 
 
-def fact_coverage(doc: ResearchDoc, script: Script) -> float:
+def fact_coverage(doc: ResearchDoc, script: Script, *, lang: str = "en") -> float:
     """Share of research facts whose words are (almost all) in one turn of the script.
 
     Measured on the text, not on the script's fact references, so a script that cites
     a fact without saying it does not pass."""
     if not doc.facts:
         return 0.0
-    turns = [set(tokenize(t.text)) for t in script.turns]
+    turns = [set(tokenize(t.text, lang=lang)) for t in script.turns]
     said = 0
     for fact in doc.facts:
-        words = set(tokenize(fact.text))
+        words = set(tokenize(fact.text, lang=lang))
         if words and any(len(words & t) / len(words) >= COVERED for t in turns):
             said += 1
     return said / len(doc.facts)
 
 
-def repeated_sentences(script: Script) -> int:
+def repeated_sentences(script: Script, *, lang: str = "en") -> int:
     """Sentences of four words or more spoken more than once."""
     counts = Counter(
-        " ".join(re.findall(r"[a-z0-9']+", s.lower()))  # every word: stopwords count here
+        " ".join(re.findall(r"(?:[^\W_]|')+", s.casefold()))  # every word: stopwords count here
         for t in script.turns
-        for s in split_sentences(t.text)
+        for s in split_sentences(t.text, lang=lang)
         if len(s.split()) >= 4
     )
     return sum(n - 1 for n in counts.values() if n > 1)
@@ -64,14 +67,20 @@ Advice = dict[str, str]
 
 
 def text_checks(
-    doc: ResearchDoc, script: Script, predicted_s: float, target_s: float, q: QualityThresholds
+    doc: ResearchDoc,
+    script: Script,
+    predicted_s: float,
+    target_s: float,
+    q: QualityThresholds,
+    *,
+    lang: str = "en",
 ) -> tuple[list[Check], Advice]:
     """What can be judged from the script alone: its length predicted from the word count
     and the show's pace, facts said, repeats, markup. The script gate runs these before
-    any speech is bought."""
+    any speech is bought. ``lang``: the show's language."""
     off = predicted_s / target_s - 1 if target_s else 0.0
-    coverage = fact_coverage(doc, script)
-    repeats = repeated_sentences(script)
+    coverage = fact_coverage(doc, script, lang=lang)
+    repeats = repeated_sentences(script, lang=lang)
     leaks = markup_leaks(script)
     checks = [
         Check(
@@ -116,12 +125,14 @@ def listener_checks(
     pointing at something not said, no host line the show has worn out, the topic's
     subject said early, no he/she heard as someone else, no number, date or name that
     none of the facts give (``details``). Every one must be zero or pass."""
-    dangling = dangling_refs(doc=doc, script=script)
+    lang = show.language if show is not None else "en"
+    dangling = dangling_refs(doc=doc, script=script, lang=lang)
     exempt = " ".join(x for x in (show.intro, show.outro) if x) if show else ""
-    canned = canned_lines(script, doc, script.known_lines, exempt, show.name if show else "")
+    name = show.name if show else ""
+    canned = canned_lines(script, doc, script.known_lines, exempt, name, lang=lang)
     intro = show.intro.replace("{show}", show.name).replace("{topic}", doc.topic) if show else ""
-    early, missing = topic_early(script, doc, doc.topic, intro)
-    wrong = misattributed(script, doc)
+    early, missing = topic_early(script, doc, doc.topic, intro, lang=lang)
+    wrong = misattributed(script, doc, lang=lang)
     unsupported = unsupported_details(script, doc, show)
     checks = [
         Check(name="dangling_refs", value=len(dangling), threshold="<= 0", passed=not dangling),
@@ -130,7 +141,7 @@ def listener_checks(
             name="topic_early",
             value=round(early, 3),
             threshold="> 0 (the topic's subject in the first fifth)",
-            passed=not missing or missing[0] != key_terms(doc.topic, doc)[0],
+            passed=not missing or missing[0] != key_terms(doc.topic, doc, lang=lang)[0],
         ),
         Check(name="misattributed", value=len(wrong), threshold="<= 0", passed=not wrong),
         Check(

@@ -95,6 +95,7 @@ class ResearchAgent(Agent):
         self, spec: EpisodeSpec, ctx: StageContext, avoid: tuple[str, ...]
     ) -> ResearchDoc:
         loaded = await asyncio.gather(*(self._try_load(s) for s in spec.sources))
+        lang = spec.show.language
         infos: list[SourceInfo] = []
         texts: list[SourceText] = []
         sentences: list[tuple[str, int]] = []
@@ -102,7 +103,7 @@ class ResearchAgent(Agent):
             if isinstance(item, SourceInfo):
                 infos.append(item)
                 continue
-            sentences.extend((s, len(infos)) for s in split_sentences(item.text))
+            sentences.extend((s, len(infos)) for s in split_sentences(item.text, lang=lang))
             texts.append(item)
             infos.append(SourceInfo(source=item.source, title=item.title, chars=len(item.text)))
         if not sentences:
@@ -114,7 +115,7 @@ class ResearchAgent(Agent):
             )
         if self._claude is not None:
             found = await self._claude.research(self.meter(ctx), spec, texts, infos, avoid)
-            doc = verify_facts(found, texts)
+            doc = verify_facts(found, texts, lang=lang)
             if found.facts and not doc.facts:
                 first = doc.unverified[0]
                 raise ProviderError(
@@ -133,6 +134,7 @@ class ResearchAgent(Agent):
             [src for _, src in sentences],
             budget,
             (lambda text: is_repeat(text, avoid)) if avoid else None,
+            lang=lang,
         )
         facts = tuple(
             Fact(
@@ -148,4 +150,4 @@ class ResearchAgent(Agent):
         doc = ResearchDoc(
             episode_id=spec.episode_id, topic=spec.topic, facts=facts, sources=tuple(infos)
         )
-        return verify_facts(doc, texts)  # verbatim sentences: the same check, always met
+        return verify_facts(doc, texts, lang=lang)  # verbatim sentences: always met

@@ -32,6 +32,7 @@ from podcast_factory.inputs import missing_inputs
 from podcast_factory.interrupt import GRACE_S, BatchInterrupted, StopSignals
 from podcast_factory.memory_file import default_memory_dir
 from podcast_factory.models import BatchResult, BatchSpec, EpisodeState
+from podcast_factory.offline_checks import check_offline_language
 from podcast_factory.providers.elevenlabs_account import subscription_concurrency
 from podcast_factory.providers.lifecycle import (
     API_NAMES,
@@ -140,10 +141,15 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
 
 
 def prepare(
-    batch: BatchSpec, out_dir: str | os.PathLike[str], settings: RunSettings | None = None
+    batch: BatchSpec,
+    out_dir: str | os.PathLike[str],
+    settings: RunSettings | None = None,
+    *,
+    language_field: str = "show.language",
 ) -> RunSettings:
     """Checks that need the run directory, and the settings completed from the
-    environment (where the series memory lives). Raises ``UserInputError``."""
+    environment (where the series memory lives). Raises ``UserInputError``; an offline
+    run's language problems name ``language_field`` (``--language`` for ``run``)."""
     path = check_out_dir(out_dir)
     check_run_root(path, [e.episode_id for e in batch.episodes])  # no links leading out
     check_ledger(path)  # a ledger that may hold unreadable spend is refused before any call
@@ -158,6 +164,7 @@ def prepare(
             f"{missing[0]}{more}: the {batch.workflow.preset or 'workflow'} workflow starts "
             "from a previous run; point inputs_from at that run's directory",
         )
+    check_offline_language(batch, settings, language_field=language_field)
     for notice in check_models(settings, PriceTable.load()):
         log.warning("%s", notice)
     if settings.memory and settings.memory_dir is None:

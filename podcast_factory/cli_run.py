@@ -32,6 +32,7 @@ from podcast_factory.failures import by_cause
 from podcast_factory.jobs import RESULT_PREFIX
 from podcast_factory.memory_file import default_memory_dir
 from podcast_factory.models import BatchResult
+from podcast_factory.offline_checks import check_offline_language
 from podcast_factory.runpage import write_run_page
 from podcast_factory.verify import verify_run_dir
 from podcast_factory.views import ProgressView, calibration_table, estimate_tables, result_table
@@ -45,8 +46,10 @@ def produce(args: argparse.Namespace, err: Console) -> int:
     spec = spec_from_args(args)
     out = check_out_dir(args.out)
     creds = Credentials.from_env(os.environ)
-    settings = prepare(spec, out, settings_from_args(args, creds, err))
+    field = "--language" if args.verb == "run" else "show.language"
+    settings = prepare(spec, out, settings_from_args(args, creds, err), language_field=field)
     settings = check_urls(spec, settings)
+    check_offline_language(spec, settings, language_field=field)  # the URLs fetched now
     settings = confirm(args, settings, creds, err)
     plain = Console(stderr=True, force_terminal=False, markup=False) if args.job else err
     say = lambda line: err.print(line, style="dim", highlight=False, markup=False)  # noqa: E731

@@ -54,8 +54,10 @@ class Style(BaseModel):
 
 
 def words(text: str) -> str:
-    """Text as its lowercase words, single-spaced: how phrases are compared."""
-    return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'")))
+    """Text as its lowercase words, single-spaced: how phrases are compared. Letters of
+    any script count ("Größe", "canción"), so a German or Spanish show's avoided phrases
+    are heard too."""
+    return " ".join(re.findall(r"(?:[^\W_]|')+", text.lower().replace("\u2019", "'")))
 
 
 def said_phrases(avoid: Iterable[str], text: str) -> list[str]:

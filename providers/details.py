@@ -16,99 +16,92 @@ name, hosts, intro, outro, the topic):
 - names: two or more capitalised words together, not counting a sentence's first word
   ("Howard Florey", "St Mary's Hospital", "Bay of Fundy"); each word must be in the facts.
 
-Stdlib only and deterministic, so the script gate runs it for every writer.
+Deterministic, so the script gate runs it for every writer. Numbers, months and names
+are read as the show's language says them (``providers/langs``): "dreiundzwanzig",
+"6.400" and "2,3 Millionen" in German, "treinta y tres" and "6 de junio" in Spanish.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import lru_cache
 
 from podcast_factory.models import ResearchDoc, Script, Show
+from podcast_factory.providers.langs import Numbers, decimal_value, rules
 
-_SMALL = re.findall(
-    r"\w+",
-    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-    fifteen sixteen seventeen eighteen nineteen""",
-)
-_TENS = re.findall(r"\w+", "twenty thirty forty fifty sixty seventy eighty ninety")
-_WORD_VALUES = {w: i for i, w in enumerate(_SMALL)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
-_NUMBER_WORD = "|".join([*_WORD_VALUES, *_SCALES])
-_WORDS_RUN = re.compile(rf"\b(?:{_NUMBER_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_NUMBER_WORD}))*\b", re.I)
-_DIGITS = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\d)(?:\s*(hundred|thousand|million|billion)\b)?",
-    re.I,
-)
-_MONTHS = re.findall(
-    r"\w+", "January February March April May June July August September October November December"
-)
-_MONTH = "|".join(_MONTHS)
-_DATE = re.compile(rf"\b({_MONTH})(?=\s+\d)|(?<=\d)(?:st|nd|rd|th)?\s+({_MONTH})\b")
-_CAP = r"[A-Z][\w'’.-]*"
-_NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|de|von|van|der|da|du|la|le)\s+)?{_CAP})+")
-_I = frozenset(["I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll"])
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 SMALLEST_WORD_NUMBER = 11
 """Number words below this are ordinary speech; from it up they state a quantity."""
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", "")).normalize()
-    except InvalidOperation:
-        return None
+@lru_cache(maxsize=16)
+def _word_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a run of number words, one number word) in the language."""
+    said = rules(lang).numbers
+    listed = [w for w in [*said.word_values, *said.scales] if "." not in w]
+    if rules(lang).code != "en":  # the longest first: "dreiundzwanzig" before "drei"
+        listed = sorted(listed, key=len, reverse=True)
+    one = "|".join(re.escape(w) for w in listed)
+    run = rf"\b(?:{one})(?:(?:[\s-]+|\s+{said.joiner}\s+)(?:{one}))*\b"
+    return re.compile(run, re.I), re.compile(rf"\b(?:{one})\b")
 
 
-def _word_value(run: str) -> int:
+def _word_value(run: str, lang: str = "en") -> int:
     """ "twenty-three" -> 23, "a hundred" -> 100 (the "a" is outside the run: 100)."""
+    said: Numbers = rules(lang).numbers
     total = current = 0
-    for word in re.findall(r"[a-z]+", run.lower()):
-        if word in _WORD_VALUES:
-            current += _WORD_VALUES[word]
-        elif word == "hundred":
+    for word in _word_patterns(lang)[1].findall(run.lower()):
+        if word in said.word_values:
+            current += said.word_values[word]
+        elif said.scales.get(word) == 100:
             current = max(current, 1) * 100
-        elif word in _SCALES:
-            total += max(current, 1) * _SCALES[word]
+        elif word in said.scales:
+            total += max(current, 1) * said.scales[word]
             current = 0
     return total + current
 
 
-def numbers(text: str, *, all_words: bool = False) -> list[tuple[str, frozenset[Decimal]]]:
+def numbers(
+    text: str, *, all_words: bool = False, lang: str = "en"
+) -> list[tuple[str, frozenset[Decimal]]]:
     """(as said, its values) of each number in ``text``: digits with an optional scale
     word ("2.3 million" is 2.3 and 2300000), and number words (from eleven up unless
     ``all_words``)."""
+    said = rules(lang).numbers
     found: list[tuple[str, frozenset[Decimal]]] = []
-    for match in _DIGITS.finditer(text):
-        value = _decimal(match[1] + (match[2] or ""))
+    for match in said.digits.finditer(text):
+        value = decimal_value(match[1] + (match[2] or ""), said.thousands, said.decimal)
         if value is None:
             continue
         values = {value}
         if match[3]:
-            values.add((value * _SCALES[match[3].lower()]).normalize())
+            values.add((value * said.scales[match[3].lower()]).normalize())
         found.append((match[0].strip(), frozenset(values)))
-    for match in _WORDS_RUN.finditer(text):
+    for match in _word_patterns(lang)[0].finditer(text):
         if text[: match.start()].rstrip()[-1:].isdigit():
             continue  # the scale of a number in digits ("2.3 million"), counted there
-        said = _word_value(match[0])
-        if all_words or said >= SMALLEST_WORD_NUMBER:
-            found.append((match[0], frozenset({Decimal(said).normalize()})))
+        spoken = _word_value(match[0], lang)
+        if all_words or spoken >= SMALLEST_WORD_NUMBER:
+            found.append((match[0], frozenset({Decimal(spoken).normalize()})))
     return found
 
 
-def months(text: str) -> list[str]:
-    """Months said as part of a date ("September 1928", "6 June")."""
-    return [m[1] or m[2] for m in _DATE.finditer(text)]
+def months(text: str, *, lang: str = "en") -> list[str]:
+    """Months said as part of a date ("September 1928", "6 June", "6. Juni")."""
+    return [m[1] or m[2] for m in rules(lang).numbers.date.finditer(text)]
 
 
-def names(sentence: str) -> list[str]:
+def names(sentence: str, *, lang: str = "en") -> list[str]:
     """Runs of two or more capitalised words, the sentence's first word left out."""
+    said = rules(lang).numbers
     found = []
-    for match in _NAME.finditer(sentence):
-        words = [w for w in match[0].split() if w not in _I]
-        if match.start() == 0:
+    first = len(sentence) - len(sentence.lstrip("¿¡"))
+    for match in said.name.finditer(sentence):
+        words = [w for w in match[0].split() if w not in said.not_names]
+        if match.start() == first:
             words = words[1:]
         capitalised = [w for w in words if w[0].isupper()]
         if len(capitalised) >= 2:
@@ -123,20 +116,22 @@ def _word(word: str) -> str:
 class Support:
     """What the facts (and the show's own words) let a script say."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(self, texts: Iterable[str], *, lang: str = "en") -> None:
         text = " ".join(texts)
-        self.values = {v for _, vs in numbers(text, all_words=True) for v in vs}
+        self.lang = lang
+        self.values = {v for _, vs in numbers(text, all_words=True, lang=lang) for v in vs}
         years = sorted({int(y) for y in _YEAR.findall(text)})
         self.values |= {Decimal(b - a) for a in years for b in years if b > a}
         self.words = {_word(w) for w in text.split()}
 
     def unsupported(self, sentence: str) -> list[str]:
         """The details of ``sentence`` these texts do not give, as said."""
-        missing = [said for said, vs in numbers(sentence) if not vs & self.values]
-        missing += [m for m in months(sentence) if m.casefold() not in self.words]
+        lang = self.lang
+        missing = [said for said, vs in numbers(sentence, lang=lang) if not vs & self.values]
+        missing += [m for m in months(sentence, lang=lang) if m.casefold() not in self.words]
         missing += [
             n
-            for n in names(sentence)
+            for n in names(sentence, lang=lang)
             if not all(_word(w) in self.words for w in n.split() if w[0].isupper())
         ]
         return list(dict.fromkeys(missing))
@@ -144,11 +139,17 @@ class Support:
 
 def show_words(show: Show | None, topic: str) -> list[str]:
     """What every episode of the show may say whatever its facts: the topic, the show's
-    name, tagline, hosts, intro and outro."""
+    name, tagline, hosts, intro and outro; in a language that capitalises its nouns, the
+    offline writer's own lines too ("das Thema Gezeiten" names no one)."""
     if show is None:
         return [topic]
     hosts = [h.name for h in show.hosts]
-    return [topic, show.name, show.tagline, *hosts, show.intro, show.outro]
+    said = [topic, show.name, show.tagline, *hosts, show.intro, show.outro]
+    if rules(show.language).code != "en":
+        lines, react = rules(show.language).lines, rules(show.language).reactions
+        said += [*lines.openings, *lines.closings, *lines.welcomes, *lines.thanks]
+        said += [lines.no_term_closing, *react.templates.values()]
+    return said
 
 
 def unsupported_details(
@@ -156,8 +157,10 @@ def unsupported_details(
 ) -> list[tuple[str, list[str]]]:
     """(sentence, its details no fact gives) for each sentence of the script that
     states a number, date or name found in none of the episode's facts."""
+    lang = show.language if show is not None else "en"
     support = Support(
-        [*(f.text for f in doc.facts), *(f.quote for f in doc.facts), *show_words(show, doc.topic)]
+        [*(f.text for f in doc.facts), *(f.quote for f in doc.facts), *show_words(show, doc.topic)],
+        lang=lang,
     )
     found = []
     for turn in script.turns:

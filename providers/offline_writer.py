@@ -12,6 +12,11 @@ The show's style is honoured where an extractive writer can: no line says a phra
 style avoids (another opening, closing or reaction is chosen, or the line is left out,
 a fact included), the last line ends on the sign-off, and the episode is sized at the
 show's words a minute. A voice guide or an audience needs a writer that writes.
+
+It speaks the show's language (``show.language``: English, German, Spanish, French or
+Portuguese): the welcome, openings, reactions, closings and thanks are that language's
+own (``providers/langs``). It cannot translate: its facts are the sources' sentences, so
+an offline run is refused before anything runs when a source is in another language.
 """
 
 from __future__ import annotations
@@ -20,9 +25,8 @@ import re
 from collections.abc import Sequence
 
 from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script, Turn
+from podcast_factory.providers.langs import rules
 from podcast_factory.providers.reactions import (
-    CLOSINGS,
-    OPENINGS,
     fill,
     fresh_template,
     memorable_term,
@@ -121,35 +125,38 @@ class OfflineWriter:
         show = spec.show
         key = spec.episode_id
         avoid = show.style.avoid
-        welcomes = [
-            f"Welcome to {{show}}. I'm {a}, here with {b}, and today we're talking "
-            "about {topic}.",
-            f"This is {{show}}, with {a} and {b}. Our topic: {{topic}}.",
-        ]
+        lang = show.language
+        lines = rules(lang).lines
+        welcomes = [w.replace("{a}", a).replace("{b}", b) for w in lines.welcomes]
         intro = _fill(show.intro, spec) or _first_clean([_fill(w, spec) for w in welcomes], avoid)
-        openings = [t for t in OPENINGS if not says_any(avoid, fill(t, spec.topic, a))]
+        openings = [
+            t for t in lines.openings if not says_any(avoid, fill(t, spec.topic, a, lang=lang))
+        ]
         opening = (
-            fill(fresh_template(openings, said_before, key), spec.topic, a) if openings else ""
+            fill(fresh_template(openings, said_before, key), spec.topic, a, lang=lang)
+            if openings
+            else ""
         )
         turns = [Turn(speaker=a, text=intro), Turn(speaker=b, text=spoken(opening))]
         turns = [t for t in turns if t.text]
-        term = memorable_term([f.text for f in doc.facts])
-        closings = [c for c in CLOSINGS if term or "{term}" not in c] or [
-            "That's a lot of ground for one episode, {a}."
+        term = memorable_term([f.text for f in doc.facts], lang=lang)
+        closings = [c for c in lines.closings if term or "{term}" not in c] or [
+            lines.no_term_closing
         ]
-        closings = [c for c in closings if not says_any(avoid, fill(c, spec.topic, a, term))]
+        closings = [
+            c for c in closings if not says_any(avoid, fill(c, spec.topic, a, term, lang=lang))
+        ]
         closing_frame = fresh_template(closings, said_before, key) if closings else ""
-        thanks = [
-            f"That's our episode on {spec.topic}. Thanks for listening to {show.name}.",
-            f"Thanks for listening to {show.name}.",
-        ]
-        outro = _fill(show.outro, spec) or _first_clean([spoken(t) for t in thanks], avoid)
+        outro = _fill(show.outro, spec) or _first_clean(
+            [_fill(t, spec) for t in lines.thanks], avoid
+        )
         closing_words = len(closing_frame.split()) + 4 + len(outro.split())
         closing_words += len(show.style.sign_off.split())
         budget = target - sum(len(t.text.split()) for t in turns) - closing_words
         used_words = 0
         said = {norm(t.text) for t in turns}
         kind = ""
+        kinds: dict[str, int] = {}
         year: int | None = None
         for i, fact in enumerate(doc.facts):
             # the host who did not speak last states the next fact: nobody speaks twice
@@ -164,15 +171,18 @@ class OfflineWriter:
             used_words += words
             if compact or i + 1 == len(doc.facts):
                 continue  # a script that must shrink loses its chatter before its facts
-            answer, kind = reaction(fact.text, kind, said, year, avoid)
+            answer, kind = reaction(fact.text, kind, said, year, avoid, lang=lang, spent=kinds)
             year = _year(fact.text) or year
             if answer and used_words + len(answer.split()) < budget + OVERSHOOT * target / 2:
                 turns.append(Turn(speaker=listener, text=spoken(answer)))
                 said.add(norm(answer))
+                kinds[kind] = kinds.get(kind, 0) + 1
                 used_words += len(answer.split())
         # whoever did not state the last fact sums up, addressing the other host
         last, other = (a, b) if turns and turns[-1].speaker == a else (b, a)
-        closing_line = fill(closing_frame, spec.topic, last, term) if closing_frame else ""
+        closing_line = (
+            fill(closing_frame, spec.topic, last, term, lang=lang) if closing_frame else ""
+        )
         turns += [Turn(speaker=other, text=spoken(closing_line)), Turn(speaker=last, text=outro)]
         kept = [t for t in turns if t.text and not says_any(avoid, t.text)]
         return Script(

@@ -80,17 +80,18 @@ def quote_found(quote: str, text: str) -> bool:
     return True
 
 
-def source_views(source: SourceText) -> tuple[str, str]:
-    """A source as read and as the research prompt shows it (its clean sentences)."""
-    return source.text, " ".join(split_sentences(source.text))
+def source_views(source: SourceText, lang: str = "en") -> tuple[str, str]:
+    """A source as read and as the research prompt shows it (its clean sentences, split
+    as the show's language splits them)."""
+    return source.text, " ".join(split_sentences(source.text, lang=lang))
 
 
-def verify_facts(doc: ResearchDoc, texts: Sequence[SourceText]) -> ResearchDoc:
+def verify_facts(doc: ResearchDoc, texts: Sequence[SourceText], *, lang: str = "en") -> ResearchDoc:
     """``doc`` keeping only the facts whose quote is in the source they name; the others
     move to ``unverified`` (with their count), so the research document says what was
     left out and why. A fact naming a source that is not among ``texts`` (a web search
     result) is kept: its quote is the API's own extract of that page."""
-    views = {t.source: source_views(t) for t in texts}
+    views = {t.source: source_views(t, lang) for t in texts}
     kept: list[Fact] = []
     dropped: list[Fact] = list(doc.unverified)
     for fact in doc.facts:

@@ -9,69 +9,47 @@ pull itself, but how it changes."), or a cause ("Because gravity weakens with
 distance."). A fact that offers none of these gets no reaction, which is better than a
 canned one. Openings and closings are built around the topic's subject and picked so an
 episode does not reuse a frame the show's earlier episodes used.
+
+Every language the offline writer speaks has its own patterns and lines
+(``providers/langs``): a German host says "Echt, schon 1928?" and "Springflut heißt das
+also.", a Spanish one "¿Ya en 1928? No tenía ni idea.", each written as that language's
+podcasts talk, not translated word for word.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from podcast_factory.providers.script_checks import GENERIC, norm
+from podcast_factory.providers.langs import rules
+from podcast_factory.providers.langs.en import LINES as _EN_LINES
+from podcast_factory.providers.script_checks import generic, norm
 from podcast_factory.providers.text import tokenize
 from podcast_factory.style import says_any
 
-_CALLED = re.compile(
-    r"\b(?:called|known as|call (?:this|it|them)|named)\s+(?:the\s+)?"
-    r"((?:[A-Za-z-]+\s+){0,3}?[A-Za-z-]+)(?=[.,;:]|\s+(?:and|or|which|because|after|for|in)\b|$)"
-)
-_SUPERLATIVE = re.compile(
-    r"\b(?:the|its)\s+((?:first|largest|smallest|biggest|oldest|earliest|highest|lowest|"
-    r"fastest|most|least|longest|clearest|key)\s+(?:(?!(?:to|who|which|that|a|an|the)\b)"
-    r"[a-z-]+\s+){0,3}?(?!(?:to|who|which|that|a|an|the)\b)[a-z-]+(?<!ed)(?<!ly))"
-    r"(?=\s+(?:in|of|on|to|for|that|which|was|is|were|are|ever)\b|[.,;])"
-)
-_NUMBER = re.compile(
-    r"\b((?:about|roughly|around|only|more than|nearly|almost)\s+)?"
-    r"(\d[\d,.]*\s*(?:percent|degrees(?: Celsius)?|kilometres|metres|centimetres|kilograms|"
-    r"times(?: per second)?|hours(?: and \d+ minutes)?|minutes|days|years|million(?: \w+)?|"
-    r"milliseconds|hour period))"
-)
+OPENINGS = _EN_LINES.openings
+CLOSINGS = _EN_LINES.closings
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
-_PERSON = re.compile(
-    r"\bthe (?:[A-Z][a-z]+ )?(bacteriologist|biologist|chemist|physicist|mathematician|"
-    r"inventor|engineer|pathologist|microbiologist|astronomer|physician|veterinarian) "
-    r"((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)"
-)
-_BECAUSE = re.compile(r"\bbecause\s+([^,.;]{8,80})")
-_CONTRAST = re.compile(r"\bnot\s+([^,.;]{4,50}?),?\s+but\s+([^,.;]{4,60})")
-
-OPENINGS = (
-    "So, {subject}. Where does the story start, {a}?",
-    "I'll admit I knew very little about {subject} before this week.",
-    "Okay, {subject}. Take me back to the beginning.",
-    "{Subject} turned out to be a better story than I expected.",
-    "Let's get into {subject}, then. Where do we begin?",
-    "I have been looking forward to {subject}. Go on, {a}.",
-)
-CLOSINGS = (
-    "I came in knowing nothing about {subject}, and now I want to hear about {term} again.",
-    "For me the part that sticks is {term}.",
-    "So that's {subject}, and I won't hear about {term} the same way again.",
-    "I'm going to be telling people about {term} all week.",
-    "Of everything today, {term} is the bit I'll remember.",
-)
 
 
-def subject(topic: str) -> str:
+def subject(topic: str, *, lang: str = "en") -> str:
     """The topic's subject as said in a sentence: its first word that names something
-    ("How tides work" -> "tides", "Why the sky is blue" -> "the sky")."""
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", topic)
+    ("How tides work" -> "tides", "Why the sky is blue" -> "the sky", "Cómo funcionan las
+    mareas" -> "las mareas", "Wie die Gezeiten entstehen" -> "Gezeiten")."""
+    said = rules(lang)
+    lines = said.lines
+    if said.code == "en":
+        words = re.findall(r"[A-Za-z][A-Za-z'-]*", topic)
+    else:
+        words = re.findall(r"[^\W\d_][\w'’-]*", topic)
     for i, word in enumerate(words):
-        stems = tokenize(word)
-        if stems and stems[0] not in GENERIC:
-            article = words[i - 1].lower() if i and words[i - 1].lower() in ("the", "a") else ""
-            return f"{article} {word.lower()}".strip()
+        stems = tokenize(word, lang=lang)
+        if stems and stems[0] not in generic(lang):
+            before = words[i - 1].lower() if i else ""
+            article = before if lines.article_kept and before in lines.articles else ""
+            shown = word.lower() if lines.lower_subject else word
+            return f"{article} {shown}".strip()
     return topic.strip().lower() or "this"
 
 
@@ -97,29 +75,80 @@ def fresh_template(templates: Sequence[str], said_before: Sequence[str], key: st
     return best
 
 
-def fill(template: str, topic: str, a: str, term: str = "") -> str:
-    what = subject(topic)
+def fill(template: str, topic: str, a: str, term: str = "", *, lang: str = "en") -> str:
+    """A template with the topic's subject, the host addressed and the memorable term,
+    prepositions and articles contracted as the language says them ("de el" -> "del")."""
+    what = subject(topic, lang=lang)
     text = template.format(subject=what, Subject=what[:1].upper() + what[1:], a=a, term=term)
+    for joined, said in rules(lang).lines.contractions:
+        text = text.replace(joined, said)
     return text
 
 
-def memorable_term(facts: Sequence[str]) -> str:
+def memorable_term(facts: Sequence[str], *, lang: str = "en") -> str:
     """Something a fact names (a coined term, else a superlative) for the closing."""
-    for pattern in (_CALLED, _SUPERLATIVE):
+    react = rules(lang).reactions
+    patterns = [react.called] + ([react.superlative] if react.superlative else [])
+    english = rules(lang).code == "en"
+    for pattern in patterns:
         for fact in facts:
             match = pattern.search(fact)
-            if match:
-                return (
-                    "the " + match.group(1).strip()
-                    if pattern is _SUPERLATIVE
-                    else _named(match.group(1))
-                )
+            if match is None:
+                continue
+            found = next(g for g in match.groups() if g)
+            if pattern is react.called:
+                return react.named(found)
+            return "the " + found.strip() if english else found.strip()
     return ""
 
 
-def _named(phrase: str) -> str:
-    phrase = re.sub(r"^(?:a|an|the)\s+", "", phrase.strip())
-    return phrase if phrase[:1].isupper() else "the " + phrase
+def _options(
+    fact: str, previous_year: int | None, lang: str, spent: Mapping[str, int] | None = None
+) -> list[tuple[str, str]]:
+    """Every reaction the fact offers, in order of preference: (kind, line). A template
+    with alternatives ("A || B") says the next one each time its kind comes again."""
+    react = rules(lang).reactions
+    said = spent or {}
+    say = {
+        kind: (alts := template.split(" || "))[said.get(kind, 0) % len(alts)]
+        for kind, template in react.templates.items()
+    }
+    options: list[tuple[str, str]] = []
+    match = _YEAR.search(fact)
+    if match and previous_year is not None and int(match.group(1)) > previous_year:
+        gap = int(match.group(1)) - previous_year
+        spoken = react.small[gap] if 1 < gap < len(react.small) else str(gap)
+        options.append(("gap", say["gap"].format(gap=spoken, year=previous_year)))
+    match = react.person.search(fact)
+    if match:
+        found = match.groupdict()
+        article = (found.get("article") or "").strip()
+        joint = "" if article.endswith("'") else " "
+        the_role = f"{article}{joint}{found['role']}".strip()
+        line = say["person"].format(name=found["name"], role=found["role"], the_role=the_role)
+        options.append(("person", line))
+    match = react.called.search(fact)
+    if match:
+        named = react.named(next(g for g in match.groups() if g))
+        options.append(("name", say["name"].format(named=named)))
+    match = react.superlative.search(fact) if react.superlative else None
+    if match:
+        options.append(("most", say["most"].format(most=react.most(match.group(1)))))
+    match = react.contrast.search(fact)
+    if match:
+        options.append(("contrast", say["contrast"].format(a=match.group(1), b=match.group(2))))
+    match = react.because.search(fact)
+    if match:
+        options.append(("cause", say["cause"].format(why=match.group(1))))
+    match = react.number.search(fact)
+    if match:
+        options.append(
+            ("number", say["number"].format(number=(match.group(1) or "") + match.group(2)))
+        )
+    match = _YEAR.search(fact)
+    if match:
+        options.append(("year", say["year"].format(year=match.group(1))))
+    return options
 
 
 def reaction(
@@ -128,39 +157,20 @@ def reaction(
     used: set[str],
     previous_year: int | None = None,
     avoid: Sequence[str] = (),
+    *,
+    lang: str = "en",
+    spent: Mapping[str, int] | None = None,
 ) -> tuple[str, str]:
     """(reaction line, its kind) for a fact, or ("", "") if the fact offers nothing to
     react to or only the kind just used. ``used``: lines already in the script;
     ``previous_year``: the year the story was at before this fact, if any; ``avoid``:
-    phrases the show never says (a reaction saying one gives way to the next kind)."""
-    options: list[tuple[str, str]] = []
-    match = _YEAR.search(fact)
-    if match and previous_year is not None and int(match.group(1)) > previous_year:
-        gap = int(match.group(1)) - previous_year
-        options.append(("gap", f"So that's {gap} years after {previous_year}."))
-    match = _PERSON.search(fact)
-    if match:
-        options.append(("person", f"{match.group(2)}, the {match.group(1)}. Okay."))
-    match = _CALLED.search(fact)
-    if match:
-        options.append(("name", f"So that's {_named(match.group(1))}."))
-    match = _SUPERLATIVE.search(fact)
-    if match:
-        options.append(("most", f"The {match.group(1)}? I didn't know that."))
-    match = _CONTRAST.search(fact)
-    if match:
-        options.append(("contrast", f"So not {match.group(1)}, but {match.group(2)}."))
-    match = _BECAUSE.search(fact)
-    if match:
-        options.append(("cause", f"Because {match.group(1)}. That makes sense."))
-    match = _NUMBER.search(fact)
-    if match:
-        options.append(("number", f"Hang on, {(match.group(1) or '') + match.group(2)}?"))
-    match = _YEAR.search(fact)
-    if match:
-        options.append(("year", f"Wait, back in {match.group(1)}?"))
-    for kind, line in options:
+    phrases the show never says (a reaction saying one gives way to the next kind);
+    ``spent``: how many reactions of each kind the script has (the language may cap it)."""
+    limit = rules(lang).reactions.per_kind
+    for kind, line in _options(fact, previous_year, lang, spent):
         fresh = kind != previous_kind and norm(line) not in used and len(line.split()) <= 22
+        if limit is not None and spent is not None and spent.get(kind, 0) >= limit:
+            continue
         if fresh and not says_any(avoid, line):
             return line, kind
     return "", ""

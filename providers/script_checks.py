@@ -15,6 +15,10 @@ before any speech is bought, for every writer:
   the first fifth of the script, not counting lines that only restate the topic;
 - ``misattributed``: a he/him/his/she/her whose nearest preceding person in the script is
   not the person it meant in the source (``Fact.context``: the source sentence before).
+
+Each check reads the show's language (``lang``, its BCP 47 tag; English by default):
+the first words that point back ("Es", "Esto", "Cela", "Isso"), the pronouns followed,
+the words that name a person are its data in ``providers/langs``.
 """
 
 from __future__ import annotations
@@ -22,82 +26,88 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from podcast_factory.models import Feedback, ResearchDoc, Script
+from podcast_factory.providers.langs import LOWER, UPPER, rules
+from podcast_factory.providers.langs.en import CHECKS as _EN
 from podcast_factory.providers.text import split_sentences, tokenize
 
-ANAPHORIC = re.compile(
-    r"^(?:it|its|it's|this|that|these|those|they|their|them|he|his|him|she|her|there|"
-    r"such|both|so|thus|hence|however|instead|also|then|the results?|the same|as a result|"
-    r"in contrast|in the same|by contrast|that is why|this is why|all (?:of )?this|"
-    r"(?:each|one|both|some|many|none|all|most) of (?:these|those|them|this)|"
-    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|half|most|many|some|all|none|"
-    r"each|both|several|few) of the|"
-    r"(?:decades|years|months|weeks|days|a year|a decade|a week|a day|two \w+) later)\b",
-    re.IGNORECASE,
-)
-"""First words of a sentence that point back at something said before it."""
-PERSONAL = re.compile(
-    r"^(?:it|its|they|their|them|he|his|him|she|her|these|those|the result)\b", re.IGNORECASE
-)
+ANAPHORIC = _EN.anaphoric
+"""First words of an English sentence that point back at something said before it
+(every language's are ``rules(lang).checks.anaphoric``)."""
+PERSONAL = _EN.personal
 """Openers a host line may not start with either (a host's "So..." or "That's..." answers
 the line before it; "It" or "He" needs a referent)."""
-PRONOUN = re.compile(r"\b(he|him|his|she|her|himself|herself)\b", re.IGNORECASE)
+PRONOUN = _EN.pronoun
 EARLY_SHARE = 0.2
 """The opening share of the script in which the topic's key terms should be said."""
-GENERIC = frozenset(tokenize("how why what work works history story thing things way make made"))
+GENERIC = frozenset(tokenize(_EN.generic))
 """Topic words that name no subject ("How tides work": the subject is tides)."""
-_ROLE = (
-    r"(?:bacteriologist|biologist|chemist|biochemist|microbiologist|physicist|pathologist|"
-    r"mathematician|scientist|engineer|inventor|researcher|researchers|astronomer|"
-    r"colleague|assistant|patient|baker|physician|doctor|professor|philosopher|writer)"
-)
-_NAME = r"[A-Z][a-z]+(?:[- ](?:[A-Z][a-z]+|de|von|van))*"
-_PERSON_AFTER_ROLE = re.compile(rf"\b{_ROLE}\s+({_NAME})")
-_PERSON_BEFORE_ROLE = re.compile(rf"\b({_NAME}),\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}{_ROLE}\b")
-_FIRST_LAST = re.compile(r"\b([A-Z][a-z]+ (?:[A-Z]\. )?[A-Z][a-z]+)\b")
-_THREE = re.compile(r"\b(?:to|by|with|and) ([A-Z][a-z]+), ([A-Z][a-z]+),? and ([A-Z][a-z]+)\b")
-"""People named by surname in a list ("awarded jointly to Fleming, Florey and Chain")."""
-_PLACEISH = frozenset(
-    re.findall(
-        r"\w+",
-        """university hospital journal bay gulf sea ocean laboratory prize department school
-    institute company coast basin head nobel september october november december january
-    february march april may june july august the in on at of and new royal""",
+
+
+@lru_cache(maxsize=16)
+def generic(lang: str = "en") -> frozenset[str]:
+    """The stems of the language's topic words that name no subject ("wie", "cómo")."""
+    return frozenset(tokenize(rules(lang).checks.generic, lang=lang))
+
+
+@lru_cache(maxsize=16)
+def _person_patterns(lang: str) -> tuple[re.Pattern[str], ...]:
+    """(after a role, before a role, first and last name) for the language."""
+    checks = rules(lang).checks
+    if rules(lang).code == "en":
+        name = r"[A-Z][a-z]+(?:[- ](?:[A-Z][a-z]+|de|von|van))*"
+        first_last = r"\b([A-Z][a-z]+ (?:[A-Z]\. )?[A-Z][a-z]+)\b"
+        article = "a|an|the"
+    else:
+        cap = f"[{UPPER}][{LOWER}]+"
+        name = rf"{cap}(?:[- ](?:{cap}|de|von|van|da|do|del|du))*"
+        first_last = (
+            rf"(?=\b({cap} (?:[{UPPER}]\. )?{cap})\b)"  # overlapping: "Chemiker Ernst Chain"
+        )
+        article = {"de": "ein|eine|der|die", "es": "un|una|el|la", "pt": "um|uma|o|a"}.get(
+            rules(lang).code, "un|une|le|la"
+        )
+    return (
+        re.compile(rf"\b{checks.role}\s+({name})"),
+        re.compile(rf"\b({name}),\s+(?:{article})\s+(?:[\w-]+\s+){{0,3}}{checks.role}\b"),
+        re.compile(first_last),
     )
-)
 
 
 def norm(sentence: str) -> str:
     """A sentence reduced to its lowercase words: how lines are compared across episodes."""
-    return " ".join(re.findall(r"[a-z0-9']+", sentence.lower()))
+    return " ".join(re.findall(r"(?:[^\W_]|')+", sentence.casefold()))
 
 
-def _fact_tokens(doc: ResearchDoc) -> list[set[str]]:
-    return [set(tokenize(f.text)) for f in doc.facts]
+def _fact_tokens(doc: ResearchDoc, lang: str = "en") -> list[set[str]]:
+    return [set(tokenize(f.text, lang=lang)) for f in doc.facts]
 
 
-def _is_fact_sentence(sentence: str, refs: Iterable[int], facts: list[set[str]]) -> bool:
+def _is_fact_sentence(
+    sentence: str, refs: Iterable[int], facts: list[set[str]], lang: str = "en"
+) -> bool:
     """A sentence whose words are (almost) all those of a fact its turn cites."""
-    words = set(tokenize(sentence))
+    words = set(tokenize(sentence, lang=lang))
     if not words:
         return False
     return any(r < len(facts) and len(words & facts[r]) / len(words) >= 0.8 for r in refs)
 
 
-def host_sentences(script: Script, doc: ResearchDoc) -> list[str]:
+def host_sentences(script: Script, doc: ResearchDoc, *, lang: str = "en") -> list[str]:
     """The sentences of the script that are the hosts' own words, not research facts:
     what the series memory keeps to tell canned lines from fresh ones."""
-    facts = _fact_tokens(doc)
+    facts = _fact_tokens(doc, lang)
     return [
         s
         for t in script.turns
-        for s in split_sentences(t.text)
-        if not _is_fact_sentence(s, t.fact_refs, facts)
+        for s in split_sentences(t.text, lang=lang)
+        if not _is_fact_sentence(s, t.fact_refs, facts, lang)
     ]
 
 
-def dangling_refs(script: Script, doc: ResearchDoc) -> list[str]:
+def dangling_refs(script: Script, doc: ResearchDoc, *, lang: str = "en") -> list[str]:
     """Sentences that open by pointing back at something the listener has not heard.
 
     A fact sentence may lean on the sentence before it in the same turn (the writer kept
@@ -105,39 +115,46 @@ def dangling_refs(script: Script, doc: ResearchDoc) -> list[str]:
     context. A host sentence answers the fact before it ("It is simpler than it
     sounds."); before any fact has been said it may not open with "It", "He" or "The
     result" as if something had been named."""
-    facts = _fact_tokens(doc)
+    facts = _fact_tokens(doc, lang)
+    checks = rules(lang).checks
     found: list[str] = []
     previous = ""
     heard_fact = False  # a host's "It is..." answers a fact; before any fact it has none
     for turn in script.turns:
-        sentences = split_sentences(turn.text)
+        sentences = split_sentences(turn.text, lang=lang)
         for k, sentence in enumerate(sentences):
-            is_fact = _is_fact_sentence(sentence, turn.fact_refs, facts)
+            is_fact = _is_fact_sentence(sentence, turn.fact_refs, facts, lang)
             heard_fact = heard_fact or is_fact
             if not is_fact and heard_fact:
                 continue
-            lean = ANAPHORIC if is_fact else PERSONAL
-            if lean.match(sentence):
+            lean = checks.anaphoric if is_fact else checks.personal
+            if lean.match(sentence.lstrip("¿¡")):
                 before = sentences[k - 1] if k else previous
-                kept = k and is_fact and _is_fact_sentence(before, turn.fact_refs, facts)
-                if not kept and not _context_said(before, turn.fact_refs, doc):
+                kept = k and is_fact and _is_fact_sentence(before, turn.fact_refs, facts, lang)
+                if not kept and not _context_said(before, turn.fact_refs, doc, lang):
                     found.append(sentence)
         previous = turn.text
     return found
 
 
-def _context_said(before: str, refs: Iterable[int], doc: ResearchDoc) -> bool:
+def _context_said(before: str, refs: Iterable[int], doc: ResearchDoc, lang: str = "en") -> bool:
     """Whether the text just before says the source context one of ``refs`` leans on."""
-    said = set(tokenize(before))
+    said = set(tokenize(before, lang=lang))
     for r in refs:
-        context = set(tokenize(doc.facts[r].context)) if r < len(doc.facts) else set()
+        context = set(tokenize(doc.facts[r].context, lang=lang)) if r < len(doc.facts) else set()
         if context and len(context & said) / len(context) >= 0.8:
             return True
     return False
 
 
 def canned_lines(
-    script: Script, doc: ResearchDoc, known: Sequence[str], exempt: str, show_name: str = ""
+    script: Script,
+    doc: ResearchDoc,
+    known: Sequence[str],
+    exempt: str,
+    show_name: str = "",
+    *,
+    lang: str = "en",
 ) -> list[str]:
     """Host sentences (four words or more) the show said in two or more earlier episodes.
 
@@ -146,11 +163,11 @@ def canned_lines(
     naming the show ("Thanks for listening to Everyday Marvels.") is its sign-on or
     sign-off, the same in every episode by design, so it is exempt too."""
     seen = {norm(k) for k in known}
-    allowed = {norm(s) for s in split_sentences(exempt)} if exempt else set()
+    allowed = {norm(s) for s in split_sentences(exempt, lang=lang)} if exempt else set()
     name = norm(show_name)
     return [
         s
-        for s in host_sentences(script, doc)
+        for s in host_sentences(script, doc, lang=lang)
         if len(s.split()) >= 4
         and norm(s) in seen
         and norm(s) not in allowed
@@ -158,17 +175,17 @@ def canned_lines(
     ]
 
 
-def key_terms(topic: str, doc: ResearchDoc) -> list[str]:
+def key_terms(topic: str, doc: ResearchDoc, *, lang: str = "en") -> list[str]:
     """The topic's own words (stemmed), leaving out words that name no subject; only
     those the research's facts contain, since a writer can say only what it was given
     (all of them if the facts contain none)."""
-    terms = [t for t in dict.fromkeys(tokenize(topic)) if t not in GENERIC]
-    sayable = {t for f in doc.facts for t in tokenize(f.text)}
+    terms = [t for t in dict.fromkeys(tokenize(topic, lang=lang)) if t not in generic(lang)]
+    sayable = {t for f in doc.facts for t in tokenize(f.text, lang=lang)}
     return [t for t in terms if t in sayable] or terms
 
 
 def topic_early(
-    script: Script, doc: ResearchDoc, topic: str, intro: str = ""
+    script: Script, doc: ResearchDoc, topic: str, intro: str = "", *, lang: str = "en"
 ) -> tuple[float, list[str]]:
     """(share of key terms said early, the terms missing). Early: the first
     ``EARLY_SHARE`` of the episode's own words, at least one whole sentence, not counting
@@ -177,18 +194,18 @@ def topic_early(
     would be nothing else). The check passes when the first key term, the topic's
     subject ("tides", "penicillin"), is not among the missing: the other terms may well
     be the story's end ("mass-produced")."""
-    terms = key_terms(topic, doc)
+    terms = key_terms(topic, doc, lang=lang)
     if not terms:
         return 1.0, []
     whole = norm(topic)
-    fixed = {norm(s) for s in split_sentences(intro)}
-    facts = _fact_tokens(doc)
+    fixed = {norm(s) for s in split_sentences(intro, lang=lang)}
+    facts = _fact_tokens(doc, lang)
     sentences = [
         s
         for t in script.turns
-        for s in split_sentences(t.text)
+        for s in split_sentences(t.text, lang=lang)
         if (whole not in norm(s) and norm(s) not in fixed)
-        or _is_fact_sentence(s, t.fact_refs, facts)
+        or _is_fact_sentence(s, t.fact_refs, facts, lang)
     ]
     own = sum(len(s.split()) for s in sentences)
     budget = max(1, math.ceil(EARLY_SHARE * own))
@@ -197,23 +214,26 @@ def topic_early(
     for sentence in sentences:
         if used >= budget:
             break
-        early.update(tokenize(sentence))
+        early.update(tokenize(sentence, lang=lang))
         used += len(sentence.split())
     missing = [t for t in terms if t not in early]
     return 1 - len(missing) / len(terms), missing
 
 
-def people(text: str) -> list[str]:
+def people(text: str, *, lang: str = "en") -> list[str]:
     """Full names of people a text introduces ("the chemist Dorothy Hodgkin", "Anne
     Miller, a patient", "Martin Lindauer"), first mention first."""
+    checks = rules(lang).checks
+    role = re.compile(rf"^{checks.role}$")
     names: list[str] = []
-    for pattern in (_PERSON_AFTER_ROLE, _PERSON_BEFORE_ROLE, _FIRST_LAST):
+    for pattern in _person_patterns(rules(lang).code):
         for match in pattern.finditer(text):
             name = match.group(1)
-            if not any(w.lower() in _PLACEISH for w in name.split()):
+            words = name.split()
+            if not any(w.lower() in checks.placeish or role.match(w) for w in words):
                 names.append(name)
-    for match in _THREE.finditer(text):
-        names.extend(n for n in match.groups() if n.lower() not in _PLACEISH)
+    for match in checks.three.finditer(text):
+        names.extend(n for n in match.groups() if n.lower() not in checks.placeish)
     return list(dict.fromkeys(names))
 
 
@@ -227,14 +247,18 @@ def _last_person(text: str, surnames: dict[str, str]) -> str | None:
     return best[1] if best else None
 
 
-def misattributed(script: Script, doc: ResearchDoc) -> list[str]:
+def misattributed(script: Script, doc: ResearchDoc, *, lang: str = "en") -> list[str]:
     """Lines whose he/him/his/she/her would be heard as a different person than the
     source meant: the nearest person named before it in the script is not the nearest
     one before it in the source (the fact's context and its own words up to the pronoun).
-    Only detectable where the source names someone; otherwise the line is not judged."""
+    Only detectable where the source names someone and the language's pronouns say a
+    person (not French, whose il/elle as often mean a thing); otherwise not judged."""
+    pronoun = rules(lang).checks.pronoun
+    if pronoun is None:
+        return []
     surnames: dict[str, str] = {}
     for fact in doc.facts:
-        for name in people(f"{fact.context} {fact.text}"):
+        for name in people(f"{fact.context} {fact.text}", lang=lang):
             surnames.setdefault(name.split()[-1], name)
     if not surnames:
         return []
@@ -245,7 +269,7 @@ def misattributed(script: Script, doc: ResearchDoc) -> list[str]:
             if r >= len(doc.facts):
                 continue
             fact = doc.facts[r]
-            match = PRONOUN.search(fact.text)
+            match = pronoun.search(fact.text)
             at = turn.text.find(fact.text[:30])  # where the fact starts in the line
             if match is None or at < 0:
                 continue

@@ -3,6 +3,13 @@
 Shared by local files (``sources.read_local``) and fetched pages (``source_fetch``), so
 both refuse binary data, undecodable bytes and empty text with the same ``SourceError``
 and strip the same terminal escapes: source text reaches scripts, posts and speech.
+
+An HTML page's main text comes from trafilatura, a maintained extractor that tells an
+article from the menus, cookie banners, related links and comments around it on pages
+in any language (it reads the page's structure, not English words); its Markdown output
+keeps headings and list items as ``split_sentences`` expects them. A page it finds no
+main text in (a fragment, a page of one short paragraph) is read by the hand-written
+``html_text`` instead, as every page was before; the title always comes from there.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ import re
 from dataclasses import dataclass
 
 from podcast_factory.errors import SourceError
-from podcast_factory.providers.text import clean_inline, html_to_text
+from podcast_factory.providers.html_text import html_to_text
+from podcast_factory.providers.text import clean_inline
 
 MAX_SOURCE_BYTES = 2_000_000
 
@@ -68,11 +76,35 @@ def decode(source: str, data: bytes, encoding: str, fix: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def main_text(html: str) -> tuple[str, str]:
+    """(title, main text) of an HTML page: trafilatura's main text as Markdown (headings
+    as ``#`` lines, list items as ``-``), or the hand-written reader's when trafilatura
+    finds none; the title from ``<title>`` or the first heading."""
+    import trafilatura  # lxml and its models: 0.3 s, paid only when a page is read
+
+    title, fallback = html_to_text(html)
+    try:
+        found = trafilatura.extract(
+            html,
+            output_format="markdown",
+            include_formatting=True,
+            favor_precision=True,
+            include_comments=False,
+            include_tables=False,
+            include_links=False,
+            include_images=False,
+        )
+    except (ValueError, TypeError, RecursionError):  # a page lxml cannot parse
+        found = None
+    text = found.strip() if found else ""
+    return title, text or fallback
+
+
 def to_source(source: str, raw: str, is_html: bool, fallback_title: str) -> SourceText:
     """Extract title and readable text; refuse a source with nothing to read."""
     raw = strip_controls(raw)
     if is_html:
-        title, text = html_to_text(raw)
+        title, text = main_text(raw)
     else:
         title, text = first_heading(raw), raw.strip()
     title, text = strip_controls(title), strip_controls(text).strip()  # entities: &#27;

@@ -150,6 +150,11 @@ class SourceFetcher:
         except OSError:
             pass  # a cache that cannot be written only costs a second fetch
 
+    def cached(self, url: str) -> SourceText | None:
+        """The text of ``url`` if this run already fetched it (in memory or in
+        ``cache_dir``), else None; never fetches."""
+        return self._done.get(url) or self._from_disk(url)
+
     async def fetch(self, url: str) -> SourceText:
         """The text of ``url``, fetched at most once per run."""
         if url in self._done:

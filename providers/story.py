@@ -13,7 +13,9 @@ unit of the source's opening that best matches the topic's key terms; the source
 lead wins ties), then the rest in time order where the units give years (a unit without
 a year keeps its place after the one before it in its source), else in the sources' order.
 Cause and effect stay together because "So..." and "As a result..." are joined to their
-cause. Stdlib only and deterministic.
+cause. Deterministic. In every language the offline writer speaks: what leans back
+("Es wurde...", "Esto...", "Il...", "Ele...") and which he/she may become a surname are
+the show language's data (``providers/langs``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from podcast_factory.providers.script_checks import ANAPHORIC, GENERIC, people
+from podcast_factory.providers.langs import LOWER, UPPER, rules
+from podcast_factory.providers.script_checks import generic, people
 from podcast_factory.providers.text import rank_sentences, tokenize
 
 MAX_UNIT_SENTENCES = 3
@@ -31,9 +34,10 @@ LEAD_SHARE = 0.3
 """The opening share of a source in which its lead (the core story) is looked for."""
 CORE_SHARE = 0.45
 """The largest share of an episode's fact words its core story may take."""
-_LEANS_MORE = re.compile(r"^(?:but|and|yet|or|nor|because of this|for this reason)\b", re.I)
-_PERSONAL = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their)\b", re.I)
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b(?!\s*(?:kilo|met|km|degree|times|per))")
+_CAPITAL = {
+    "en": re.compile(r"\b[A-Z][a-z]+\b"),
+    "other": re.compile(rf"\b[{UPPER}][{LOWER}]+\b"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,38 +50,47 @@ class Unit:
     last: int
     context: str
     """The source sentence before ``first`` ("" at the start of a source)."""
+    lang: str = "en"
+    """The source's language (the show's), which says what a year looks like."""
 
     @property
     def year(self) -> int | None:
-        match = _YEAR.search(self.text)
+        match = rules(self.lang).checks.story_year.search(self.text)
         return int(match.group(1)) if match else None
 
 
-def leans_back(sentence: str) -> bool:
+def leans_back(sentence: str, *, lang: str = "en") -> bool:
     """Whether a sentence needs the one before it to make sense."""
-    if ANAPHORIC.match(sentence) or _LEANS_MORE.match(sentence):
+    checks = rules(lang).checks
+    opening = sentence.lstrip("¿¡")
+    if checks.anaphoric.match(opening) or checks.leans_more.match(opening):
         return True
-    pronoun = _PERSONAL.search(sentence)
+    if checks.subject_pronoun is not None and checks.subject_pronoun.match(opening):
+        return True
+    pronoun = checks.personal_any.search(sentence)
     if pronoun is None:
         return False
     before = sentence[: pronoun.start()]
-    return not people(before) and not re.search(r"\b[A-Z][a-z]+\b", before[1:])
+    capital = _CAPITAL["en" if rules(lang).code == "en" else "other"]
+    return not people(before, lang=lang) and not capital.search(before[1:])
 
 
-def _rewrite(sentence: str, before: str) -> str | None:
-    """ "He ..." / "She ..." as "<Surname> ..." when ``before`` names exactly one person
-    and nothing else in the sentence leans back; else None."""
-    match = re.match(r"(He|She) (?=[a-z])", sentence)
+def _rewrite(sentence: str, before: str, lang: str = "en") -> str | None:
+    """ "He ..." / "She ..." (``Er``, ``Él``, ``Il``, ``Ele``...) as "<Surname> ..." when
+    ``before`` names exactly one person and nothing else in the sentence leans back;
+    else None."""
+    checks = rules(lang).checks
+    match = checks.rewrite.match(sentence) if checks.rewrite is not None else None
     if match is None:
         return None
     rest = sentence[match.end() :]
-    named = people(before)
-    if len(named) != 1 or leans_back(rest) or _PERSONAL.search(rest):
+    named = people(before, lang=lang)
+    if len(named) != 1 or leans_back(rest, lang=lang) or checks.personal_any.search(rest):
         return None
     return f"{named[0].split()[-1]} {rest}"
 
 
-def units(sentences: Sequence[str], source_of: Sequence[int]) -> list[Unit]:
+def units(sentences: Sequence[str], source_of: Sequence[int], *, lang: str = "en") -> list[Unit]:
     """Every sentence as a unit that stands alone, or nothing if it cannot be made one."""
     out: list[Unit] = []
     made: dict[int, Unit] = {}
@@ -85,17 +98,17 @@ def units(sentences: Sequence[str], source_of: Sequence[int]) -> list[Unit]:
         src = source_of[i]
         prev_ok = i > 0 and source_of[i - 1] == src
         context = sentences[i - 1] if prev_ok else ""
-        unit: Unit | None = Unit(sentence, src, i, i, context)
-        if leans_back(sentence):
-            fixed = _rewrite(sentence, context) if prev_ok else None
+        unit: Unit | None = Unit(sentence, src, i, i, context, lang)
+        if leans_back(sentence, lang=lang):
+            fixed = _rewrite(sentence, context, lang) if prev_ok else None
             if fixed is not None:
-                unit = Unit(fixed, src, i, i, context)
+                unit = Unit(fixed, src, i, i, context, lang)
             elif prev_ok and i - 1 in made:
                 base = made[i - 1]
                 text = f"{base.text} {sentence}"
                 size = i - base.first + 1
                 ok = size <= MAX_UNIT_SENTENCES and len(text.split()) <= MAX_UNIT_WORDS
-                unit = Unit(text, src, base.first, i, base.context) if ok else None
+                unit = Unit(text, src, base.first, i, base.context, lang) if ok else None
             else:
                 unit = None
         if unit is not None:
@@ -120,7 +133,12 @@ def story_order(chosen: Sequence[Unit], core: Sequence[Unit]) -> list[Unit]:
 
 
 def core_story(
-    topic: str, found: Sequence[Unit], source_sizes: dict[int, int], budget_words: float
+    topic: str,
+    found: Sequence[Unit],
+    source_sizes: dict[int, int],
+    budget_words: float,
+    *,
+    lang: str = "en",
 ) -> list[Unit]:
     """The topic's core story, told first: the first source's opening unit (where its
     author put the core story), the unit of its opening ``LEAD_SHARE`` sharing most of the
@@ -129,11 +147,11 @@ def core_story(
     if not found:
         return []
     first = [u for u in found if u.source == min(u.source for u in found)]
-    terms = {t for t in tokenize(topic) if t not in GENERIC}
+    terms = {t for t in tokenize(topic, lang=lang) if t not in generic(lang)}
     window = max(2.0, LEAD_SHARE * source_sizes.get(first[0].source, 0))
     best = min(
         (u for u in first if u.first <= window),
-        key=lambda u: (-len(terms & set(tokenize(u.text))), u.first),
+        key=lambda u: (-len(terms & set(tokenize(u.text, lang=lang))), u.first),
         default=first[0],
     )
     cap = CORE_SHARE * budget_words
@@ -157,22 +175,24 @@ def pick(
     source_of: Sequence[int],
     budget_words: float,
     repeat: Callable[[str], bool] | None = None,
+    *,
+    lang: str = "en",
 ) -> list[tuple[Unit, float]]:
     """The episode's facts, in the order to say them, each with its relevance score.
 
         Units are ranked against the topic (BM25 and fact-likeness, see ``rank_sentences``);
         the core story is kept first whatever its rank; units sharing a sentence with one already
         kept are skipped, and so are units ``repeat`` says other episodes of the series already
-    said (unless nothing else is left)."""
-    found = units(sentences, source_of)
+    said (unless nothing else is left). ``lang``: the show's language."""
+    found = units(sentences, source_of, lang=lang)
     if not found:
         return []
     sizes: dict[int, int] = {}
     for src in source_of:
         sizes[src] = sizes.get(src, 0) + 1
     fresh = [u for u in found if not (repeat and repeat(u.text))] or found
-    ranked = rank_sentences(topic, [u.text for u in fresh], len(fresh))
-    core = core_story(topic, fresh, sizes, budget_words)
+    ranked = rank_sentences(topic, [u.text for u in fresh], len(fresh), lang=lang)
+    core = core_story(topic, fresh, sizes, budget_words, lang=lang)
     order = [fresh.index(u) for u in core]
     order += [i for i, _ in _interleave(ranked, [u.source for u in fresh]) if i not in order]
     scores = dict(ranked)

@@ -3,8 +3,13 @@
 Offline, no model is involved: the facts of an episode are sentences taken from the
 user's own sources and read aloud by the hosts. So splitting must yield clean,
 spoken-ready sentences (no markup, no URLs), and ranking must pick the ones worth saying
-about the topic. Everything is stdlib-only and deterministic, so the same sources give the
-same episode every time.
+about the topic. Deterministic, so the same sources give the same episode every time.
+
+Per language (``lang``, the show's BCP 47 tag, English by default): which abbreviations
+a period does not end, German ordinal dots ("am 3. Mai"), Spanish inverted punctuation
+(``providers/langs``); words are Unicode letters, stems are Snowball's and stop words the
+stop-words package's (``providers/lexicon``). English keeps its own hand-written stemmer
+and stop list, so English shows rank as they always did.
 """
 
 from __future__ import annotations
@@ -13,31 +18,16 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from html import unescape
-from html.parser import HTMLParser
 
+from podcast_factory.providers import lexicon
+from podcast_factory.providers.html_text import html_to_text as html_to_text
+from podcast_factory.providers.langs import rules
+from podcast_factory.providers.langs.en import STOP as _STOP
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# A period after these never ends a sentence (titles, Latin, references).
-_NEVER_END = _words("""mr mrs ms dr prof st vs e.g i.e cf fig figs approx ca gen gov sen rep
-    dept mt lt col capt sgt vol pp ed eds esp resp viz""")
-# These may end a sentence too; split after them only when a typical opener follows.
-_MAY_END = _words("etc inc ltd co corp jr sr al ph.d")
-_OPENERS = _words("""the a an it its this that these those there they we he she i you our
-    their his her in on at by for from with as if when while after before but and or so yet
-    however also then today most many some all each one""")
-_STOP = _words("""a about after again all also am an and any are as at be because been before
-    being between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its just me
-    more most my no nor not now of off on once only or other our out over own same she should
-    so some such than that the their them then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would
-    you your""")
 _CLOSERS = "\"')]}’”»"
-_OPENERS_CH = "\"'([{‘“«"
+_OPENERS_CH = "\"'([{‘“«¿¡"
 
 _FENCE = re.compile(r"(```|~~~)")
 _HEADING = re.compile(r"#{1,6}(\s|$)")
@@ -127,7 +117,7 @@ def _looks_like_title(unit: str) -> bool:
     return all(w[0].isupper() or not w[0].isalpha() for w in words if len(w) > 3)
 
 
-def _ends_sentence(word: str, nxt: str) -> bool:
+def _ends_sentence(word: str, nxt: str, lang: str = "en") -> bool:
     """Whether ``word`` (ending in . ! or ?) closes a sentence, given the next word."""
     core = word.rstrip(_CLOSERS)
     head = nxt.lstrip(_OPENERS_CH)
@@ -135,11 +125,20 @@ def _ends_sentence(word: str, nxt: str) -> bool:
         return False  # "e.g. the", "approx. three", "Yahoo! is"
     if core.endswith(("!", "?")) or core.endswith("..."):
         return True
+    said = rules(lang)
+    opener = head.rstrip(",;:").lower()
+    opens = opener in said.sentences.openers or (
+        bool(said.elisions) and opener.split("'")[0] in said.sentences.openers
+    )
     stem = core[:-1].lstrip(_OPENERS_CH).lower()
-    if stem in _NEVER_END or (stem in ("no", "nos") and head[:1].isdigit()):
+    if stem in said.sentences.never_end:
         return False
-    if stem in _MAY_END or re.fullmatch(r"[a-z](?:\.[a-z])*", stem):
-        return head.rstrip(",;:").lower() in _OPENERS  # "the U.S. Army" vs "the U.S. The"
+    if stem in said.sentences.before_digits and head[:1].isdigit():
+        return False
+    if said.sentences.ordinal_dots and re.fullmatch(r"\d{1,2}", stem):
+        return opens  # "am 3. Mai" vs "im Alter von 12. Danach"
+    if stem in said.sentences.may_end or re.fullmatch(r"[^\W\d_](?:\.[^\W\d_])*", stem):
+        return opens  # "the U.S. Army" vs "the U.S. The"
     return True
 
 
@@ -153,8 +152,8 @@ def _finish(sentence: str) -> str:
     return s
 
 
-def split_sentences(text: str) -> list[str]:
-    """Clean, spoken-ready sentences of English prose or markdown notes.
+def split_sentences(text: str, *, lang: str = "en") -> list[str]:
+    """Clean, spoken-ready sentences of prose or markdown notes in the language ``lang``.
 
     Headings (and lone Title Case lines) are dropped: they label facts, they are not
     facts. A bullet is its own unit and gets a period if it has none.
@@ -169,7 +168,8 @@ def split_sentences(text: str) -> list[str]:
         for i, word in enumerate(words):
             last = i + 1 == len(words)
             if last or (
-                word.rstrip(_CLOSERS)[-1:] in (".", "!", "?") and _ends_sentence(word, words[i + 1])
+                word.rstrip(_CLOSERS)[-1:] in (".", "!", "?")
+                and _ends_sentence(word, words[i + 1], lang)
             ):
                 sentence = _finish(" ".join(words[start : i + 1]))
                 if any(c.isalpha() for c in sentence):
@@ -198,23 +198,50 @@ def _stem(word: str) -> str:
     return word
 
 
-def tokenize(text: str) -> list[str]:
+_TOKENS = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def tokenize(text: str, *, lang: str = "en") -> list[str]:
     """Lowercase, stemmed word tokens without stopwords; numbers like 3.5 stay whole."""
-    words = re.findall(r"\d+(?:[.,]\d+)*|[a-z]+(?:['’][a-z]+)*", text.lower())
-    out = []
-    for word in words:
-        word = re.sub(r"['’]s$", "", word).replace("'", "").replace("’", "")
-        if word and word not in _STOP:
-            out.append(word if word[0].isdigit() else _stem(word))
-    return out
+    code = rules(lang).code
+    if code == "en":
+        words = re.findall(r"\d+(?:[.,]\d+)*|[a-z]+(?:['’][a-z]+)*", text.lower())
+        out = []
+        for word in words:
+            word = re.sub(r"['’]s$", "", word).replace("'", "").replace("’", "")
+            if word and word not in _STOP:
+                out.append(word if word[0].isdigit() else _stem(word))
+        return out
+    return _tokens(text, code)
+
+
+@lru_cache(maxsize=4096)
+def _tokens_cached(text: str, code: str) -> tuple[str, ...]:
+    elisions = rules(code).elisions
+    stops = lexicon.stop_words(code)
+    out: list[str] = []
+    for raw in _TOKENS.findall(text.lower().replace("’", "'")):
+        word = raw
+        if elisions and "'" in word and word.split("'", 1)[0] in elisions:
+            word = word.split("'", 1)[1]  # l'eau -> eau, d'antibiotiques -> antibiotiques
+        if word and word not in stops and word.replace("'", "") not in stops:
+            out.append(word if word[0].isdigit() else lexicon.stem(word.replace("'", ""), code))
+    return tuple(out)
+
+
+def _tokens(text: str, code: str) -> list[str]:
+    return list(_tokens_cached(text, code))
 
 
 class BM25:
     """Okapi BM25 over a fixed list of documents (here: the sentences of the sources)."""
 
-    def __init__(self, docs: Sequence[str], k1: float = 1.5, b: float = 0.75) -> None:
+    def __init__(
+        self, docs: Sequence[str], k1: float = 1.5, b: float = 0.75, *, lang: str = "en"
+    ) -> None:
         self.k1, self.b = k1, b
-        self._tfs = [Counter(tokenize(doc)) for doc in docs]
+        self.lang = lang
+        self._tfs = [Counter(tokenize(doc, lang=lang)) for doc in docs]
         self._lens = [sum(tf.values()) for tf in self._tfs]
         n = len(docs)
         self._avgdl = sum(self._lens) / n if n else 0.0
@@ -223,7 +250,7 @@ class BM25:
 
     def scores(self, query: str) -> list[float]:
         """One score per document, in document order; 0.0 where no query term occurs."""
-        terms = [t for t in dict.fromkeys(tokenize(query)) if t in self._idf]
+        terms = [t for t in dict.fromkeys(tokenize(query, lang=self.lang)) if t in self._idf]
         out = []
         for tf, length in zip(self._tfs, self._lens, strict=True):
             norm = self.k1 * (1 - self.b + self.b * length / (self._avgdl or 1.0))
@@ -233,17 +260,30 @@ class BM25:
         return out
 
 
-def _factness(sentence: str) -> float:
-    """0..1: does the sentence carry a number or date and proper nouns (a checkable fact)?"""
-    proper = sum(
-        1
-        for w in sentence.split()[1:]
-        if re.match(r"[A-Z][A-Za-z]", w.lstrip(_OPENERS_CH)) and w.lower() not in _STOP
-    )
+def _factness(sentence: str, lang: str = "en") -> float:
+    """0..1: does the sentence carry a number or date and proper nouns (a checkable fact)?
+    (German capitalises every noun, so there only a capital after a capital counts.)"""
+    code = rules(lang).code
+    if code == "en":
+        proper = sum(
+            1
+            for w in sentence.split()[1:]
+            if re.match(r"[A-Z][A-Za-z]", w.lstrip(_OPENERS_CH)) and w.lower() not in _STOP
+        )
+    else:
+        stops = lexicon.stop_words(code)
+        caps = [
+            w[:1].isupper() and w[1:2].isalpha() and w.lower() not in stops
+            for w in (x.lstrip(_OPENERS_CH) for x in sentence.split()[1:])
+        ]
+        pairs = code == "de"
+        proper = sum(1 for i, c in enumerate(caps) if c and (not pairs or (i and caps[i - 1])))
     return 0.5 * bool(re.search(r"\d", sentence)) + 0.25 * min(proper, 2)
 
 
-def rank_sentences(topic: str, sentences: Sequence[str], limit: int) -> list[tuple[int, float]]:
+def rank_sentences(
+    topic: str, sentences: Sequence[str], limit: int, *, lang: str = "en"
+) -> list[tuple[int, float]]:
     """(index, score) of the best sentences for ``topic``, best first.
 
     Score is BM25 plus up to 25% of the top BM25 score for fact-like sentences. Sentences
@@ -257,16 +297,16 @@ def rank_sentences(topic: str, sentences: Sequence[str], limit: int) -> list[tup
     eligible = [i for i, n in enumerate(lengths) if 6 <= n <= 60]
     if not eligible:
         eligible = [i for i, n in enumerate(lengths) if n > 0]
-    bm25 = BM25(sentences).scores(topic)
+    bm25 = BM25(sentences, lang=lang).scores(topic)
     scale = max((bm25[i] for i in eligible), default=0.0) or 1.0
     scored = sorted(
-        ((bm25[i] + 0.25 * scale * _factness(sentences[i]), i) for i in eligible),
+        ((bm25[i] + 0.25 * scale * _factness(sentences[i], lang), i) for i in eligible),
         key=lambda pair: (-pair[0], pair[1]),
     )
     chosen: list[tuple[int, float]] = []
     seen: list[set[str]] = []
     for score, i in scored:
-        tokens = set(tokenize(sentences[i])) or {sentences[i].strip().lower()}
+        tokens = set(tokenize(sentences[i], lang=lang)) or {sentences[i].strip().lower()}
         if any(len(tokens & o) / len(tokens | o) > 0.7 for o in seen):
             continue
         chosen.append((i, score))
@@ -274,74 +314,3 @@ def rank_sentences(topic: str, sentences: Sequence[str], limit: int) -> list[tup
         if len(chosen) == limit:
             break
     return chosen
-
-
-_SKIP = _words("script style nav header footer aside noscript template svg form pre")
-_MAIN = _words("main article")
-_BLOCKS = _words("""p div section article main blockquote ul ol table tr dl dt dd figure
-    figcaption address hr li h1 h2 h3 h4 h5 h6""")
-# What a start tag writes: headings become "# " lines and list items "- " lines, so that
-# split_sentences treats HTML and markdown the same.
-_START = {"br": "\n", "li": "\n- ", **{f"h{n}": "\n\n# " for n in range(1, 7)}}
-
-
-class _Reader(HTMLParser):
-    """Collects the readable text of a page, and separately the text inside <main>/<article>."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.title = ""
-        self.parts: list[str] = []
-        self.main_parts: list[str] = []
-        self._skip = self._main = 0
-        self._in_title = False
-
-    def _emit(self, text: str) -> None:
-        self.parts.append(text)
-        if self._main:
-            self.main_parts.append(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._skip += tag in _SKIP
-        self._in_title = self._in_title or tag == "title"
-        self._main += tag in _MAIN
-        if tag in _BLOCKS or tag == "br":
-            self._emit(_START.get(tag, "\n\n"))
-
-    def handle_endtag(self, tag: str) -> None:
-        self._skip = max(0, self._skip - (tag in _SKIP))
-        self._in_title = self._in_title and tag != "title"
-        if tag in _BLOCKS:
-            self._emit("\n\n")
-        self._main = max(0, self._main - (tag in _MAIN))
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self._skip:
-            self._emit(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> tuple[str, str]:
-    """(title, readable text) of an HTML page.
-
-    Navigation, headers, footers, scripts, styles and code blocks are dropped; if the page
-    marks its content with <main> or <article>, only that is kept. Paragraphs are separated by
-    blank lines, headings come out as ``# Heading`` lines (so ``split_sentences`` drops
-    them) and list items as ``- item``. The title is <title>, else the first heading.
-    """
-    reader = _Reader()
-    # A "<" whose tag never closes before the next "<" is text; escaping it up front keeps
-    # html.parser linear on malformed pages (it rescans unclosed tags to the end).
-    reader.feed(re.sub(r"<(?=[^<>]*(?:<|$))", "&lt;", html))
-    reader.close()
-    main = "".join(reader.main_parts)
-    raw = main if main.strip() else "".join(reader.parts)
-    lines = [re.sub(r"[ \t\f\v\xa0]+", " ", line).strip() for line in raw.split("\n")]
-    kept = "\n".join(line for line in lines if line not in ("#", "-"))
-    text = re.sub(r"\n{3,}", "\n\n", kept).strip()
-    title = re.sub(r"\s+", " ", reader.title).strip()
-    if not title:
-        heading = re.search(r"^# (.+)$", text, re.MULTILINE)
-        title = heading.group(1).strip() if heading else ""
-    return title, text

@@ -86,6 +86,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.cli_voices",
             "podcast_factory.__main__",
             "podcast_factory.cli_run",
+            "podcast_factory.offline_checks",
             "podcast_factory.cli_jobs",
             "podcast_factory.jobs",
             "podcast_factory.views",
