@@ -37,10 +37,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from podcast_factory.actors.memory_failures import FailureMemoryMixin
+from podcast_factory.actors.memory_repeats import REPEAT_THRESHOLD as REPEAT_THRESHOLD
+from podcast_factory.actors.memory_repeats import is_repeat as is_repeat
+from podcast_factory.actors.memory_repeats import repeats as repeats
 from podcast_factory.memory_file import COST_BATCHES_KEPT, BatchCost, FailureMemory, SourceFlag
 from podcast_factory.memory_file import DEFAULT_MEMORY_DIR as DEFAULT_MEMORY_DIR
 from podcast_factory.memory_file import MEMORY_ENV as MEMORY_ENV
@@ -52,43 +55,12 @@ from podcast_factory.memory_file import default_memory_dir as default_memory_dir
 from podcast_factory.memory_file import known_shows as known_shows
 from podcast_factory.memory_file import load_snapshot as load_snapshot
 from podcast_factory.memory_file import memory_path as memory_path
-from podcast_factory.providers.text import tokenize
 from podcast_factory.rundir import atomic_write
 
 log = logging.getLogger(__name__)
 
-REPEAT_THRESHOLD = 0.6
-"""Token Jaccard from which two facts count as the same fact. Rewordings of one
-sentence ("completed" / "finished") stay above it; two facts sharing a subject but
-saying different things fall below it."""
 LOCK_TIMEOUT_S = 30.0
 """How long a change waits for the show's lock file before it writes unlocked."""
-
-
-def _tokens(text: str) -> frozenset[str]:
-    """Content tokens of a fact; a fact of stopwords only is compared by its whole text."""
-    return frozenset(tokenize(text)) or frozenset({" ".join(text.lower().split())})
-
-
-def _similar(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
-    return len(a & b) / len(a | b) >= threshold
-
-
-def is_repeat(fact: str, covered: Sequence[str], threshold: float = REPEAT_THRESHOLD) -> bool:
-    """Is ``fact`` one of ``covered``, perhaps reworded? Blank text never repeats anything."""
-    if not fact.strip():
-        return False
-    mine = _tokens(fact)
-    return any(_similar(mine, _tokens(c), threshold) for c in covered if c.strip())
-
-
-def repeats(
-    facts: Iterable[str], covered: Sequence[str], threshold: float = REPEAT_THRESHOLD
-) -> int:
-    """How many of ``facts`` repeat something in ``covered``."""
-    seen = [_tokens(c) for c in covered if c.strip()]
-    mine = (_tokens(f) for f in facts if f.strip())
-    return sum(1 for t in mine if any(_similar(t, s, threshold) for s in seen))
 
 
 _Change = Callable[[], bool]

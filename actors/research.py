@@ -125,7 +125,9 @@ class ResearchAgent(Agent):
                     f"in {source_label(first.source)}), so the episode has nothing it may say. "
                     "Run it again, or give sources with more prose on the topic.",
                 )
-            fresh = tuple(f for f in doc.facts if not is_repeat(f.text, avoid))
+            fresh = tuple(
+                f for f in doc.facts if not is_repeat(f.text, avoid, lang=spec.show.language)
+            )
             return doc.model_copy(update={"facts": fresh or doc.facts})
         budget = spec.minutes * spec.show.style.words_per_minute * self.settings.fact_share
         picked = pick(
@@ -133,7 +135,7 @@ class ResearchAgent(Agent):
             [s for s, _ in sentences],
             [src for _, src in sentences],
             budget,
-            (lambda text: is_repeat(text, avoid)) if avoid else None,
+            (lambda text: is_repeat(text, avoid, lang=lang)) if avoid else None,
             lang=lang,
         )
         facts = tuple(

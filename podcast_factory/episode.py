@@ -273,7 +273,7 @@ class EpisodeRun:
         if isinstance(script, Script) and isinstance(doc, ResearchDoc):
             refs = sorted({r for t in script.turns for r in t.fact_refs})
             said = [doc.facts[r].text for r in refs if r < len(doc.facts)]
-            lines = host_sentences(script, doc)
+            lines = host_sentences(script, doc, lang=self.ep.show.language)
         await sh.memory.record_quality(
             self.eid,
             self.ep.topic,
