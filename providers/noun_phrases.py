@@ -63,7 +63,7 @@ DEFINITE: dict[str, frozenset[str]] = {
 """The articles a chapter title may open with."""
 
 JOINERS: dict[str, frozenset[str]] = {
-    "de": frozenset({"von"}),
+    "de": frozenset(),  # German joins nouns into one word (Gezeitenkraft)
     "es": frozenset({"de"}),
     "fr": frozenset({"de", "d'"}),
     "pt": frozenset({"de"}),
