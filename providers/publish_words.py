@@ -174,7 +174,7 @@ WORDS: Mapping[str, Words] = MappingProxyType(
             question_words=("como", "por que", "porque", "o que", "quando", "onde", "qual", "quem"),
             new_on="Novo em {show}: ",
             new_episode="Novo episódio de {show}: {title}",
-            explain_it="{a} e {b} explicam em {length}.",
+            explain_it="{a} e {b} explicam tudo em {length}.",
             learn="Neste episódio:",
             sources_line="Fontes: {sources}",
         ),
