@@ -185,7 +185,7 @@ def _episode(view: EpisodeView, damaged: bool, lang: str = "en") -> str:
     state = view.state
     status = "damaged" if damaged else state.status
     player = _player_id(view.episode_id)
-    said = f' lang="{_e(lang)}"'
+    said = f' lang="{_e(lang)}"' if lang != "en" else ""  # the page's own is "en"
     head = (
         f'<section class="card episode" id="ep-{_e(view.episode_id)}">'
         f"<h2><span{said}>{_e(view.title)}</span>"
