@@ -104,6 +104,7 @@ class MasteringAgent(Agent):
             date=datetime.now(timezone.utc).date().isoformat(),
             description=notes.summary,
             number=ep.number,
+            language=ep.show.language,
         )
         cues = [
             Cue(
@@ -116,7 +117,7 @@ class MasteringAgent(Agent):
         ]
         files = {
             MP3_NAME: tag_mp3(raw, tags, marks),
-            FILES["text/vtt"]: webvtt(cues).encode(),
+            FILES["text/vtt"]: webvtt(cues, ep.show.language).encode(),
             FILES["application/srt"]: srt(cues).encode(),
             FILES["application/json"]: json_transcript(cues).encode(),
             FILES["application/json+chapters"]: json_chapters(

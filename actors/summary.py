@@ -45,7 +45,8 @@ class SummaryAgent(Agent):
         doc, script = call.input("research", ResearchDoc), call.input("script", Script)
         audio = call.input("audio", AudioAsset)
         notes = await self.notes(call.episode, doc, script, audio, call.ctx)
-        return StageResult(output=notes, files={"summary.md": notes_markdown(notes).encode()})
+        markdown = notes_markdown(notes, call.episode.show.language)
+        return StageResult(output=notes, files={"summary.md": markdown.encode()})
 
     async def _notes(
         self,

@@ -109,7 +109,7 @@ def publish(args: argparse.Namespace, out: Console, err: Console) -> int:
         )
     items = []
     for eid, (rundir, view) in gathered.episodes.items():
-        made = missing_listener_files(view)
+        made = missing_listener_files(view, gathered.show.language)
         for _role, (name, text) in made.items():
             rundir.write_artifact(eid, name, text.encode())
         if made:

@@ -122,6 +122,7 @@ def _item(show: Show, ep: Published, published_at: datetime) -> ET.Element:
     for role in ("vtt", "srt", "transcript"):
         if role in view.files:
             attrs = {"url": ep.file_url(view.files[role]), "type": LISTENER_TYPES[role]}
+            attrs["language"] = rss_language(show.language)
             if role != "transcript":
                 attrs["rel"] = "captions"
             _sub(item, _pc("transcript"), **attrs)

@@ -230,11 +230,12 @@ def show_of(batch: dict[str, Any]) -> Show | None:
 # -- listener files made from the run when the mastering stage did not make them ---------
 
 
-def vtt_text(cues: tuple[Cue, ...]) -> str:
-    """A WebVTT transcript with the speaker on each cue (``<v Name>``), written by the
-    mastering stage's own writer; turns the audio does not place are left out."""
+def vtt_text(cues: tuple[Cue, ...], language: str = "") -> str:
+    """A WebVTT transcript with the speaker on each cue (``<v Name>``) and the show's
+    language in its header, written by the mastering stage's own writer; turns the
+    audio does not place are left out."""
     heard = [HeardCue(c.start_s, c.end_s, c.speaker, c.text) for c in cues if c.start_s >= 0]
-    return webvtt(heard)
+    return webvtt(heard, language)
 
 
 def chapters_json(marks: tuple[Mark, ...]) -> str:
@@ -243,12 +244,13 @@ def chapters_json(marks: tuple[Mark, ...]) -> str:
     return json.dumps({"version": "1.2.0", "chapters": chapters}, indent=2) + "\n"
 
 
-def missing_listener_files(view: EpisodeView) -> dict[str, tuple[str, str]]:
+def missing_listener_files(view: EpisodeView, language: str = "") -> dict[str, tuple[str, str]]:
     """Role -> (file name, text) for the transcript and chapters files a feed item
-    points at but the episode folder lacks, made from the script and the summary."""
+    points at but the episode folder lacks, made from the script and the summary;
+    ``language``, the show's tag, goes in the transcript's header."""
     made: dict[str, tuple[str, str]] = {}
     if "vtt" not in view.files and any(c.start_s >= 0 for c in view.cues):
-        made["vtt"] = (FILES["vtt"], vtt_text(view.cues))
+        made["vtt"] = (FILES["vtt"], vtt_text(view.cues, language))
     if "chapters" not in view.files and view.chapters:
         made["chapters"] = (FILES["chapters"], chapters_json(view.chapters))
     return made

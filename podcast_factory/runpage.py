@@ -8,6 +8,11 @@ for the batch a timeline (each try of each stage a bar) and a cost chart.
 Styles and the script are inline and the page loads nothing from the network (its
 Content-Security-Policy says so to the browser). Every piece of user text (topics,
 scripts, notes, posts, ids) goes through ``html.escape``.
+
+The page's own words (headings, verdicts, costs) are English, so ``<html lang="en">``;
+what the episode publishes (its title, topic, chapters, transcript, notes and posts) is
+in the show's language and is marked so (``lang="de"``), for screen readers, hyphenation
+and translation tools (WCAG 2.2, 3.1.1 and 3.1.2).
 """
 
 from __future__ import annotations
@@ -176,14 +181,16 @@ def _costs(view: EpisodeView) -> str:
     return "".join(rows)
 
 
-def _episode(view: EpisodeView, damaged: bool) -> str:
+def _episode(view: EpisodeView, damaged: bool, lang: str = "en") -> str:
     state = view.state
     status = "damaged" if damaged else state.status
     player = _player_id(view.episode_id)
+    said = f' lang="{_e(lang)}"' if lang != "en" else ""  # the page's own is "en"
     head = (
         f'<section class="card episode" id="ep-{_e(view.episode_id)}">'
-        f'<h2>{_e(view.title)}<span class="status {_e(status)}">{_e(status)}</span></h2>'
-        f'<p class="muted">{_e(view.episode_id)} · {_e(state.topic)}</p>'
+        f"<h2><span{said}>{_e(view.title)}</span>"
+        f'<span class="status {_e(status)}">{_e(status)}</span></h2>'
+        f'<p class="muted">{_e(view.episode_id)} · <span{said}>{_e(state.topic)}</span></p>'
     )
     if state.failure:
         head += f'<p class="failure">{_e(state.failure)}</p>'
@@ -205,11 +212,12 @@ def _episode(view: EpisodeView, damaged: bool) -> str:
             f'<span data-length-of="{_e(player)}">loading</span></p>'
         )
     body = (
-        f'<div class="cols"><div><h3>Chapters</h3>{_chapters(view, player)}</div>'
-        f"<div><h3>Show notes</h3>{_notes(view)}</div></div>"
-        f"<h3>Transcript</h3>{_transcript(view, player)}"
+        f'<div class="cols"><div><h3>Chapters</h3><div{said}>{_chapters(view, player)}</div></div>'
+        f"<div><h3>Show notes</h3><div{said}>{_notes(view)}</div></div></div>"
+        f"<h3>Transcript</h3><div{said}>{_transcript(view, player)}</div>"
         f'<div class="cols"><div><h3>Verdicts</h3>{_verdicts(view)}</div>'
-        f"<div><h3>Cost per stage</h3>{_costs(view)}<h3>Posts</h3>{_posts(view)}</div></div>"
+        f"<div><h3>Cost per stage</h3>{_costs(view)}"
+        f"<h3>Posts</h3><div{said}>{_posts(view)}</div></div></div>"
     )
     return head + body + "</section>"
 
@@ -247,6 +255,7 @@ def render_run_page(found: Verified) -> str:
     """The page's HTML for a verified run directory."""
     show = show_of(found.batch)
     title = show.name if show else found.root.name
+    lang = show.language if show else "en"
     rundir = RunDir(found.root)
     damaged = found.damaged_episodes()
     views = [read_episode(rundir, s) for s in _in_batch_order(found)]
@@ -275,7 +284,7 @@ def render_run_page(found: Verified) -> str:
         '<section class="card"><h2>Cost</h2>',
         cost_svg([v.state for v in views], stages),
         "</section>",
-        *(_episode(v, v.episode_id in damaged) for v in views),
+        *(_episode(v, v.episode_id in damaged, lang) for v in views),
         f"<script>{JS}</script></body></html>",
     )
     return "\n".join(parts) + "\n"

@@ -1,7 +1,8 @@
 """ID3v2 tags for a podcast MP3: what apps show before anyone has read the feed.
 
-Title, show (album and artist), episode number (track), date, description (a comment,
-as iTunes and most players read it) and chapters: one ``CHAP`` frame per chapter with
+Title, show (album and artist), episode number (track), date, the language spoken
+(``TLAN``, ISO 639-2: ``deu``), description (a comment in that language, as iTunes and
+most players read it) and chapters: one ``CHAP`` frame per chapter with
 its start and end in milliseconds and a ``TIT2`` title, listed in order by one
 top-level ``CTOC`` frame (the ID3v2 Chapter Frame Addendum). Written as ID3v2.3, the
 version the addendum was written against and the one most players read.
@@ -22,10 +23,22 @@ from mutagen.id3 import (
     TCON,
     TDRC,
     TIT2,
+    TLAN,
     TPE1,
     TRCK,
     CTOCFlags,
 )
+
+from podcast_factory.language import primary
+from podcast_factory.providers.publish_words import words_for
+
+ISO_639_2 = {"en": "eng", "de": "deu", "es": "spa", "fr": "fra", "pt": "por"}
+"""ISO 639-2 codes (the terminology codes: ``deu``, ``fra``, not the bibliographic
+``ger``, ``fre``) of the languages the application writes. ID3v2's language fields take
+ISO 639-2 in lower case and ``XXX`` for a language not known (ID3v2.4.0 structure,
+section 4); ``TLAN`` lists the languages spoken (ID3v2.3.0 and 2.4.0 frames)."""
+
+UNKNOWN_LANGUAGE = "XXX"
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,13 @@ class EpisodeTags:
     """ISO date, ``YYYY-MM-DD``."""
     description: str = ""
     number: int | None = None
+    language: str = "en"
+    """The show's BCP 47 tag."""
+
+
+def iso639_2(tag: str) -> str | None:
+    """``de-AT`` -> ``deu``; None for a language without a code here."""
+    return ISO_639_2.get(primary(tag))
 
 
 def _ms(seconds: float) -> int:
@@ -61,8 +81,12 @@ def tag_mp3(mp3: bytes, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -> b
     id3.add(TDRC(encoding=3, text=tags.date))
     if tags.number is not None:
         id3.add(TRCK(encoding=3, text=str(tags.number)))
+    code = iso639_2(tags.language)
+    if code:
+        id3.add(TLAN(encoding=3, text=code))
     if tags.description:
-        id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.description))
+        lang = code or UNKNOWN_LANGUAGE
+        id3.add(COMM(encoding=3, lang=lang, desc="", text=tags.description))
     ids = [f"chp{i}" for i in range(len(chapters))]
     if chapters:
         id3.add(
@@ -70,7 +94,7 @@ def tag_mp3(mp3: bytes, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -> b
                 element_id="toc",
                 flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                 child_element_ids=ids,
-                sub_frames=[TIT2(encoding=3, text="Chapters")],
+                sub_frames=[TIT2(encoding=3, text=words_for(tags.language).chapters)],
             )
         )
     for element_id, chapter in zip(ids, chapters, strict=True):

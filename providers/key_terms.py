@@ -8,6 +8,10 @@ not stop words, common verbs, adverbs (-ly), participles (-ed, -ing, unless a kn
 noun) or numbers; leading adjectives from a short list are dropped; "of" joins two
 capitalised words ("Bay of Fundy"). A term scores by how many facts say it, with a
 bonus when the topic says it too.
+
+Other languages find their phrases in ``providers.noun_phrases`` (German capitalises
+its nouns, the Romance languages put an article before theirs) and compare words by
+their Snowball stems; English keeps the rules above, unchanged.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+
+from podcast_factory.providers import key_terms_lang
+from podcast_factory.providers.term import Term as Term
 
 
 def _words(text: str) -> frozenset[str]:
@@ -108,34 +114,6 @@ def singular(word: str) -> str:
     return w
 
 
-@dataclass
-class Term:
-    """A key term: its words as shown, and where it was found."""
-
-    words: tuple[str, ...]
-    key: tuple[str, ...]
-    count: int = 0
-    in_topic: bool = False
-    first: int = 0
-    proper: bool = False
-    forms: list[tuple[str, ...]] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.words)
-
-    @property
-    def score(self) -> float:
-        multi = 0.6 * min(len(self.key) - 1, 2)
-        return self.count + (2.5 if self.in_topic else 0.0) + multi + (0.4 if self.proper else 0)
-
-    @property
-    def hashtag(self) -> str:
-        """``spring tide`` -> ``#SpringTide``; ``X-rays`` -> ``#XRays``."""
-        parts = re.split(r"[\s'’-]+", self.text)
-        return "#" + "".join(p[:1].upper() + p[1:] for p in parts if p and p.lower() != "s")
-
-
 def _trim(words: list[str]) -> list[str]:
     """A run of content words as a term: no trailing "of", no leading adjectives, no
     common noun in front of a name ("chemist Dorothy Hodgkin" -> "Dorothy Hodgkin")."""
@@ -193,8 +171,10 @@ def _phrases(sentence: str, topic: bool = False) -> list[tuple[tuple[str, ...], 
     return runs
 
 
-def key_terms(topic: str, texts: Sequence[str]) -> list[Term]:
+def key_terms(topic: str, texts: Sequence[str], lang: str = "en") -> list[Term]:
     """The key terms of ``texts`` (the facts), best first; ``topic`` adds a bonus."""
+    if key_terms_lang.code(lang) != "en":
+        return key_terms_lang.key_terms(topic, texts, key_terms_lang.code(lang))
     proper_words = {
         t.lower()
         for s in texts
@@ -252,9 +232,11 @@ def hashtags(terms: Iterable[Term], count: int = 3, max_chars: int = 24) -> tupl
     return tuple(t.hashtag for t in chosen)
 
 
-def nounish_tag(tag: str) -> bool:
+def nounish_tag(tag: str, lang: str = "en") -> bool:
     """Whether a hashtag (``#SpringTide``) is made of content words, none of them generic."""
     body = tag.strip().lstrip("#")
+    if key_terms_lang.code(lang) != "en":
+        return key_terms_lang.nounish_tag(body, key_terms_lang.code(lang))
     parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", body)
     if not body.isalnum() or not parts or parts[0].isdigit():
         return False
@@ -263,7 +245,9 @@ def nounish_tag(tag: str) -> bool:
     return all(p.isdigit() or p.isupper() or content_word(p) for p in parts)
 
 
-def chapter_titles(topic: str, chapters: Sequence[Sequence[str]], max_words: int = 6) -> list[str]:
+def chapter_titles(
+    topic: str, chapters: Sequence[Sequence[str]], max_words: int = 6, lang: str = "en"
+) -> list[str]:
     """A short noun-phrase title per chapter (its facts given), from its own key terms.
 
     A term that many chapters share (the topic's own word) names none of them; a term an
@@ -271,16 +255,20 @@ def chapter_titles(topic: str, chapters: Sequence[Sequence[str]], max_words: int
     "and" ("Tide tables and harmonic analysis").
     """
     everything = [s for chapter in chapters for s in chapter]
-    terms = key_terms(topic, everything)
-    spread = {t.key: sum(_has(t, c) for c in chapters) for t in terms}
+    code = key_terms_lang.code(lang)
+    terms = key_terms(topic, everything, code)
+    spread = {t.key: sum(_has(t, c, code) for c in chapters) for t in terms}
     used: list[Term] = []
     titles = []
     for n, chapter in enumerate(chapters):
-        mine = [t for t in terms if _has(t, chapter) and not any(t.key == u.key for u in used)]
+        mine = [
+            t for t in terms if _has(t, chapter, code) and not any(t.key == u.key for u in used)
+        ]
 
         def local(t: Term, facts: Sequence[str] = chapter) -> float:
             idf = math.log(1 + len(chapters) / max(1, spread[t.key]))
-            return (_count(t, facts) + 0.6 * min(len(t.key) - 1, 2) + 0.3 * t.proper) * idf
+            score = _count(t, facts, code) + 0.6 * min(len(t.key) - 1, 2) + 0.3 * t.proper
+            return score * idf
 
         mine.sort(key=lambda t: (-local(t), t.first))
         picked: list[Term] = []
@@ -293,15 +281,19 @@ def chapter_titles(topic: str, chapters: Sequence[Sequence[str]], max_words: int
             if len(picked) == 2 or len(picked[0].words) >= 3:
                 break
         used += picked
-        titles.append(_title(picked, n))
+        titles.append(
+            _title(picked, n) if code == "en" else key_terms_lang.title(picked, n, code, max_words)
+        )
     return titles
 
 
-def _has(term: Term, sentences: Sequence[str]) -> bool:
-    return _count(term, sentences) > 0
+def _has(term: Term, sentences: Sequence[str], lang: str = "en") -> bool:
+    return _count(term, sentences, lang) > 0
 
 
-def _count(term: Term, sentences: Sequence[str]) -> int:
+def _count(term: Term, sentences: Sequence[str], lang: str = "en") -> int:
+    if lang != "en":
+        return key_terms_lang.count(term, sentences, lang)
     n = len(term.key)
     total = 0
     for s in sentences:

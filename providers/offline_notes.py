@@ -5,7 +5,9 @@ followed by its leading facts, each one that reads on its own; chapters group th
 factual turns (three facts a chapter), take their start times from the audio's segment
 timings and a short title from their own key terms; sources are listed by title and URL,
 or by file name, never by a path on the machine that made the episode. The posts are in
-``providers.posts``.
+``providers.posts``. Everything the notes say around the facts (the lead sentence, the
+headings, the first and last chapters' names) is in the show's language
+(``providers.publish_words``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from podcast_factory.providers.publish_text import (
     sentences_of,
     source_line,
 )
+from podcast_factory.providers.publish_words import words_for
 
 FACTS_PER_CHAPTER = 3
 SUMMARY_CHARS = 600
 SUMMARY_FACTS = 2
-INTRO, CLOSING = "Introduction", "Closing thoughts"
 MAX_TITLE_WORDS = 6
 
 
@@ -39,8 +41,9 @@ def fit_summary(text: str, limit: int = SUMMARY_CHARS) -> str:
 def summary(spec: EpisodeSpec, doc: ResearchDoc, script: Script) -> str:
     """What the episode explains, then its first facts that stand on their own."""
     hosts = (spec.show.hosts[0].name, spec.show.hosts[1].name)
-    lead = lead_sentence(hosts, spec.topic, [f.text for f in doc.facts])
-    facts = leading_facts(doc, script)[:SUMMARY_FACTS]
+    lang = spec.show.language
+    lead = lead_sentence(hosts, spec.topic, [f.text for f in doc.facts], lang=lang)
+    facts = leading_facts(doc, script, lang=lang)[:SUMMARY_FACTS]
     return longest_prefix([lead, *facts], lambda s: len(s) <= SUMMARY_CHARS) or lead
 
 
@@ -62,13 +65,14 @@ def show_notes(spec: EpisodeSpec, doc: ResearchDoc, script: Script, audio: Audio
         [doc.facts[r].text for i in group for r in script.turns[i].fact_refs if r < len(doc.facts)]
         for group in groups
     ]
-    titles = chapter_titles(spec.topic, texts, MAX_TITLE_WORDS)
-    chapters = [Chapter(start_s=0.0, title=INTRO)]
+    said = words_for(spec.show.language)
+    titles = chapter_titles(spec.topic, texts, MAX_TITLE_WORDS, lang=spec.show.language)
+    chapters = [Chapter(start_s=0.0, title=said.intro)]
     for group, title in zip(groups, titles, strict=True):
         chapters.append(Chapter(start_s=starts.get(group[0], 0.0), title=title))
     closing = len(script.turns) - 1
     if factual and closing > factual[-1]:
-        chapters.append(Chapter(start_s=starts.get(closing, 0.0), title=CLOSING))
+        chapters.append(Chapter(start_s=starts.get(closing, 0.0), title=said.closing))
     used = [public_source(s) for s in doc.sources if not s.error]
     return ShowNotes(
         title=script.title,
@@ -78,11 +82,13 @@ def show_notes(spec: EpisodeSpec, doc: ResearchDoc, script: Script, audio: Audio
     )
 
 
-def notes_markdown(notes: ShowNotes) -> str:
-    """Show notes as Markdown: summary, chapters with m:ss timestamps, sources."""
-    lines = [f"# {notes.title}", "", notes.summary, "", "## Chapters", ""]
+def notes_markdown(notes: ShowNotes, lang: str = "en") -> str:
+    """Show notes as Markdown: summary, chapters with m:ss timestamps, sources; the
+    headings in the show's language ("## Kapitel", "## Fuentes")."""
+    said = words_for(lang)
+    lines = [f"# {notes.title}", "", notes.summary, "", f"## {said.chapters}", ""]
     for c in notes.chapters:
         lines.append(f"- {int(c.start_s // 60)}:{int(c.start_s % 60):02d} {c.title}")
-    lines += ["", "## Sources", ""]
+    lines += ["", f"## {said.sources}", ""]
     lines += [f"- {source_line(public_source(s))}" for s in notes.sources]
     return "\n".join(lines) + "\n"

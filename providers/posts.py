@@ -7,7 +7,8 @@ else ``{episode_link}`` for the user to replace. The length said is the audio's 
 ("a 1-minute listen", "1:16"); without the audio at hand no length is claimed. Claude's
 posts go through the same fitting (``finish_posts``), so both paths publish alike,
 and neither says a phrase the show's style avoids (a sentence or fact saying one is left
-out).
+out). The words around the facts, the hashtags and the length are in the show's
+language ("Neu bei ...", "#Gezeiten", "1 Minute und 16 Sekunden").
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from podcast_factory.providers.publish_text import (
     LINK_PLACEHOLDER,
     clock,
     fits,
+    lang_code,
     lead_sentence,
     listen,
     longest_prefix,
     sentences_of,
     standalone,
 )
+from podcast_factory.providers.publish_words import words_for
 from podcast_factory.providers.text import split_sentences
 from podcast_factory.redact import redact_url
 from podcast_factory.style import says_any
@@ -43,7 +46,9 @@ def episode_link(spec: EpisodeSpec) -> str:
     return redact_url(url) if url else LINK_PLACEHOLDER
 
 
-def leading_facts(doc: ResearchDoc, script: Script, avoid: Sequence[str] = ()) -> list[str]:
+def leading_facts(
+    doc: ResearchDoc, script: Script, avoid: Sequence[str] = (), lang: str = "en"
+) -> list[str]:
     """The facts in the order the episode says them, each as it reads on its own; a
     fact that leans on one before it ("The result is..."), or says a phrase in
     ``avoid``, is left out."""
@@ -51,7 +56,7 @@ def leading_facts(doc: ResearchDoc, script: Script, avoid: Sequence[str] = ()) -
     order += [i for i in range(len(doc.facts)) if i not in order]
     out: list[str] = []
     for i in dict.fromkeys(order):
-        text = standalone(doc.facts[i].text)
+        text = standalone(doc.facts[i].text, lang)
         if text and text not in out and not says_any(avoid, text):
             out.append(text)
     return out
@@ -59,7 +64,7 @@ def leading_facts(doc: ResearchDoc, script: Script, avoid: Sequence[str] = ()) -
 
 def episode_tags(spec: EpisodeSpec, doc: ResearchDoc) -> tuple[str, ...]:
     """Three hashtags from the episode's key terms (nouns the topic and facts share)."""
-    return hashtags(key_terms(spec.topic, [f.text for f in doc.facts]), 3)
+    return hashtags(key_terms(spec.topic, [f.text for f in doc.facts], spec.show.language), 3)
 
 
 def _end(text: str) -> str:
@@ -118,35 +123,42 @@ def _bodies(
     platform: str, spec: EpisodeSpec, doc: ResearchDoc, script: Script, seconds: float | None
 ) -> list[str]:
     """Candidate bodies for ``platform``, richest first."""
-    show, title = spec.show, _end(script.title)
-    facts = leading_facts(doc, script, show.style.avoid)
+    show, title, lang = spec.show, _end(script.title), spec.show.language
+    words = words_for(lang)
+    facts = leading_facts(doc, script, show.style.avoid, lang)
     hosts = (show.hosts[0].name, show.hosts[1].name)
     said = [f.text for f in doc.facts]
+    new_on = words.new_on.format(show=show.name)
     if platform == "x":
         stamp = f" ({clock(seconds)})" if seconds else ""
-        where = f"New on {show.name}: {title[:-1]}{stamp}{title[-1]}"
-        hooks = [s for f in sorted(doc.facts, key=lambda f: -f.score) if (s := standalone(f.text))]
+        where = f"{new_on}{title[:-1]}{stamp}{title[-1]}"
+        best = sorted(doc.facts, key=lambda f: -f.score)
+        hooks = [s for f in best if (s := standalone(f.text, lang))]
         hooks = [s for s in hooks if not says_any(show.style.avoid, s)]
         ranked = sorted(hooks, key=lambda s: len(s.split()) < 10)  # a fact with some substance
-        return [f"{hook} {where}" for hook in ranked] + [where, f"New on {show.name}."]
+        plain = new_on.rstrip(" :\u00a0") + "."
+        return [f"{hook} {where}" for hook in ranked] + [where, plain]
     about = title.lower().rstrip(".!?") == spec.topic.lower().strip().rstrip(".!?")
-    lead = lead_sentence(hosts, spec.topic, said, listen(seconds) if seconds else "")
+    length = listen(seconds, lang) if seconds else ""
+    lead = lead_sentence(hosts, spec.topic, said, length, lang)
     if platform == "mastodon":
-        head = f"New on {show.name}: " if about else f"New on {show.name}: {title}\n\n"
+        head = new_on if about else f"{new_on}{title}\n\n"
         return [head + " ".join([lead, *facts[:n]]) for n in (2, 1, 0)]
     tagline = f" {_end(show.tagline)}" if show.tagline.strip() else ""
-    head = f"New episode of {show.name}: {title}{tagline}"
-    stamp = f" ({clock(seconds)})" if seconds else ""
+    head = words.new_episode.format(show=show.name, title=title) + tagline
+    # English puts the clock in too ("... in a 1-minute listen (1:16)."); the other
+    # languages already say the exact length.
+    stamp = f" ({clock(seconds)})" if seconds and lang_code(lang) == "en" else ""
     sources = "; ".join(s.title or s.source for s in doc.sources if not s.error and s.title)
     out = []
     for n in range(min(LINKEDIN_FACTS, len(facts)), -1, -1):
-        said_how = f"{hosts[0]} and {hosts[1]} explain it in {listen(seconds)}." if seconds else ""
+        said_how = words.explain_it.format(a=hosts[0], b=hosts[1], length=length) if seconds else ""
         said_how = said_how if about and said_how else lead
         parts = [head, said_how[:-1] + stamp + said_how[-1]]
         if n:
-            parts.append("What you will learn:\n" + "\n".join(f"- {f}" for f in facts[:n]))
+            parts.append(f"{words.learn}\n" + "\n".join(f"- {f}" for f in facts[:n]))
         if sources:
-            parts.append(f"Sources: {_end(sources)}")
+            parts.append(words.sources_line.format(sources=_end(sources)))
         out.append("\n\n".join(parts))
     return out
 
@@ -172,7 +184,8 @@ def finish_posts(
     link = episode_link(spec)
     own = episode_tags(spec, doc)
     tags = [f"#{t.strip().lstrip('#')}" for t in written_tags if t.strip()]
-    tags = list(dict.fromkeys([t for t in tags if nounish_tag(t)] + list(own)))[:3]
+    lang = spec.show.language
+    tags = list(dict.fromkeys([t for t in tags if nounish_tag(t, lang)] + list(own)))[:3]
     posts: list[Post] = []
     seen: set[str] = set()
     for platform in PLATFORM_LIMITS:

@@ -8,13 +8,15 @@ sentences out, never by cutting one.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import PurePath
 
 from podcast_factory.models import PLATFORM_LIMITS, SourceInfo
+from podcast_factory.providers.lexicon import stop_words
+from podcast_factory.providers.publish_words import listen as listen
+from podcast_factory.providers.publish_words import question, words_for
 from podcast_factory.providers.sources import is_url
 from podcast_factory.providers.text import split_sentences
 from podcast_factory.redact import redact_url
@@ -82,14 +84,6 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def listen(seconds: float) -> str:
-    """The length as a listener hears it said: ``a 1-minute listen`` for 1:16 (rounded
-    to the nearest minute), ``a 45-second listen`` under a minute."""
-    if seconds < 59.5:
-        return f"a {max(1, int(seconds + 0.5))}-second listen"
-    return f"a {max(1, math.floor(seconds / 60 + 0.5))}-minute listen"
-
-
 CONNECTIVES = (
     "however", "in contrast", "by contrast", "also", "meanwhile", "still", "indeed",
     "moreover", "furthermore", "in addition", "similarly", "likewise", "instead", "then",
@@ -109,24 +103,81 @@ DANGLING = re.compile(
 
 _PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 
+_OPENERS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "de": (
+        ("aber", "und", "denn", "doch"),
+        r"es|er|sie|ihr|ihre|sein|seine|dies|diese|dieser|dieses|das|dort|hier|damals|"
+        r"danach|dann|später|deshalb|daher|dabei|darauf|außerdem|trotzdem|allerdings|"
+        r"zudem|jedoch|ebenso|auch|beide|solche|(jahrzehnte|jahre|monate|tage) (später|zuvor)",
+        r"er|ihm|ihn|sein|seine|seinem|seinen|seiner|ihr|ihre|ihrem|ihren|ihrer",
+    ),
+    "es": (
+        ("sin embargo", "además", "también", "por otro lado", "así", "en cambio", "incluso",
+         "de hecho", "por último", "finalmente", "pero", "y"),
+        r"esto|este|esta|estos|estas|eso|ese|esa|esos|esas|ello|él|ella|ellos|ellas|su|sus|"
+        r"allí|ahí|entonces|después|luego|más tarde|el resultado|lo mismo|ambos|ambas|dicho|"
+        r"dicha|(décadas|años|meses|días) (después|antes|más tarde)",
+        r"él|ella|ellos|ellas|le|les",
+    ),
+    "fr": (
+        ("cependant", "pourtant", "en outre", "de plus", "aussi", "par ailleurs", "en fait",
+         "enfin", "mais", "et"),
+        r"il|elle|ils|elles|ce|cela|ceci|ces|cette|cet|son|sa|ses|leur|leurs|là|alors|"
+        r"ensuite|puis|plus tard|le résultat|les deux|(des décennies|des années) plus tard",
+        r"il|elle|lui|ils|elles|leur",
+    ),
+    "pt": (
+        ("no entanto", "contudo", "além disso", "também", "assim", "de facto", "de fato",
+         "por fim", "finalmente", "mas", "e"),
+        r"ele|ela|eles|elas|isso|isto|este|esta|estes|estas|esse|essa|esses|essas|seu|sua|"
+        r"seus|suas|lá|ali|então|depois|mais tarde|o resultado|ambos|ambas|"
+        r"(décadas|anos|meses|dias) (depois|antes|mais tarde)",
+        r"ele|ela|eles|elas|lhe|lhes",
+    ),
+}  # fmt: skip
+"""Per language: connectives dropped from the front (none that would move German's
+verb), openers whose referent the reader has not seen, and personal pronouns that need
+a name before them. Kept small and explicit like the English ones above."""
 
-def standalone(sentence: str) -> str | None:
+
+def _rules(lang: str) -> tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]:
+    code = lang.split("-", 1)[0].lower()
+    if code not in _OPENERS:
+        return CONNECTIVES, DANGLING, _PERSONAL
+    connectives, dangling, personal = _OPENERS[code]
+    return (
+        connectives,
+        re.compile(rf"^({dangling})\b", re.IGNORECASE),
+        re.compile(rf"\b({personal})\b", re.IGNORECASE),
+    )
+
+
+def standalone(sentence: str, lang: str = "en") -> str | None:
     """``sentence`` as it reads on its own (a leading "In contrast," dropped), or None
     when it leans on a sentence before it ("The result is...", "Its mould...", "gave
-    him" with no one named before)."""
+    him" with no one named before), by the openers of the sentence's language."""
+    connectives, dangling, personal = _rules(lang)
     s = sentence.strip()
-    for word in CONNECTIVES:
+    for word in connectives:
         m = re.match(rf"{word}\b,?\s+", s, re.IGNORECASE)
         if m:
             s = s[m.end() :]
             s = s[:1].upper() + s[1:]
             break
-    if not s or DANGLING.match(s):
+    if not s or dangling.match(s):
         return None
-    pronoun = _PERSONAL.search(s)
-    if pronoun and not re.search(r"\s[A-Z][a-z]+", s[: pronoun.start()]):
+    pronoun = personal.search(s)
+    if pronoun and not _names_someone(s[: pronoun.start()], lang):
         return None
     return s
+
+
+def _names_someone(before: str, lang: str) -> bool:
+    """Whether ``before`` (the words before a he or she) names someone: a capitalised
+    word after its first (any noun in German, so there the check rarely bites)."""
+    if lang_code(lang) == "en":
+        return bool(re.search(r"\s[A-Z][a-z]+", before))
+    return any(w[:1].isupper() for w in before.split()[1:])
 
 
 QUESTION = re.compile(r"^(how|why|what|when|where|which|who|whether)\b", re.IGNORECASE)
@@ -136,17 +187,24 @@ _INVERTED = re.compile(
 )
 
 
-def in_sentence(topic: str, facts: Sequence[str]) -> str:
+def in_sentence(topic: str, facts: Sequence[str], lang: str = "en") -> str:
     """The topic as it reads inside a sentence: "How tides work" -> "how tides work";
     a name the facts capitalise mid-sentence keeps its capital ("Penicillin" stays
-    lower, "Alexander Fleming" does not); a Title Case topic loses its title case."""
+    lower, "Alexander Fleming" does not); a Title Case topic loses its title case.
+    German capitalises every noun, so there only a first word that is a function word
+    ("Wie", "Die") is lowered."""
+    words = topic.strip().rstrip(".!?").split()
+    if lang.split("-", 1)[0].lower() == "de":
+        first = words[0] if words else ""
+        if first and first.lower() in stop_words("de") | set(words_for(lang).question_words):
+            words[0] = first[:1].lower() + first[1:]
+        return " ".join(words)
     proper = {
         w.strip(".,;:!?\"'()").lower()
         for f in facts
         for w in f.split()[1:]
         if w[:1].isupper() and not w.isupper()
     }
-    words = topic.strip().rstrip(".!?").split()
     title_case = len(words) > 2 and all(w[:1].isupper() for w in words if len(w) > 3)
     out = []
     for i, word in enumerate(words):
@@ -156,20 +214,49 @@ def in_sentence(topic: str, facts: Sequence[str]) -> str:
     return " ".join(out)
 
 
+def _asks(topic: str, phrase: str, lang: str) -> bool:
+    """Whether the topic is a direct question ("Why do cats purr?")."""
+    if topic.strip().endswith("?") or topic.strip().startswith("¿"):
+        return True
+    return lang_code(lang) == "en" and bool(QUESTION.match(phrase) and _INVERTED.match(phrase))
+
+
+def _explains(phrase: str, lang: str) -> bool:
+    """Whether the topic is an indirect question ("how tides work", "wie Gezeiten
+    entstehen"): the episode explains it."""
+    if lang_code(lang) == "en":
+        return bool(QUESTION.match(phrase))
+    low = phrase.lower()
+    return any(re.match(rf"{re.escape(w)}\b", low) for w in words_for(lang).question_words)
+
+
+def lang_code(lang: str) -> str:
+    """The primary subtag of a BCP 47 tag: ``es-MX`` -> ``es``."""
+    return lang.split("-", 1)[0].lower()
+
+
 def lead_sentence(
-    hosts: tuple[str, str], topic: str, facts: Sequence[str], length: str = ""
+    hosts: tuple[str, str], topic: str, facts: Sequence[str], length: str = "", lang: str = "en"
 ) -> str:
-    """What the episode does, in one grammatical sentence: "Nora and Eli explain how
-    tides work." / "... look at the history of penicillin." / "... ask: why do cats
-    purr?" (a question with its verb before the subject stays a question). ``length``
-    ("a 1-minute listen") is worked in when given."""
+    """What the episode does, in one grammatical sentence of the show's language:
+    "Nora and Eli explain how tides work." / "... look at the history of penicillin." /
+    "... ask: why do cats purr?" (a question with its verb before the subject stays a
+    question); "Nora und Eli erklären, wie Gezeiten entstehen." ``length`` ("a
+    1-minute listen", "1 Minute und 16 Sekunden") is worked in when given."""
     a, b = hosts
-    phrase = in_sentence(topic, facts)
-    if topic.strip().endswith("?") or (QUESTION.match(phrase) and _INVERTED.match(phrase)):
-        within = f", in {length}" if length else ""
-        return f"{a} and {b} ask{within}: {phrase[:1].upper() + phrase[1:]}?"
-    verb = "explain" if QUESTION.match(phrase) else "look at"
-    return f"{a} and {b} {verb} {phrase}" + (f" in {length}." if length else ".")
+    said = words_for(lang)
+    phrase = in_sentence(topic, facts, lang)
+    if _asks(topic, phrase, lang):
+        asked = phrase[:1].upper() + phrase[1:] + "?" if lang_code(lang) == "en" else ""
+        template = said.ask[1 if length else 0]
+        return template.format(a=a, b=b, length=length, question=asked or question(topic, lang))
+    if _explains(phrase, lang):
+        template = said.explain[1 if length else 0]
+    else:
+        template = said.look[1 if length else 0]
+        if lang_code(lang) == "de":  # after a colon, the topic as given
+            phrase = topic.strip().rstrip(".!?")
+    return template.format(a=a, b=b, length=length, topic=phrase)
 
 
 def public_source(info: SourceInfo) -> SourceInfo:

@@ -1,14 +1,18 @@
 """Transcript and chapter files for podcast apps, all from one list of timed turns.
 
-- WebVTT (``text/vtt``): ``WEBVTT``, then one cue per turn with the speaker as a voice
-  span, ``<v Nora>...``; text escaped (``&``, ``<``, ``>``) so that a fact quoting
-  markup cannot end the cue or open a tag.
+- WebVTT (``text/vtt``): ``WEBVTT`` and a ``Language: de`` header line (the show's
+  BCP 47 tag), then one cue per turn with the speaker as a voice span,
+  ``<v Nora>...``; text escaped (``&``, ``<``, ``>``) so that a fact quoting markup
+  cannot end the cue or open a tag.
 - SRT (``application/srt``): numbered cues, ``HH:MM:SS,mmm``, the speaker as
   ``Nora: ...`` (SRT has no voice markup).
 - Podcasting 2.0 JSON transcript (``application/json``): ``{"version": "1.0.0",
   "segments": [{"speaker", "startTime", "endTime", "body"}]}``, times in seconds.
 - Podcasting 2.0 JSON chapters (``application/json+chapters``), version 1.2.0:
   ``{"version": "1.2.0", "chapters": [{"startTime", "endTime", "title"}]}``.
+
+Neither JSON format has a field for the language (the feed's ``podcast:transcript``
+carries it, and ``<language>`` for the whole show).
 
 Both Podcasting 2.0 formats are from the podcast namespace repository
 (https://github.com/Podcastindex-org/podcast-namespace, ``transcripts/transcripts.md``
@@ -51,9 +55,11 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def webvtt(cues: Sequence[Cue]) -> str:
-    """The cues as a WebVTT file, each spoken by its host (``<v Nora>``)."""
-    lines = ["WEBVTT", ""]
+def webvtt(cues: Sequence[Cue], language: str = "") -> str:
+    """The cues as a WebVTT file, each spoken by its host (``<v Nora>``), with a
+    ``Language:`` header line when ``language`` (a BCP 47 tag) is given: the header
+    block WebVTT parsers read past and YouTube, HLS and webvtt-py read as metadata."""
+    lines = ["WEBVTT", *([f"Language: {_one_line(language)}"] if language else []), ""]
     for i, cue in enumerate(cues, 1):
         speaker = _escape(_one_line(cue.speaker))
         lines += [
