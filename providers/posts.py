@@ -190,7 +190,7 @@ def finish_posts(
     seen: set[str] = set()
     for platform in PLATFORM_LIMITS:
         mine = tags[: TAGS_PER_PLATFORM[platform]]
-        sentences = sentences_of(written.get(platform, ""))
+        sentences = sentences_of(written.get(platform, ""), lang)
         sentences = [s for s in sentences if not says_any(spec.show.style.avoid, s)]
         body = longest_prefix(sentences, _fits_with(platform, link, mine))
         key = " ".join(sentences[0].split()) if body else ""

@@ -68,12 +68,12 @@ def longest_prefix(sentences: Sequence[str], ok: Callable[[str], bool], sep: str
     return best
 
 
-def sentences_of(text: str) -> list[str]:
-    """``text`` as whole sentences, links and hashtags taken out (they are added back
-    by the post's own rules)."""
+def sentences_of(text: str, lang: str = "en") -> list[str]:
+    """``text`` as whole sentences of its language, links and hashtags taken out (they
+    are added back by the post's own rules)."""
     text = _LINK.sub("", text)
     text = re.sub(r"(?<!\w)#\w+", "", text)
-    return [s for s in split_sentences(text) if len(s.split()) > 1]
+    return [s for s in split_sentences(text, lang=lang) if len(s.split()) > 1]
 
 
 def clock(seconds: float) -> str:
