@@ -34,7 +34,13 @@ from podcast_factory.models import (
 )
 from podcast_factory.prompts import Prompts, common_values
 from podcast_factory.providers.claude import Citation, ClaudeClient
-from podcast_factory.providers.claude_prompts import clip, facts_block, lessons_text, script_block
+from podcast_factory.providers.claude_prompts import (
+    clip,
+    facts_block,
+    language_rule,
+    lessons_text,
+    script_block,
+)
 from podcast_factory.providers.claude_prompts import show_system as show_system
 from podcast_factory.providers.offline_writer import (
     MAX_SCALE,
@@ -162,8 +168,11 @@ class ClaudeWriter:
     def _system(self, spec: EpisodeSpec, *more: str) -> list[str]:
         return [show_system(spec.show, self._prompts, spec.topic), *more]
 
-    def _prompt(self, name: str, spec: EpisodeSpec, **values: str) -> str:
-        return self._prompts.fill(name, common_values(spec.show, spec.topic) | values)
+    def _prompt(self, name: str, spec: EpisodeSpec, task: str = "", **values: str) -> str:
+        """Template ``name`` filled, then the show's language rule for ``task`` (none for
+        an English show, nor for a template that is part of another prompt)."""
+        filled = self._prompts.fill(name, common_values(spec.show, spec.topic) | values)
+        return filled + (language_rule(spec.show.language, task) if task else "")
 
     async def research(
         self,
@@ -188,6 +197,7 @@ class ClaudeWriter:
         prompt = self._prompt(
             "research",
             spec,
+            "research",
             sources="\n\n".join(blocks),
             minutes=f"{spec.minutes:g}",
             fact_words=str(fact_words),
@@ -243,7 +253,7 @@ class ClaudeWriter:
             meter,
             model=self._settings.research_model,
             system=self._system(spec),
-            prompt=self._prompt("search", spec),
+            prompt=self._prompt("search", spec, "search"),
             max_searches=searches,
             max_tokens=1500,
         )
@@ -273,6 +283,7 @@ class ClaudeWriter:
         prompt = self._prompt(
             "script",
             spec,
+            "script",
             intro=show.intro or "a short welcome naming the show and topic",
             outro=show.outro or "a short thank-you",
             words=str(words),
@@ -307,7 +318,7 @@ class ClaudeWriter:
         self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc, script: Script
     ) -> RubricOut:
         facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
-        prompt = self._prompt("judge", spec, facts=facts)
+        prompt = self._prompt("judge", spec, "judge", facts=facts)
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
@@ -327,6 +338,7 @@ class ClaudeWriter:
         prompt = self._prompt(
             "notes",
             spec,
+            "notes",
             title=script.title,
             chapter_count=str(len(chapters)),
             chapters=openings,
@@ -351,7 +363,7 @@ class ClaudeWriter:
             if seconds
             else " Do not state the episode's length."
         )
-        prompt = self._prompt("social", spec, title=script.title, length=length)
+        prompt = self._prompt("social", spec, "social", title=script.title, length=length)
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
