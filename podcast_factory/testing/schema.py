@@ -313,12 +313,12 @@ def _subject_first(found: list[str], prompt: str, lang: str = "en") -> list[str]
     the first fact naming the topic's subject ("penicillin", "honeybees") moves to the
     front; when no fact names it (a second episode on a topic gets the facts the first
     did not cover), a short line naming it leads. Other prompts keep their order. In
-    another language a line saying the topic leads (``tongues.lead_line``)."""
+    another language the same, by the topic's stems (``tongues.subject_first``)."""
     topic = _SCRIPT_TOPIC.search(prompt)
     if topic is None:
         return found
     if lang != "en":
-        return [tongues.lead_line(lang, topic[1]), *found]
+        return tongues.subject_first(found, topic[1], lang)
     words = [w for w in re.findall(r"[a-z]{4,}", topic[1].lower()) if w not in _NO_SUBJECT]
     if not words:
         return found

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from podcast_factory.language import LANGUAGES, primary
-from podcast_factory.providers.lexicon import stop_words, words
+from podcast_factory.providers.lexicon import content_stems, stop_words, words
 
 _ASKED = re.compile(r"Language: the show is in [^(]+\(language tag ([A-Za-z0-9-]+)\)")
 
@@ -97,7 +97,7 @@ _FACTS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType(
             ),
             "names": (
                 "Según la fuente, {names} tiene un papel importante en esta historia.",
-                "La fuente dedica una parte de su relato a {names}.",
+                "La fuente también dedica una parte de su relato a {names}, y con razón.",
                 "Aquí la fuente nos lleva hasta {names}, que es parte esencial del tema.",
                 "La fuente explica por qué {names} importa tanto en todo esto.",
                 "Otro nombre que aparece en la fuente es {names}, y no es un detalle menor.",
@@ -119,7 +119,7 @@ _FACTS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType(
                 "La fuente insiste en que este detalle cambia la manera de verlo.",
                 "Para la fuente, esta parte es la que explica todo lo demás.",
             ),
-            "lead": ("Hoy hablamos de {topic}.",),
+            "lead": ("Nuestro tema de hoy: {topic}.",),
         },
         "de": {
             "and": ("und",),
@@ -156,7 +156,7 @@ _FACTS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType(
                 "Die Quelle betont, dass dieses Detail den Blick darauf verändert.",
                 "Für die Quelle ist das der Teil, der alles andere erklärt.",
             ),
-            "lead": ("Heute geht es um {topic}.",),
+            "lead": ("Unser Thema heute: {topic}.",),
         },
         "fr": {
             "and": ("et",),
@@ -193,13 +193,14 @@ _FACTS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType(
                 "La source insiste sur le fait que ce détail change notre regard.",
                 "Pour la source, c'est cette partie qui explique tout le reste.",
             ),
-            "lead": ("Aujourd'hui, nous parlons de {topic}.",),
+            "lead": ("Notre sujet du jour : {topic}.",),
         },
         "pt": {
             "and": ("e",),
             "both": (
                 "Segundo a fonte, a história de {names} está ligada ao número {numbers}.",
-                "A fonte explica que {names} tem um papel central e menciona o número {numbers}.",
+                "A fonte explica que {names} tem um papel central, e também menciona o "
+                "número {numbers}, que não é pouca coisa.",
                 "Um dado importante da fonte: {names} aparece junto com o número {numbers}.",
                 "Neste ponto a fonte fala de {names} e dá o número {numbers}.",
                 "A fonte conta que {names} faz parte do que aconteceu, com o número {numbers}.",
@@ -229,7 +230,7 @@ _FACTS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType(
                 "A fonte insiste que este detalhe muda a nossa maneira de ver.",
                 "Para a fonte, esta é a parte que explica todo o resto.",
             ),
-            "lead": ("Hoje falamos de {topic}.",),
+            "lead": ("Nosso tema de hoje: {topic}.",),
         },
     }
 )
@@ -246,14 +247,22 @@ def translated(sentence: str, lang: str, n: int, source_lang: str = "en") -> str
     return template.format(names=joined.join(names), numbers=joined.join(numbers))
 
 
+def subject_first(found: list[str], topic: str, lang: str) -> list[str]:
+    """A script in ``lang`` opens on its subject: the fact sharing the most of the topic's
+    stems moves to the front (the first such, on a tie); when none shares one, a line
+    saying the topic leads (``lead_line``)."""
+    stems = set(content_stems(topic, lang))
+    shared = [len(stems & set(content_stems(s, lang))) for s in found]
+    best = max(range(len(found)), key=lambda i: (shared[i], -i), default=None)
+    if best is None or not shared[best]:
+        return [lead_line(lang, topic), *found]
+    return [found[best], *found[:best], *found[best + 1 :]]
+
+
 def lead_line(lang: str, topic: str) -> str:
-    """The line a script in ``lang`` opens on: the topic, said (its first word in lower
-    case when it is an article or another stop word: "Hoy hablamos de la penicilina")."""
-    topic = topic.strip().rstrip(".?!")
-    first, _, rest = topic.partition(" ")
-    if first.lower() in stop_words(lang):
-        topic = f"{first.lower()} {rest}".strip()
-    return _FACTS[lang]["lead"][0].format(topic=topic)
+    """The line a script in ``lang`` opens on when no fact names its subject: the topic,
+    as the user wrote it ("Unser Thema heute: Wie der Kaffee nach Europa kam.")."""
+    return _FACTS[lang]["lead"][0].format(topic=topic.strip().rstrip(".?!"))
 
 
 _PADS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType(
@@ -271,7 +280,7 @@ _PADS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType(
                 "Esa es la parte que casi todo el mundo pasa por alto.",
                 "Eso explica muchas cosas.",
                 "Espera, cuéntame esa parte otra vez.",
-                "Me encanta lo concreto que es.",
+                "Me gusta mucho lo concreto que resulta todo esto.",
                 "Es más sencillo de lo que parece.",
                 "Así las piezas empiezan a encajar.",
                 "No me esperaba esa respuesta.",
