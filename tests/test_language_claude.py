@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from podcast_factory.api import load_batch_file, run_batch
+from podcast_factory.api import load_batch_file, prepare, run_batch
 from podcast_factory.cli import main
 from podcast_factory.config import Credentials, ElevenLabsSettings, RunSettings
+from podcast_factory.errors import UserInputError
 from podcast_factory.models import Host
 from podcast_factory.providers.espeak import EspeakTTS, default_voices, voice_language
 from podcast_factory.providers.speech import EspeakEngine
@@ -282,3 +283,22 @@ def test_the_default_voices_speak_the_show_language_one_male_one_female() -> Non
         tts.synthesize("Die Gezeiten steigen zweimal am Tag.", v) for v in default_voices("de")
     ]
     assert german[0] and german[1] and german[0] != german[1]
+
+
+def test_a_language_espeak_cannot_speak_is_refused_before_the_run(tmp_path: Path) -> None:
+    """A show in a language espeak-ng has no voice for, its hosts naming none: refused
+    when espeak-ng is to speak (naming show.language), accepted with ElevenLabs."""
+    source = DATA / "sources_de" / "gezeiten.md"
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(
+        "show:\n  name: Show\n  language: xx\n  hosts: [Nora, Eli]\n"
+        f"episodes:\n  - topic: Tides\n    sources: [{source}]\n",
+        encoding="utf-8",
+    )
+    spec = load_batch_file(batch)
+    with pytest.raises(UserInputError) as refused:
+        prepare(spec, tmp_path / "out", RunSettings(llm="claude", tts="espeak"))
+    assert refused.value.field == "show.language"
+    assert "espeak-ng has no voice for 'xx'" in refused.value.problem
+    settings = prepare(spec, tmp_path / "out2", RunSettings(llm="claude", tts="elevenlabs"))
+    assert settings.tts == "elevenlabs"
