@@ -35,8 +35,9 @@ class AudioSynthesizer(Agent):
             self.engine = speech_engine(self.settings, self.creds, self.governor)
 
     def voices(self, show: Show) -> dict[str, str]:
-        """Speaker name -> voice, with a distinct default voice per host position."""
-        return {h.name: self.engine.voice(h, i) for i, h in enumerate(show.hosts)}
+        """Speaker name -> voice, with a distinct default voice per host position, in the
+        show's language."""
+        return {h.name: self.engine.voice(h, i, show.language) for i, h in enumerate(show.hosts)}
 
     async def synthesize(self, script: Script, show: Show, ctx: StageContext) -> Synthesis:
         """The episode's audio: turns in order, a short pause between them."""
@@ -53,7 +54,7 @@ class AudioSynthesizer(Agent):
         voices = self.voices(show)
         rate = self.engine.sample_rate
         pcms = await self.engine.speak(
-            self.meter(ctx), [(t.text, voices[t.speaker]) for t in script.turns]
+            self.meter(ctx), [(t.text, voices[t.speaker]) for t in script.turns], show.language
         )
         pause = pcm_silence(self.settings.pause_s, rate)
         segments: list[Segment] = []
@@ -80,7 +81,7 @@ class AudioSynthesizer(Agent):
         voices = self.voices(show)
         rate = engine.sample_rate
         takes = await engine.speak_timed(
-            self.meter(ctx), [(t.text, voices[t.speaker]) for t in script.turns]
+            self.meter(ctx), [(t.text, voices[t.speaker]) for t in script.turns], show.language
         )
         pause = pcm_silence(self.settings.pause_s, rate)
         spans: dict[int, tuple[float, float]] = {}

@@ -44,6 +44,7 @@ from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.rundir import check_run_root
 from podcast_factory.runlock import RunLock, check_not_locked
 from podcast_factory.supervisor import Supervisor
+from podcast_factory.voice_checks import check_speech
 from podcast_factory.workflow import StageSpec, Workflow, workflow_from_python
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ def prepare(
     check_run_root(path, [e.episode_id for e in batch.episodes])  # no links leading out
     check_ledger(path)  # a ledger that may hold unreadable spend is refused before any call
     settings = settings or RunSettings()
+    check_speech(batch.show, settings.tts)  # a default voice in the show's language
     if batch.prompts.edited:  # the batch file's templates travel to the agents in settings
         settings = settings.model_copy(update={"prompts": batch.prompts})
     missing = missing_inputs(batch, path)

@@ -29,6 +29,7 @@ from podcast_factory.providers.sources import SourceFetcher, SourceText, is_url,
 from podcast_factory.redact import redact_url
 from podcast_factory.safeyaml import load_yaml, quote
 from podcast_factory.style_fields import build_style
+from podcast_factory.voice_checks import check_host_voices
 from podcast_factory.workflow import Workflow, build_workflow
 
 MIN_MINUTES, MAX_MINUTES = 0.25, 60.0
@@ -168,7 +169,7 @@ def build_show(data: Any) -> Show:
     if hosts[0].name == hosts[1].name:
         raise UserInputError("show.hosts", "the two hosts need different names")
     intro, outro = _text("show.intro", data.get("intro")), _text("show.outro", data.get("outro"))
-    return Show(
+    show = Show(
         name=_text("show.name", data.get("name"), required=True, limit=100),
         hosts=(hosts[0], hosts[1]),
         tagline=_text("show.tagline", data.get("tagline"), limit=200),
@@ -178,6 +179,8 @@ def build_show(data: Any) -> Show:
         style=build_style(data.get("style"), _text, {"show.intro": intro, "show.outro": outro}),
         **feed_fields(data, _text),
     )
+    check_host_voices(show, hosts_raw)  # a host's voice speaks the show's language
+    return show
 
 
 def check_source(field: str, source: Any, base: Path) -> str:

@@ -318,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["espeak", "elevenlabs"],
         help="one provider only (default: espeak-ng, and ElevenLabs when a key is set)",
     )
+    voices.add_argument(
+        "--language",
+        metavar="TAG",
+        help="only the voices that speak this language (a BCP 47 tag: de, es-MX, pt-BR): "
+        "espeak-ng's, and the ElevenLabs voices the API says are verified in it",
+    )
     voices.add_argument("--json", action="store_true", help="machine-readable output")
 
     memory = sub.add_parser(

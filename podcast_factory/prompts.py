@@ -24,13 +24,21 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from podcast_factory.language import lookup, primary
+
 if TYPE_CHECKING:  # models imports this module (BatchSpec.prompts)
     from podcast_factory.models import Show
     from podcast_factory.style import Style
 
-COMMON = ("show", "host_a", "host_b", "topic", "tone", "voice_guide", "audience", "sign_off")
-"""Placeholders every template may use: the show, its hosts, the episode's topic and the
-show's style fields (``avoid`` as a quoted, comma-separated list too)."""
+COMMON = (
+    "show", "host_a", "host_b", "topic", "tone", "voice_guide", "audience", "sign_off", "language"
+)  # fmt: skip
+"""Placeholders every template may use: the show, its hosts, the episode's topic, the
+show's style fields (``avoid`` as a quoted, comma-separated list too) and its language.
+
+The defaults do not use ``{language}``: a show not in English gets its language
+instruction appended to each prompt by the writer (``providers.claude_prompts``), so an
+English show sends what it always sent and an edited template still gets it."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "audience": "style.audience (empty when unset)",
         "sign_off": "style.sign_off (empty when unset)",
         "avoid": 'style.avoid as "a", "b" (empty when unset)',
+        "language": "the show's language in English words (Spanish, German, English)",
         "tagline": "the show's tagline, or 'none'",
         "style": "the style block: a paragraph saying each style field that is set, or nothing",
         "sources": "every source as <source index=N title='...'>text</source>",
@@ -276,10 +285,26 @@ def style_text(style: Style) -> str:
     return "\n\nThe show's style guide:\n" + "\n".join(lines) if lines else ""
 
 
+def language_name(tag: str) -> str:
+    """The English name of the language of a BCP 47 ``tag``: ``es-MX`` -> ``Spanish``
+    (babel's names, for a tag ``podcast_factory.language`` does not know too)."""
+    known = lookup(tag)
+    if known is not None:
+        return known.name
+    try:  # babel's locale data loads on first use; most shows never need it
+        from babel import Locale, UnknownLocaleError
+
+        name = Locale.parse(primary(tag)).get_display_name("en")
+    except (ImportError, ValueError, UnknownLocaleError):
+        name = None
+    return str(name) if name else tag
+
+
 def common_values(show: Show, topic: str) -> dict[str, str]:
     """The placeholders every template may use (``COMMON`` and ``avoid``)."""
     style = show.style
     return {
+        "language": language_name(show.language),
         "show": show.name,
         "host_a": show.hosts[0].name,
         "host_b": show.hosts[1].name,

@@ -33,7 +33,13 @@ from podcast_factory.models import (
     Turn,
 )
 from podcast_factory.prompts import Prompts, common_values
-from podcast_factory.providers.claude_prompts import clip, facts_block, lessons_text, script_block
+from podcast_factory.providers.claude_prompts import (
+    clip,
+    facts_block,
+    language_rule,
+    lessons_text,
+    script_block,
+)
 from podcast_factory.providers.claude_prompts import show_system as show_system
 from podcast_factory.providers.offline_writer import (
     MAX_SCALE,
@@ -164,8 +170,11 @@ class ClaudeWriter:
     def _system(self, spec: EpisodeSpec, *more: str) -> list[str]:
         return [show_system(spec.show, self._prompts, spec.topic), *more]
 
-    def _prompt(self, name: str, spec: EpisodeSpec, **values: str) -> str:
-        return self._prompts.fill(name, common_values(spec.show, spec.topic) | values)
+    def _prompt(self, name: str, spec: EpisodeSpec, task: str = "", **values: str) -> str:
+        """Template ``name`` filled, then the show's language rule for ``task`` (none for
+        an English show, nor for a template that is part of another prompt)."""
+        filled = self._prompts.fill(name, common_values(spec.show, spec.topic) | values)
+        return filled + (language_rule(spec.show.language, task) if task else "")
 
     async def research(
         self,
@@ -190,6 +199,7 @@ class ClaudeWriter:
         prompt = self._prompt(
             "research",
             spec,
+            "research",
             sources="\n\n".join(blocks),
             minutes=f"{spec.minutes:g}",
             fact_words=str(fact_words),
@@ -245,7 +255,7 @@ class ClaudeWriter:
             meter,
             model=self._settings.research_model,
             system=self._system(spec),
-            prompt=self._prompt("search", spec),
+            prompt=self._prompt("search", spec, "search"),
             max_searches=searches,
             max_tokens=1500,
         )
@@ -275,6 +285,7 @@ class ClaudeWriter:
         prompt = self._prompt(
             "script",
             spec,
+            "script",
             intro=show.intro or "a short welcome naming the show and topic",
             outro=show.outro or "a short thank-you",
             words=str(words),
@@ -309,7 +320,7 @@ class ClaudeWriter:
         self, meter: Meter, spec: EpisodeSpec, doc: ResearchDoc, script: Script
     ) -> RubricOut:
         facts = "\n".join(f"[{i}] {f.text}" for i, f in enumerate(doc.facts))
-        prompt = self._prompt("judge", spec, facts=facts)
+        prompt = self._prompt("judge", spec, "judge", facts=facts)
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,
@@ -329,6 +340,7 @@ class ClaudeWriter:
         prompt = self._prompt(
             "notes",
             spec,
+            "notes",
             title=script.title,
             chapter_count=str(len(chapters)),
             chapters=openings,
@@ -348,12 +360,13 @@ class ClaudeWriter:
     ) -> SocialOut:
         """One post per platform, hashtags and link apart so the limits can be enforced."""
         length = (
-            f" The episode runs {clock(seconds)} ({listen(seconds)}); say so in those words "
+            f" The episode runs {clock(seconds)} ({listen(seconds, spec.show.language)}); "
+            "say so in those words "
             "or not at all."
             if seconds
             else " Do not state the episode's length."
         )
-        prompt = self._prompt("social", spec, title=script.title, length=length)
+        prompt = self._prompt("social", spec, "social", title=script.title, length=length)
         result = await self._client.structured(
             meter,
             model=self._settings.quality_model,

@@ -38,6 +38,7 @@ from podcast_factory.errors import TransientProviderError, UserInputError
 from podcast_factory.limits import ProviderSlots
 from podcast_factory.metering import Meter
 from podcast_factory.models import Host
+from podcast_factory.providers.elevenlabs_languages import language_code
 from podcast_factory.providers.elevenlabs_tts import (
     DEFAULT_VOICES,
     PROVIDER,
@@ -141,15 +142,16 @@ class ElevenLabsDialogue:
         """Micro-USD held for ``characters`` characters of dialogue (v3 credits)."""
         return self._prices.tts_cost(DIALOGUE_MODEL, characters)
 
-    async def take(self, meter: Meter, lines: Sequence[Line]) -> Take:
-        """One request for ``lines``, retried on transient failures."""
+    async def take(self, meter: Meter, lines: Sequence[Line], code: str | None = None) -> Take:
+        """One request for ``lines`` (with ``language_code`` ``code`` when given),
+        retried on transient failures."""
 
         async def attempt() -> Take:
-            return await self._request(meter, lines)
+            return await self._request(meter, lines, code)
 
         return await call_with_retries(self._policy, attempt)
 
-    async def _request(self, meter: Meter, lines: Sequence[Line]) -> Take:
+    async def _request(self, meter: Meter, lines: Sequence[Line], code: str | None) -> Take:
         chars = sum(len(line.text) for line in lines)
         estimate = self.reservation(chars)
         async with (
@@ -162,6 +164,7 @@ class ElevenLabsDialogue:
                     model_id=DIALOGUE_MODEL,
                     output_format=self._format,
                     request_options={"max_retries": 0},
+                    **({"language_code": code} if code else {}),
                 )
             except (ApiError, ParsingError) as exc:
                 headers = getattr(exc, "headers", None) or {}
@@ -219,12 +222,13 @@ class DialogueEngine:
         self.cache_hits = 0
         self._cache = Path(cache_dir) if cache_dir else None
 
-    def voice(self, host: Host, position: int) -> str:
+    def voice(self, host: Host, position: int, language: str = "en") -> str:
         return host.voices.get("elevenlabs") or DEFAULT_VOICES[position]
 
-    def _key(self, lines: Sequence[Line]) -> str:
+    def _key(self, lines: Sequence[Line], code: str | None = None) -> str:
         body = json.dumps([[ln.text, ln.voice] for ln in lines])
-        return hashlib.sha256(f"{self._dialogue.signature}|{body}".encode()).hexdigest()
+        said = f"{self._dialogue.signature}|{body}" + (f"|{code}" if code else "")
+        return hashlib.sha256(said.encode()).hexdigest()
 
     def _cached(self, key: str, lines: Sequence[Line]) -> Take | None:
         if self._cache is None:
@@ -249,14 +253,18 @@ class DialogueEngine:
         spans = [[s, e] for _, s, e in take.spans]
         atomic_write(self._cache / f"{key}.json", json.dumps({"spans": spans}).encode())
 
-    async def speak_timed(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[Take]:
-        """The takes of ``turns`` (text, voice), in order, each with its lines' spans."""
+    async def speak_timed(
+        self, meter: Meter, turns: Sequence[tuple[str, str]], language: str = "en"
+    ) -> list[Take]:
+        """The takes of ``turns`` (text, voice), in order, each with its lines' spans;
+        a show not in English names its language (``language_code``: v3 takes it)."""
         takes = []
+        code = language_code(DIALOGUE_MODEL, language)
         for lines in plan_requests(turns):
-            key = self._key(lines)
+            key = self._key(lines, code)
             found = await asyncio.to_thread(self._cached, key, lines)
             if found is None:
-                found = await self._dialogue.take(meter, lines)
+                found = await self._dialogue.take(meter, lines, code)
                 await asyncio.to_thread(self._keep, key, found)
             takes.append(found)
         return takes

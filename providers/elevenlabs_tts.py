@@ -25,6 +25,7 @@ from elevenlabs.core.api_error import ApiError
 from podcast_factory.errors import TransientProviderError
 from podcast_factory.limits import ProviderSlots
 from podcast_factory.metering import Meter
+from podcast_factory.providers.elevenlabs_languages import language_code
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed, status_error
 
@@ -151,10 +152,22 @@ class ElevenLabsTTS:
         multiplier, rounded up, at the credit price."""
         return self._prices.tts_cost(self._model, characters)
 
+    def language_code(self, language: str) -> str | None:
+        """What this model's requests send as ``language_code`` for a show in
+        ``language`` (None: nothing, as for English or ``eleven_multilingual_v2``)."""
+        return language_code(self._model, language)
+
     async def speak(
-        self, meter: Meter, text: str, voice_id: str, previous: Sequence[str] = ()
+        self,
+        meter: Meter,
+        text: str,
+        voice_id: str,
+        previous: Sequence[str] = (),
+        language: str = "en",
     ) -> tuple[bytes, list[str]]:
-        """PCM of ``text`` in ``voice_id``; returns it with the request ids it made."""
+        """PCM of ``text`` in ``voice_id``, spoken in the show's ``language``; returns it
+        with the request ids it made."""
+        code = self.language_code(language)
         ids = list(previous)
         audio: list[bytes] = []
         for chunk in chunk_text(text, self._limit):
@@ -163,7 +176,7 @@ class ElevenLabsTTS:
             async def attempt(
                 chunk: str = chunk, prior: tuple[str, ...] = prior
             ) -> tuple[bytes, str]:
-                return await self._convert(meter, chunk, voice_id, prior)
+                return await self._convert(meter, chunk, voice_id, prior, code)
 
             pcm, request_id = await call_with_retries(self._policy, attempt)
             audio.append(pcm)
@@ -172,7 +185,7 @@ class ElevenLabsTTS:
         return b"".join(audio), ids[len(previous) :]
 
     async def _convert(
-        self, meter: Meter, text: str, voice_id: str, prior: tuple[str, ...]
+        self, meter: Meter, text: str, voice_id: str, prior: tuple[str, ...], code: str | None
     ) -> tuple[bytes, str]:
         estimate = self.reservation(len(text))
         async with (
@@ -186,6 +199,7 @@ class ElevenLabsTTS:
                     model_id=self._model,
                     output_format=self._format,
                     previous_request_ids=list(prior) if prior else None,
+                    **({"language_code": code} if code else {}),
                 ) as response:
                     headers = response.headers
                     credits = billed_credits(headers)

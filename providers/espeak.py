@@ -22,12 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from podcast_factory.errors import ProviderError, UserInputError
+from podcast_factory.language import LANGUAGES, primary
 
 PROVIDER = "espeak-ng"
 
 DEFAULT_VOICES: tuple[str, str] = ("en-us+m3", "en-us+f3")
 """Host 1 and host 2: a low male and a high female variant of US English, chosen because
 their pitch ranges (80-122 Hz against 140-240 Hz in ``voices/!v``) do not overlap."""
+DEFAULT_VARIANTS: tuple[str, str] = ("m3", "f3")
+"""The same pair for every other language: ``de+m3`` and ``de+f3``, so the two hosts of
+a show in any language still sound like two different people."""
 
 MIN_WPM, MAX_WPM = 80, 450
 """The speaking rates espeak-ng accepts; outside them it silently clamps."""
@@ -77,6 +81,7 @@ class _Catalog:
     aliases: frozenset[str]  # lower-cased names that espeak_SetVoiceByName resolves
     variants: tuple[str, ...]
     by_language: dict[str, str]  # a language code (en-gb) -> the voice that speaks it (en)
+    speaks: dict[str, str]  # a lower-cased name check_voice accepts -> its language (en-gb)
 
 
 def _voice_file_fields(path: Path) -> tuple[str, list[str], str]:
@@ -105,6 +110,7 @@ def _catalog() -> _Catalog:
     languages: list[str] = []
     aliases: set[str] = set()
     by_language: dict[str, str] = {}
+    speaks: dict[str, str] = {}
     for path in sorted((data / "lang").rglob("*")):
         if not path.is_file():
             continue
@@ -113,11 +119,15 @@ def _catalog() -> _Catalog:
             continue
         identifier = path.relative_to(data / "lang").as_posix()
         languages.append(path.name.lower())
-        aliases.update({path.name.lower(), identifier.lower(), name.lower()})
+        names = {path.name.lower(), identifier.lower(), name.lower()}
+        aliases.update(names)
+        speaks.update(dict.fromkeys(names, langs[0].lower()))
         by_language.setdefault(langs[0].lower(), path.name.lower())
     variant_dir = data / "voices" / "!v"
     variants = sorted((p.name for p in variant_dir.iterdir() if p.is_file()), key=str.lower)
-    return _Catalog(tuple(sorted(languages)), frozenset(aliases), tuple(variants), by_language)
+    return _Catalog(
+        tuple(sorted(languages)), frozenset(aliases), tuple(variants), by_language, speaks
+    )
 
 
 def list_languages() -> list[str]:
@@ -138,6 +148,47 @@ def list_voices() -> list[str]:
     """
     catalog = _catalog()
     return [*catalog.languages, *(f"en-us+{variant}" for variant in catalog.variants)]
+
+
+def voice_language(voice: str) -> str | None:
+    """The language ``voice`` speaks, as its voice file names it (``en-us+f3`` ->
+    ``en-us``, ``en`` -> ``en-gb``, ``de+m3`` -> ``de``); None for a name espeak-ng lacks."""
+    return _catalog().speaks.get(voice.partition("+")[0].lower())
+
+
+def language_voice(tag: str) -> str | None:
+    """The espeak-ng voice that speaks the BCP 47 ``tag`` best, or None when it has none:
+    the tag's own voice (``pt-BR`` -> ``pt-br``, ``fr-BE`` -> ``fr-be``), Latin American
+    Spanish for a Spanish outside Spain (``es-MX`` -> ``es-419``), else the language's
+    (``de-AT`` -> ``de``)."""
+    catalog = _catalog()
+    lang, _, region = tag.lower().partition("-")
+    if tag.lower() in catalog.by_language:
+        return catalog.by_language[tag.lower()]
+    if lang == "es" and region and region != "es" and "es-419" in catalog.aliases:
+        return "es-419"
+    known = LANGUAGES.get(lang)
+    if known is not None and known.espeak_voice in catalog.aliases:
+        return known.espeak_voice
+    return catalog.by_language.get(lang) or (lang if lang in catalog.aliases else None)
+
+
+def default_voices(tag: str = "en") -> tuple[str, str]:
+    """Host 1's and host 2's voice in a show in ``tag`` that names none: a male and a
+    female variant of the language's voice. English keeps ``DEFAULT_VOICES`` whatever
+    its region (episodes made before shows had a language sound as they did). A
+    ``UserInputError`` naming ``show.language`` when espeak-ng speaks no such language."""
+    if primary(tag) == "en":
+        return DEFAULT_VOICES
+    base = language_voice(tag)
+    if base is None:
+        raise UserInputError(
+            "show.language",
+            f"espeak-ng has no voice for {tag!r}: give each host a voice "
+            "(run 'podcast-factory voices' to list them) or speak with ElevenLabs",
+        )
+    male, female = DEFAULT_VARIANTS
+    return f"{base}+{male}", f"{base}+{female}"
 
 
 def check_voice(voice: str) -> None:

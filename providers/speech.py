@@ -30,9 +30,11 @@ class SpeechEngine(Protocol):
     sample_rate: int
     cache_hits: int
 
-    def voice(self, host: Host, position: int) -> str: ...
+    def voice(self, host: Host, position: int, language: str = "en") -> str: ...
 
-    async def speak(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[bytes]: ...
+    async def speak(
+        self, meter: Meter, turns: Sequence[tuple[str, str]], language: str = "en"
+    ) -> list[bytes]: ...
 
     async def close(self) -> None: ...
 
@@ -47,8 +49,9 @@ class EspeakEngine:
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = asyncio.Lock()
 
-    def voice(self, host: Host, position: int) -> str:
-        return host.voices.get("espeak") or espeak.DEFAULT_VOICES[position]
+    def voice(self, host: Host, position: int, language: str = "en") -> str:
+        """The host's espeak voice, else the default of a show in ``language``."""
+        return host.voices.get("espeak") or espeak.default_voices(language)[position]
 
     def _one(self, text: str, voice: str) -> bytes:
         key = (voice, text)
@@ -62,7 +65,10 @@ class EspeakEngine:
             self._cache.popitem(last=False)
         return pcm
 
-    async def speak(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[bytes]:
+    async def speak(
+        self, meter: Meter, turns: Sequence[tuple[str, str]], language: str = "en"
+    ) -> list[bytes]:
+        """The language is in the voice (``de+m3``); espeak takes no other hint of it."""
         chars = sum(len(text) for text, _ in turns)
         async with self._lock, meter.call(self.name, 0, {"characters": chars}) as charge:
             out = [await asyncio.to_thread(self._one, text, voice) for text, voice in turns]
@@ -99,11 +105,15 @@ class ElevenLabsEngine:
         self._cache = Path(cache_dir) if cache_dir else None
         self._clock = clock
 
-    def voice(self, host: Host, position: int) -> str:
+    def voice(self, host: Host, position: int, language: str = "en") -> str:
+        """The host's voice id, else a premade one: a multilingual model speaks the
+        show's language in it (``voices --language`` lists voices verified in it)."""
         return host.voices.get("elevenlabs") or elevenlabs_tts.DEFAULT_VOICES[position]
 
-    def _key(self, text: str, voice: str) -> str:
-        return hashlib.sha256(f"{self._tts.signature}|{voice}|{text}".encode()).hexdigest()
+    def _key(self, text: str, voice: str, code: str | None = None) -> str:
+        """Model, format, voice, text and, when one is sent, the language code."""
+        said = f"{self._tts.signature}|{voice}|{text}" + (f"|{code}" if code else "")
+        return hashlib.sha256(said.encode()).hexdigest()
 
     def _cached(self, key: str) -> tuple[bytes, list[str], float] | None:
         """PCM, request ids and when they were made (0: unknown, so never stitched)."""
@@ -136,15 +146,18 @@ class ElevenLabsEngine:
         now = self._clock()
         return [rid for rid, at in made if now - at < limit]
 
-    async def speak(self, meter: Meter, turns: Sequence[tuple[str, str]]) -> list[bytes]:
+    async def speak(
+        self, meter: Meter, turns: Sequence[tuple[str, str]], language: str = "en"
+    ) -> list[bytes]:
         history: dict[str, list[tuple[str, float]]] = {}
         out = []
+        code = self._tts.language_code(language)
         for text, voice in turns:
-            key = self._key(text, voice)
+            key = self._key(text, voice, code)
             found = await asyncio.to_thread(self._cached, key)
             if found is None:
                 prior = self._stitchable(history.get(voice, []))
-                pcm, ids = await self._tts.speak(meter, text, voice, prior)
+                pcm, ids = await self._tts.speak(meter, text, voice, prior, language)
                 made_at = self._clock()
                 await asyncio.to_thread(self._keep, key, pcm, ids, made_at)
             else:

@@ -9,6 +9,12 @@ dictionary the wheel lacks is left out, as ``check_voice`` leaves it out.
 
 ElevenLabs: ``GET /v1/voices`` through the SDK (``client.voices.get_all()``), free, the
 voices the key's account can use: premade and its own. See docs/providers.md.
+
+A language (``--language de``) keeps the voices that speak it: an espeak-ng voice whose
+voice file's language has the same language subtag (``de``; ``en-us`` for ``en-GB``
+too), an ElevenLabs voice whose ``verified_languages`` (or ``language`` label) name it.
+A multilingual model speaks any voice in any language it has, so an ElevenLabs voice
+that names no language is not refused for a show, only left out of the list.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from elevenlabs import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
 from podcast_factory.errors import ProviderError
+from podcast_factory.language import primary
 from podcast_factory.providers import espeak
 
 
@@ -34,6 +41,13 @@ class VoiceInfo:
     """The provider's own name for it: ``English (America)``, ``Rachel``."""
     details: str = ""
     """Languages (espeak-ng) or category and labels (ElevenLabs)."""
+    languages: tuple[str, ...] = ()
+    """The language tags it speaks: its voice file's (espeak-ng), the verified ones
+    (ElevenLabs; empty when the API names none)."""
+
+    def speaks(self, tag: str) -> bool:
+        """Whether it speaks the language of the BCP 47 ``tag`` (by language subtag)."""
+        return any(primary(lang) == primary(tag) for lang in self.languages)
 
 
 class _Voice(ctypes.Structure):
@@ -105,7 +119,7 @@ def espeak_voices() -> tuple[list[VoiceInfo], list[VoiceInfo]]:
     for description, identifier, langs, _ in _list(None):
         name = identifier.rsplit("/", 1)[-1].lower()
         if name in usable and not identifier.startswith("mb/"):
-            languages.append(VoiceInfo(name, description, ", ".join(langs)))
+            languages.append(VoiceInfo(name, description, ", ".join(langs), tuple(langs[:1])))
     known = set(espeak.list_variants())
     variants = [
         VoiceInfo(identifier.rsplit("/", 1)[-1], description, _GENDER.get(gender, ""))
@@ -143,5 +157,9 @@ def elevenlabs_voices(
             [str(voice.category or "")]
             + [labels[k] for k in ("gender", "accent", "age") if labels.get(k)]
         ).strip(", ")
-        found.append(VoiceInfo(voice.voice_id, voice.name or "", details))
+        spoken = [v.language for v in voice.verified_languages or [] if v.language]
+        if labels.get("language"):
+            spoken.append(labels["language"])
+        langs = tuple(dict.fromkeys(spoken))
+        found.append(VoiceInfo(voice.voice_id, voice.name or "", details, langs))
     return sorted(found, key=lambda i: i.description.lower())

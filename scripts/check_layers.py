@@ -84,6 +84,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.cli_parser",
             "podcast_factory.cli_show",
             "podcast_factory.cli_voices",
+            "podcast_factory.voice_checks",
             "podcast_factory.__main__",
             "podcast_factory.cli_run",
             "podcast_factory.offline_checks",

@@ -41,6 +41,8 @@ class TtsCall:
     previous_request_ids: tuple[str, ...]
     next_request_ids: tuple[str, ...]
     stream: bool
+    language_code: str | None = None
+    """The ``language_code`` the request sent (None: none)."""
 
 
 class Reply(Exception):

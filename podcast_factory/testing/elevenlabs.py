@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from podcast_factory.providers.elevenlabs_languages import IGNORES_LANGUAGE_CODE, MODEL_LANGUAGES
 from podcast_factory.testing import payloads as pay
 from podcast_factory.testing.common import Bill, Reply, Request, SimState, TtsCall
 
@@ -32,6 +33,8 @@ VOICE_LABELS: dict[str, dict[str, str]] = {
     "pNInz6obpgDQGcFmaJgB": {"gender": "male", "accent": "american", "age": "middle_aged"},
 }
 """The ``labels`` of ``GET /v1/voices`` for the default voices, as the API gives them."""
+VOICE_LANGUAGES: dict[str, tuple[str, ...]] = dict.fromkeys(DEFAULT_VOICES, ("en",))
+"""The ``verified_languages`` of the default voices (premade, verified in English)."""
 DEFAULT_TTS_MODEL = "eleven_multilingual_v2"
 DEFAULT_TTS_FORMAT = "mp3_44100_128"
 """ElevenLabs' default ``output_format``, which the simulator refuses: ask for ``pcm_*``."""
@@ -69,6 +72,8 @@ class DialogueCall:
     """(dialogue_input_index, start_s, end_s) per voice segment."""
     duration_s: float
     credits: int
+    language_code: str | None = None
+    """The ``language_code`` the request sent (None: none)."""
 
 
 @dataclass
@@ -83,9 +88,12 @@ class ElevenLabsRoutes(SimState):
     """Answers requests without an ``anthropic-version`` header.
 
     Knobs a test may set on the simulator: ``tier`` (the subscription's), ``el_clock``
-    (seconds, for request-id ages), ``tts_content_type`` (None: no header at all)."""
+    (seconds, for request-id ages), ``tts_content_type`` (None: no header at all),
+    ``voice_languages`` (voice id -> the languages ``GET /v1/voices`` says it is
+    verified in)."""
 
     tier: str = "creator"
+    voice_languages: dict[str, tuple[str, ...]] = VOICE_LANGUAGES
     tts_content_type: str | None = "audio/pcm"
     el_clock: Callable[[], float] = staticmethod(time.time)
 
@@ -129,16 +137,7 @@ class ElevenLabsRoutes(SimState):
             return Reply(200, subscription_body(self.tier))
         if req.method == "GET" and req.path in ("/v1/voices", "/v2/voices"):
             voices = [
-                {
-                    "voice_id": v,
-                    "name": n,
-                    "category": "premade",
-                    "labels": VOICE_LABELS.get(v, {}),
-                    "description": None,
-                    "preview_url": None,
-                    "available_for_tiers": [],
-                    "high_quality_base_model_ids": [DEFAULT_TTS_MODEL],
-                }
+                pay.voice_entry(v, n, VOICE_LABELS.get(v, {}), self.voice_languages.get(v, ()))
                 for v, n in self.voices.items()
             ]
             body: dict[str, Any] = {"voices": voices}
@@ -152,7 +151,25 @@ class ElevenLabsRoutes(SimState):
         # a JSON number, as the API sends it; money is never computed from it here
         multiplier = float(self.prices.tts_multiplier(model))
         entry["model_rates"] = {"character_cost_multiplier": multiplier}
+        entry["languages"] = [
+            {"language_id": code, "name": code} for code in sorted(MODEL_LANGUAGES.get(model, ()))
+        ]
         return entry
+
+    def _language(self, req: Request, model: str, body: dict[str, Any]) -> str | None:
+        """The request's ``language_code``: ignored by a model that takes none
+        (``eleven_multilingual_v2``), refused with the live API's 400 when the model does
+        not speak it (docs/providers.md, "ElevenLabs: languages")."""
+        code = body.get("language_code")
+        if code is None:
+            return None
+        if not isinstance(code, str):
+            bad = {"type": "string_type", "loc": ["body", "language_code"], "msg": "not a string"}
+            raise Reply(422, {"detail": [bad]})
+        if model not in IGNORES_LANGUAGE_CODE and code not in MODEL_LANGUAGES.get(model, ()):
+            message = f"Model '{model}' does not support language_code '{code}'."
+            raise req.error(400, message, "unsupported_language")
+        return code
 
     def _check_voice(self, req: Request, voice_id: str) -> None:
         if self.voices and voice_id not in self.voices:
@@ -208,6 +225,7 @@ class ElevenLabsRoutes(SimState):
         if not text.strip() or len(text) > most:
             message = f"text must have 1 to {most} characters for {model}; it has {len(text)}"
             raise req.error(400, message, "max_character_limit_exceeded")
+        code = self._language(req, model, body)
         fmt, rate = self._rate(req)
         before, after = body.get("previous_request_ids") or [], body.get("next_request_ids") or []
         self._stitch(req, model, list(before))
@@ -217,8 +235,9 @@ class ElevenLabsRoutes(SimState):
         self._stopping.wait(self.tts_latency_per_1000_chars_s * len(text) / 1000)
         audio = pay.synthesize(text, voice_id, rate)
         call = TtsCall(
-            req.request_id, voice_id, model, fmt, len(text), tuple(before), tuple(after), stream
-        )
+            req.request_id, voice_id, model, fmt, len(text), tuple(before), tuple(after), stream,
+            code,
+        )  # fmt: skip
         credits = self.prices.tts_credits(model, len(text))
         bill = Bill(
             req.request_id, "elevenlabs", model, {"characters": len(text), "credits": credits},
@@ -259,12 +278,15 @@ class ElevenLabsRoutes(SimState):
             message = f"inputs have {total} characters; at most {DIALOGUE_MAX_CHARS}"
             raise Reply(422, {"detail": [{"type": "value_error", "loc": ["body", "inputs"],
                                           "msg": message}]})  # fmt: skip
+        code = self._language(req, model, body)
         _, rate = self._rate(req)
         self._stitch(req, model, list(body.get("previous_request_ids") or []))
         self._stopping.wait(self.tts_latency_per_1000_chars_s * total / 1000)
         audio, reply, segments = _dialogue_audio(lines, rate)
         credits = self.prices.tts_credits(model, total)
-        call = DialogueCall(req.request_id, tuple(lines), segments, len(audio) / 2 / rate, credits)
+        call = DialogueCall(
+            req.request_id, tuple(lines), segments, len(audio) / 2 / rate, credits, code
+        )
         bill = Bill(
             req.request_id, "elevenlabs", model, {"characters": total, "credits": credits},
             self.prices.tts_credit_cost(model, credits),

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from podcast_factory.testing import tongues
+
 PLANTS = ("misquote", "unsupported_claim")
 """Mistakes a test can plant in the next structured answer they fit."""
 
@@ -38,9 +40,11 @@ def _facts(value: Any) -> list[dict[str, Any]]:
     return [f for f in facts if isinstance(f, dict) and {"text", "quote", "source_index"} <= set(f)]
 
 
-def ground(value: Any, prompt: str) -> None:
+def ground(value: Any, prompt: str, lang: str = "en") -> None:
     """Fill a research answer's quotes and source indexes, and a judgement's unsupported
-    claims, as a careful model does (in place)."""
+    claims, as a careful model does (in place). For a show in ``lang`` other than
+    English, a fact from a source in another language is written in ``lang``
+    (``tongues.translated``) and its quote stays the source's sentence."""
     sources = [(int(i), _flat(body)) for i, body in _SOURCE.findall(prompt)]
     for n, fact in enumerate(_facts(value)):
         text = str(fact["text"])
@@ -49,6 +53,9 @@ def ground(value: Any, prompt: str) -> None:
             fact["source_index"] = holder
         quote = text.replace("'", "\u2019")
         fact["quote"] = quote[:-1] if n % 2 and quote.endswith(".") else quote
+        source_lang = tongues.language_of(text) if lang != "en" else lang
+        if tongues.writes(lang) and source_lang != lang:
+            fact["text"] = tongues.translated(text, lang, n, source_lang)
     if isinstance(value, dict) and isinstance(value.get("unsupported_claims"), list):
         value["unsupported_claims"] = []
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from podcast_factory.providers.pricing import ClaudeUsage
+from podcast_factory.testing import tongues
 from podcast_factory.testing.grounding import ground
 from podcast_factory.testing.prose import plain_reply, sentences, tokens
 from podcast_factory.testing.schema import SchemaFiller
@@ -131,15 +132,20 @@ def cache_marks(
     return total, marks
 
 
-def _material(prompt: str, system: list[str]) -> str:
+def _material(prompt: str, system: list[str], lang: str = "en") -> str:
     """Where a simulated answer takes its sentences: the prompt's sources or numbered
-    facts, else the system blocks' ones, else the prompt and the last system block."""
+    facts, else the system blocks' ones, else the prompt and the last system block (in
+    another language than English: that block's spoken lines only, not the prompt's
+    English instructions)."""
     marked = re.compile(r"<source|^\[\d+\]", flags=re.MULTILINE)
     if marked.search(prompt):
         return prompt
     for text in system[::-1]:
         if marked.search(text):
             return text
+    if lang != "en" and len(system) > 1:
+        spoken = re.findall(r"^[A-Z][A-Za-z]{1,20}: (.+)$", system[-1], flags=re.MULTILINE)
+        return "\n".join(spoken) or system[-1]
     return f"{system[-1]}\n{prompt}" if len(system) > 1 else prompt
 
 
@@ -201,9 +207,10 @@ def answer(
         return blocks, 40, "pause_turn", 1, None
     fmt = (body.get("output_config") or {}).get("format") or body.get("output_format") or {}
     if fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
-        filler = SchemaFiller(fmt["schema"], prompt, context, _material(prompt, system), scale)
-        value = filler.build()
-        ground(value, prompt)
+        lang = tongues.asked_language(context)
+        material = _material(prompt, system, lang)
+        value = SchemaFiller(fmt["schema"], prompt, context, material, scale, lang).build()
+        ground(value, prompt, lang)
         if planted is not None:
             planted(value, context)
         if "bad_index" in trig:

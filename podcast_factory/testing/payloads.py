@@ -38,6 +38,7 @@ from podcast_factory.testing.speech import WORD_GAP_S as WORD_GAP_S
 from podcast_factory.testing.speech import pcm_samples as pcm_samples
 from podcast_factory.testing.speech import synthesize as synthesize
 from podcast_factory.testing.speech import tts_model as tts_model
+from podcast_factory.testing.speech import voice_entry as voice_entry
 from podcast_factory.testing.speech import voice_pitch_hz as voice_pitch_hz
 from podcast_factory.testing.sse import sse_events as sse_events
 

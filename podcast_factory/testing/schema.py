@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+from podcast_factory.testing import tongues
 from podcast_factory.testing.prose import PAD_LINES, content_sentences
 
 MAX_FILLED_ITEMS = 3000
@@ -60,7 +61,7 @@ class SchemaFiller:
         """A connective line the prompt does not ask to avoid, saying no phrase the
         show's style guide (in the system prompt) forbids. A model's filler varies from
         episode to episode: each prompt starts at its own place in the pool."""
-        pool = PAD_POOL
+        pool = PAD_POOL if self.lang == "en" else tongues.pad_pool(self.lang)
         for _ in range(len(pool)):
             text = pool[(self.pad_start + self.padded) % len(pool)]
             self.padded += 1
@@ -76,9 +77,13 @@ class SchemaFiller:
         context: str = "",
         material: str = "",
         scale: float = 1.0,
+        lang: str = "en",
     ) -> None:
         self.root = schema
-        self.sentences = _subject_first(content_sentences(material or prompt), prompt)
+        self.lang = lang if tongues.writes(lang) else "en"
+        """The language the prompt asks for (``tongues``): its filler and opening lines."""
+        found = content_sentences(material or prompt)
+        self.sentences = _subject_first(found, prompt, self.lang)
         self.avoid = _lines_to_avoid(prompt)
         self.phrases = _phrases_to_avoid(context)
         self.pad_start = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
@@ -170,6 +175,9 @@ class SchemaFiller:
             return _FORMATS[fmt]
         if "speaker" in name.lower() and self.speakers:
             text = self.speakers[turn % len(self.speakers)]
+        elif name.lower() == "title" and self.lang != "en":  # the topic, as the user wrote it
+            topic = _SCRIPT_TOPIC.search(self.first_line)
+            text = topic[1] if topic else " ".join(self.first_line.split()[:10])
         elif name.lower() == "title":  # a title names the subject; it says no fact
             text = " ".join(self.first_line.split()[:10]) or "Untitled"
         else:
@@ -300,14 +308,17 @@ _NO_SUBJECT = frozenset(
 )
 
 
-def _subject_first(found: list[str], prompt: str) -> list[str]:
+def _subject_first(found: list[str], prompt: str, lang: str = "en") -> list[str]:
     """A script opens on its subject, as a model asked for an episode on a topic does:
     the first fact naming the topic's subject ("penicillin", "honeybees") moves to the
     front; when no fact names it (a second episode on a topic gets the facts the first
-    did not cover), a short line naming it leads. Other prompts keep their order."""
+    did not cover), a short line naming it leads. Other prompts keep their order. In
+    another language the same, by the topic's stems (``tongues.subject_first``)."""
     topic = _SCRIPT_TOPIC.search(prompt)
     if topic is None:
         return found
+    if lang != "en":
+        return tongues.subject_first(found, topic[1], lang)
     words = [w for w in re.findall(r"[a-z]{4,}", topic[1].lower()) if w not in _NO_SUBJECT]
     if not words:
         return found

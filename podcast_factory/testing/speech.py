@@ -33,6 +33,28 @@ def tts_model(model: str, max_chars: int) -> dict[str, Any]:
     }
 
 
+def voice_entry(
+    voice_id: str, name: str, labels: dict[str, str], languages: tuple[str, ...], model: str = ""
+) -> dict[str, Any]:
+    """One voice of ElevenLabs' ``GET /v1/voices``: premade, with its ``labels`` and the
+    languages it is verified in (``verified_languages``)."""
+    model = model or "eleven_multilingual_v2"
+    return {
+        "voice_id": voice_id,
+        "name": name,
+        "category": "premade",
+        "labels": labels,
+        "description": None,
+        "preview_url": None,
+        "available_for_tiers": [],
+        "high_quality_base_model_ids": [model],
+        "verified_languages": [
+            {"language": lang, "model_id": model, "accent": None, "locale": None}
+            for lang in languages
+        ],
+    }
+
+
 def pcm_samples(characters: int, sample_rate: int) -> int:
     """How many samples the simulator returns for ``characters`` characters of text."""
     return round(characters / CHARS_PER_SECOND * sample_rate)
