@@ -113,7 +113,10 @@ def _written(out: Path, episode: str) -> dict[str, Any]:
     script = json.loads((folder / "script.json").read_text())
     lines = [t["text"] for t in script["turns"]]
     notes = json.loads((folder / "summary.json").read_text())
-    said = [notes["summary"], *(c["title"] for c in notes["chapters"])]  # title: the topic
+    # chapter titles are a few words each (lingua cannot place two or three words, and a
+    # name carried from an English source tips it): they are judged together
+    titles = ". ".join(c["title"] for c in notes["chapters"])
+    said = [notes["summary"], titles]
     social = json.loads((folder / "social.json").read_text())
     posts = [p["text"] for p in social["posts"]]
     return {"lines": lines, "notes": said, "posts": posts}
