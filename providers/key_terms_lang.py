@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from podcast_factory.language import primary
 from podcast_factory.providers import noun_phrases
 from podcast_factory.providers.lexicon import stem, stop_words
 from podcast_factory.providers.publish_words import words_for
@@ -18,7 +19,7 @@ from podcast_factory.providers.term import Term
 
 
 def code(lang: str) -> str:
-    code = lang.split("-", 1)[0].lower()
+    code = primary(lang)
     return code if code in noun_phrases.DETERMINERS else "en"
 
 

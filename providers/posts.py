@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from podcast_factory.language import primary
 from podcast_factory.models import PLATFORM_LIMITS, EpisodeSpec, Post, ResearchDoc, Script
 from podcast_factory.models import SocialPosts as SocialPosts
 from podcast_factory.providers.key_terms import hashtags, key_terms, nounish_tag
@@ -22,7 +23,6 @@ from podcast_factory.providers.publish_text import (
     LINK_PLACEHOLDER,
     clock,
     fits,
-    lang_code,
     lead_sentence,
     listen,
     longest_prefix,
@@ -148,7 +148,7 @@ def _bodies(
     head = words.new_episode.format(show=show.name, title=title) + tagline
     # English puts the clock in too ("... in a 1-minute listen (1:16)."); the other
     # languages already say the exact length.
-    stamp = f" ({clock(seconds)})" if seconds and lang_code(lang) == "en" else ""
+    stamp = f" ({clock(seconds)})" if seconds and primary(lang) == "en" else ""
     sources = "; ".join(s.title or s.source for s in doc.sources if not s.error and s.title)
     out = []
     for n in range(min(LINKEDIN_FACTS, len(facts)), -1, -1):

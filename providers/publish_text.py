@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import PurePath
 
+from podcast_factory.language import primary
 from podcast_factory.models import PLATFORM_LIMITS, SourceInfo
 from podcast_factory.providers.lexicon import stop_words
 from podcast_factory.providers.publish_words import listen as listen
@@ -141,7 +142,7 @@ a name before them. Kept small and explicit like the English ones above."""
 
 
 def _rules(lang: str) -> tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]:
-    code = lang.split("-", 1)[0].lower()
+    code = primary(lang)
     if code not in _OPENERS:
         return CONNECTIVES, DANGLING, _PERSONAL
     connectives, dangling, personal = _OPENERS[code]
@@ -175,7 +176,7 @@ def standalone(sentence: str, lang: str = "en") -> str | None:
 def _names_someone(before: str, lang: str) -> bool:
     """Whether ``before`` (the words before a he or she) names someone: a capitalised
     word after its first (any noun in German, so there the check rarely bites)."""
-    if lang_code(lang) == "en":
+    if primary(lang) == "en":
         return bool(re.search(r"\s[A-Z][a-z]+", before))
     return any(w[:1].isupper() for w in before.split()[1:])
 
@@ -194,7 +195,7 @@ def in_sentence(topic: str, facts: Sequence[str], lang: str = "en") -> str:
     German capitalises every noun, so there only a first word that is a function word
     ("Wie", "Die") is lowered."""
     words = topic.strip().rstrip(".!?").split()
-    if lang.split("-", 1)[0].lower() == "de":
+    if primary(lang) == "de":
         first = words[0] if words else ""
         if first and first.lower() in stop_words("de") | set(words_for(lang).question_words):
             words[0] = first[:1].lower() + first[1:]
@@ -218,21 +219,16 @@ def _asks(topic: str, phrase: str, lang: str) -> bool:
     """Whether the topic is a direct question ("Why do cats purr?")."""
     if topic.strip().endswith("?") or topic.strip().startswith("¿"):
         return True
-    return lang_code(lang) == "en" and bool(QUESTION.match(phrase) and _INVERTED.match(phrase))
+    return primary(lang) == "en" and bool(QUESTION.match(phrase) and _INVERTED.match(phrase))
 
 
 def _explains(phrase: str, lang: str) -> bool:
     """Whether the topic is an indirect question ("how tides work", "wie Gezeiten
     entstehen"): the episode explains it."""
-    if lang_code(lang) == "en":
+    if primary(lang) == "en":
         return bool(QUESTION.match(phrase))
     low = phrase.lower()
     return any(re.match(rf"{re.escape(w)}\b", low) for w in words_for(lang).question_words)
-
-
-def lang_code(lang: str) -> str:
-    """The primary subtag of a BCP 47 tag: ``es-MX`` -> ``es``."""
-    return lang.split("-", 1)[0].lower()
 
 
 def lead_sentence(
@@ -247,14 +243,14 @@ def lead_sentence(
     said = words_for(lang)
     phrase = in_sentence(topic, facts, lang)
     if _asks(topic, phrase, lang):
-        asked = phrase[:1].upper() + phrase[1:] + "?" if lang_code(lang) == "en" else ""
+        asked = phrase[:1].upper() + phrase[1:] + "?" if primary(lang) == "en" else ""
         template = said.ask[1 if length else 0]
         return template.format(a=a, b=b, length=length, question=asked or question(topic, lang))
     if _explains(phrase, lang):
         template = said.explain[1 if length else 0]
     else:
         template = said.look[1 if length else 0]
-        if lang_code(lang) == "de":  # after a colon, the topic as given
+        if primary(lang) == "de":  # after a colon, the topic as given
             phrase = topic.strip().rstrip(".!?")
     return template.format(a=a, b=b, length=length, topic=phrase)
 
