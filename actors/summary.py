@@ -15,6 +15,7 @@ from podcast_factory.models import AudioAsset, Chapter, EpisodeSpec, ResearchDoc
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.offline_notes import (
     fit_summary,
+    good_summary,
     good_title,
     notes_markdown,
     show_notes,
@@ -70,5 +71,6 @@ class SummaryAgent(Agent):
             )
             for i, c in enumerate(notes.chapters)
         )
-        text = fit_summary(written.summary.strip()) or notes.summary
+        said = fit_summary(written.summary.strip())
+        text = said if good_summary(said) else notes.summary
         return notes.model_copy(update={"summary": text, "chapters": chapters})

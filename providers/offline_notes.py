@@ -48,13 +48,22 @@ def summary(spec: EpisodeSpec, doc: ResearchDoc, script: Script) -> str:
 
 
 def good_title(title: str) -> bool:
-    """A chapter title a podcast app can show: 1-6 words, not a cut sentence."""
+    """A chapter title a podcast app can show: 1-6 words, not a cut sentence, and not a
+    sentence at all (a full stop ends a line of dialogue, "Now here is the twist.", which
+    a model sometimes hands back as a title)."""
     words = title.split()
     return (
         0 < len(words) <= MAX_TITLE_WORDS
-        and not title.rstrip().endswith(("...", "…", ",", ";", ":", "-"))
+        and not title.rstrip().endswith(("...", "…", ",", ";", ":", "-", "."))
         and words[-1].lower() not in {"a", "an", "the", "of", "and", "or", "to", "with", "in"}
     )
+
+
+def good_summary(text: str) -> bool:
+    """A summary a listener can read: whole sentences, so it ends as a sentence ends.
+    A model's summary that does not (cut off, or chapter titles run together with no
+    stop) is not published; the notes keep the summary made from the facts."""
+    return bool(text) and text.rstrip("\"'”’»)").endswith((".", "!", "?", "…"))
 
 
 def show_notes(spec: EpisodeSpec, doc: ResearchDoc, script: Script, audio: AudioAsset) -> ShowNotes:

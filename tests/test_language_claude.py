@@ -24,7 +24,9 @@ from podcast_factory.config import Credentials, ElevenLabsSettings, RunSettings
 from podcast_factory.errors import UserInputError
 from podcast_factory.models import Host
 from podcast_factory.providers.espeak import EspeakTTS, default_voices, voice_language
+from podcast_factory.providers.lexicon import content_stems
 from podcast_factory.providers.speech import EspeakEngine
+from podcast_factory.providers.text import split_sentences
 from podcast_factory.testing import ProviderSimulator
 
 DATA = Path(__file__).parent / "data"
@@ -132,6 +134,22 @@ def _check_language(detector: LanguageDetector, written: dict[str, Any], lang: s
         assert not wrong, (kind, wrong)
 
 
+def _check_notes(out: Path, episode: str, lang: str) -> None:
+    """The notes as a listener reads them: the summary is whole sentences, each saying
+    something the episode's facts say (not chapter titles run together, not filler); a
+    chapter title is a short heading, never a sentence."""
+    facts = json.loads((out / episode / "research.json").read_text())["facts"]
+    stems = [set(content_stems(f["text"], lang)) for f in facts]
+    notes = json.loads((out / episode / "summary.json").read_text())
+    summary = notes["summary"]
+    assert summary.endswith((".", "!", "?")), summary
+    for sentence in split_sentences(summary, lang=lang):
+        said = set(content_stems(sentence, lang))
+        assert any(len(said & f) >= 2 for f in stems), (sentence, summary)
+    for chapter in notes["chapters"]:
+        assert not chapter["title"].endswith(".") and len(chapter["title"].split()) <= 6, chapter
+
+
 def _no_links(text: str) -> str:
     return re.sub(r"https?://\S+|#\w+|\{episode_link\}", "", text)
 
@@ -178,6 +196,7 @@ def test_a_spanish_batch_from_english_sources_is_spanish_and_keeps_english_quote
             assert _language(detector, fact["quote"]) == "en", fact["quote"]
             assert _flat(fact["quote"]).rstrip(".") in text, fact["quote"]
         _check_language(detector, _written(out, episode), "es")
+        _check_notes(out, episode, "es")
 
     assert speech
     assert {(c.model_id, c.language_code) for c in speech} == {("eleven_flash_v2_5", "es")}
@@ -216,6 +235,7 @@ def test_a_german_batch_from_german_sources_is_german_throughout(
             assert _flat(fact["text"]).rstrip(".") in text, fact["text"]
             assert _language(detector, fact["text"]) == "de", fact["text"]
         _check_language(detector, _written(out, episode), "de")
+        _check_notes(out, episode, "de")
     assert speech
     assert {(c.model_id, c.language_code) for c in speech} == {("eleven_multilingual_v2", None)}
 

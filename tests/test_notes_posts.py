@@ -40,6 +40,7 @@ from podcast_factory.models import (
     Turn,
 )
 from podcast_factory.providers.key_terms import nounish_tag
+from podcast_factory.providers.lexicon import content_stems
 from podcast_factory.providers.offline_notes import notes_markdown, show_notes
 from podcast_factory.providers.posts import finish_posts, social_posts
 from podcast_factory.providers.publish_text import (
@@ -49,6 +50,7 @@ from podcast_factory.providers.publish_text import (
     lead_sentence,
     listen,
     post_length,
+    sentences_of,
 )
 from podcast_factory.testing.server import ProviderSimulator
 
@@ -280,12 +282,14 @@ def test_claude_text_gets_the_same_fitting() -> None:
         assert all(nounish_tag(t) for t in post.hashtags) and post.hashtags
 
 
-def test_claude_path_publishes_clean_notes_and_posts(tmp_path: Path) -> None:
-    """Through the real SDK against the simulator: the notes' titles and the posts follow
-    the same rules as offline (short titles, sources by name, posts within limits, linked)."""
+def _claude_notes(tmp_path: Path, plant: str | None = None) -> tuple[ShowNotes, SocialPosts]:
+    """The summary and social agents' output through the real SDK against the simulator,
+    with a mistake ``plant``-ed in the model's next fitting answer."""
     settings = RunSettings(llm="claude", tts="espeak", request_timeout_s=30.0)
     ep, doc, script, audio = _episode(), _doc(), _script(), _audio()
     with ProviderSimulator(voices={}) as sim:
+        if plant:
+            sim.plant(plant)
         creds = Credentials.model_validate(
             {"anthropic_api_key": "sk-ant-test-0123456789", "anthropic_base_url": sim.url}
         )
@@ -298,7 +302,24 @@ def test_claude_path_publishes_clean_notes_and_posts(tmp_path: Path) -> None:
             posts = await SocialAgent(settings, client, creds).posts(ep, doc, script, ctx, audio)
             return notes, posts
 
-        notes, posts = asyncio.run(go())
+        return asyncio.run(go())
+
+
+def _about_the_facts(sentence: str) -> bool:
+    """Whether a sentence says something the facts say: it shares content words with one."""
+    said = set(content_stems(sentence, "en"))
+    return any(len(said & set(content_stems(text, "en"))) >= 2 for text, _ in FACTS)
+
+
+def test_claude_path_publishes_clean_notes_and_posts(tmp_path: Path) -> None:
+    """Through the real SDK against the simulator: the notes' titles and the posts follow
+    the same rules as offline (short titles, sources by name, posts within limits, linked),
+    and the summary is whole sentences, each about the episode's facts."""
+    notes, posts = _claude_notes(tmp_path)
+    summary = sentences_of(notes.summary)
+    assert summary and notes.summary.endswith("."), notes.summary
+    assert all(_about_the_facts(s) for s in summary), notes.summary
+    assert not any(c.title.endswith(".") for c in notes.chapters), notes.chapters
     dumped = json.loads(notes.model_dump_json())
     assert all(len(c["title"].split()) <= 6 for c in dumped["chapters"])
     assert not any(c["title"].endswith(("...", "…")) for c in dumped["chapters"])
@@ -329,3 +350,20 @@ def test_the_script_markdown_names_local_sources_by_file_name() -> None:
     md = script_markdown(Script(episode_id="e", title="Tides", turns=turns, target_words=9), doc)
     assert "[^1]: Tides, tides.md" in md and "/home/me" not in md
     assert "example.org/waves" in md and "pw@" not in md
+
+
+def test_a_run_on_summary_and_a_dialogue_line_title_from_claude_are_not_published(
+    tmp_path: Path,
+) -> None:
+    """Claude's notes (planted: the summary is the chapter titles run together, one title
+    a line of dialogue) are replaced where they fail: the summary by the one made from
+    the facts, the bad title by the chapter's own."""
+    notes, _ = _claude_notes(tmp_path, plant="run_on_notes")
+    offline = show_notes(_episode(), _doc(), _script(), _audio())
+    assert notes.summary == offline.summary
+    assert notes.summary.endswith(".") and all(
+        _about_the_facts(s) for s in sentences_of(notes.summary)[1:]
+    )
+    titles = [c.title for c in notes.chapters]
+    assert "Now here is the twist, really." not in titles
+    assert len(titles) == len(offline.chapters) and all(not t.endswith(".") for t in titles)

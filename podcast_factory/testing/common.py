@@ -113,7 +113,9 @@ class SimState:
     def plant(self, kind: str, count: int = 1) -> None:
         """Make the next ``count`` structured answers that ``kind`` fits make a model's
         mistake (``grounding.PLANTS``): ``misquote``, a research fact whose quote is in
-        no source; ``unsupported_claim``, a judgement listing a claim of the script."""
+        no source; ``unsupported_claim``, a judgement listing a claim of the script;
+        ``run_on_notes``, notes whose summary is the chapter titles run together and
+        whose middle chapter title is a line of dialogue."""
         if kind not in PLANTS or count < 1:
             raise ValueError(f"kind must be one of {PLANTS} and count >= 1")
         with self._lock:

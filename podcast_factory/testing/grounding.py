@@ -11,7 +11,9 @@ script made of the facts' own sentences.
 
 A test plants the mistakes a real model makes (``ProviderSimulator.plant``): a fact
 whose number was misremembered, quote and all (``misquote``: its quote is in no
-source), or a judgement listing an unsupported claim (``unsupported_claim``).
+source), a judgement listing an unsupported claim (``unsupported_claim``), or show
+notes whose summary runs the chapter titles together and whose middle title is a line
+of dialogue (``run_on_notes``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from podcast_factory.providers.story import leans_back
 from podcast_factory.testing import tongues
+from podcast_factory.testing.prose import PAD_LINES
 
-PLANTS = ("misquote", "unsupported_claim")
+PLANTS = ("misquote", "unsupported_claim", "run_on_notes")
 """Mistakes a test can plant in the next structured answer they fit."""
 
 _SOURCE = re.compile(r"<source index=(\d+)[^>]*>(.*?)</source>", flags=re.DOTALL)
@@ -40,11 +44,13 @@ def _facts(value: Any) -> list[dict[str, Any]]:
     return [f for f in facts if isinstance(f, dict) and {"text", "quote", "source_index"} <= set(f)]
 
 
-def ground(value: Any, prompt: str, lang: str = "en") -> None:
-    """Fill a research answer's quotes and source indexes, and a judgement's unsupported
-    claims, as a careful model does (in place). For a show in ``lang`` other than
-    English, a fact from a source in another language is written in ``lang``
-    (``tongues.translated``) and its quote stays the source's sentence."""
+def ground(value: Any, prompt: str, lang: str = "en", context: str = "") -> None:
+    """Fill a research answer's quotes and source indexes, a judgement's unsupported
+    claims and show notes as a careful model does (in place). For a show in ``lang``
+    other than English, a fact from a source in another language is written in ``lang``
+    (``tongues.translated``) and its quote stays the source's sentence. ``context``: the
+    request's system blocks (the script a notes request summarises)."""
+    _notes(value, prompt, context, lang)
     sources = [(int(i), _flat(body)) for i, body in _SOURCE.findall(prompt)]
     for n, fact in enumerate(_facts(value)):
         text = str(fact["text"])
@@ -58,6 +64,43 @@ def ground(value: Any, prompt: str, lang: str = "en") -> None:
             fact["text"] = tongues.translated(text, lang, n, source_lang)
     if isinstance(value, dict) and isinstance(value.get("unsupported_claims"), list):
         value["unsupported_claims"] = []
+
+
+_WORKING_TITLE = re.compile(r"^\[\d+\]\s*(.+)$", flags=re.MULTILINE)
+_STOP = re.compile(r"(?<=[.!?])\s+")
+SUMMARY_WORDS = 40
+"""About how long the simulated model's summary is: sentences are added until this many
+words are written (the prompt asks for about 60 words), three at most."""
+
+
+def _notes(value: Any, prompt: str, context: str, lang: str) -> None:
+    """Show notes as a careful model writes them (a schema filler alone would run the
+    chapters' working titles together as the summary and make filler lines titles):
+    one title per chapter, its working title, and a summary of whole sentences about
+    what the episode explains, the script's own sentences that state a fact (not its
+    welcome and goodbye, questions, or the filler lines between facts)."""
+    if not isinstance(value, dict) or not isinstance(value.get("chapter_titles"), list):
+        return
+    working = [w.strip() for w in _WORKING_TITLE.findall(prompt)]
+    if working:
+        value["chapter_titles"] = working
+    spoken = _SCRIPT_LINE.findall(context)[1:-1]  # the first and last: welcome, goodbye
+    filler = {_flat(p) for p in (PAD_LINES if lang == "en" else tongues.pad_pool(lang))}
+    said: list[str] = []
+    for line in spoken:
+        for sentence in _STOP.split(_flat(line)):
+            if (
+                len(sentence.split()) >= 6
+                and sentence.endswith(".")
+                and sentence not in filler
+                and not leans_back(sentence)
+                and sentence not in said
+            ):
+                said.append(sentence)
+        if len(said) >= 3 or sum(len(s.split()) for s in said) >= SUMMARY_WORDS:
+            break
+    if said:
+        value["summary"] = " ".join(said[:3])
 
 
 def plant(value: Any, kind: str, context: str) -> bool:
@@ -78,6 +121,15 @@ def plant(value: Any, kind: str, context: str) -> bool:
             return False
         said = lines[len(lines) // 2]
         claims.append(f'"{said}" states more than the facts say.')
+        return True
+    if kind == "run_on_notes":
+        if not isinstance(value, dict) or not isinstance(value.get("chapter_titles"), list):
+            return False
+        titles = [str(t) for t in value["chapter_titles"]]
+        value["summary"] = " ".join(titles)  # no sentence in it, no stop at its end
+        if titles:
+            titles[len(titles) // 2] = "Now here is the twist, really."
+        value["chapter_titles"] = titles
         return True
     raise ValueError(f"kind must be one of {PLANTS}")
 

@@ -210,7 +210,7 @@ def answer(
         lang = tongues.asked_language(context)
         material = _material(prompt, system, lang)
         value = SchemaFiller(fmt["schema"], prompt, context, material, scale, lang).build()
-        ground(value, prompt, lang)
+        ground(value, prompt, lang, context)
         if planted is not None:
             planted(value, context)
         if "bad_index" in trig:
