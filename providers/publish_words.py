@@ -97,8 +97,8 @@ WORDS: Mapping[str, Words] = MappingProxyType(
                 "{a} und {b} erklären in {length}, {topic}.",
             ),
             look=(
-                "Thema bei {a} und {b}: {topic}.",
-                "Thema bei {a} und {b}, in {length}: {topic}.",
+                "{a} und {b} im Gespräch: {topic}.",
+                "{a} und {b} im Gespräch ({length}): {topic}.",
             ),
             ask=("{a} und {b} fragen: {question}", "{a} und {b} fragen in {length}: {question}"),
             question_words=("wie", "warum", "wieso", "weshalb", "was", "wann", "wo", "wer", "ob"),
