@@ -98,7 +98,13 @@ def memorable_term(facts: Sequence[str], *, lang: str = "en") -> str:
             found = next(g for g in match.groups() if g)
             if pattern is react.called:
                 return react.named(found)
-            return "the " + found.strip() if english else found.strip()
+            if english:
+                return "the " + found.strip()
+            first, _, rest = found.strip().partition(" ")  # said mid-sentence: "das erste..."
+            articles = rules(lang).lines.articles
+            return (
+                f"{first.lower()} {rest}" if rest and first.lower() in articles else found.strip()
+            )
     return ""
 
 
@@ -143,7 +149,12 @@ def _options(
     match = react.number.search(fact)
     if match:
         options.append(
-            ("number", say["number"].format(number=(match.group(1) or "") + match.group(2)))
+            (
+                "number",
+                say["number"].format(
+                    number=react.quantity((match.group(1) or "") + match.group(2))
+                ),
+            )
         )
     match = _YEAR.search(fact)
     if match:

@@ -4,6 +4,7 @@ caught, and the refusals of an offline run it cannot write (exit 2, nothing writ
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -141,6 +142,28 @@ def test_openings_and_closings_vary_across_a_shows_episodes() -> None:
         "Penicillin", ""
     )
     assert tides.turns[-2].text != penicillin.turns[-2].text
+
+
+def test_german_host_lines_say_back_quantities_and_terms_in_german_grammar() -> None:
+    """Heard in a German coffee episode: "Moment, mehr als 500 Jahren?" said back the
+    dative of "Vor mehr als 500 Jahren", and the closing said "beim Wort Das erste
+    Kaffeehaus" with the sentence's capital article. Now the quantity is said on its own
+    ("500 Jahre") and the term with its article in lower case, in quotes."""
+    spec = EpisodeSpec(
+        episode_id="kaffee",
+        topic="Wie der Kaffee nach Europa kam",
+        sources=(str(DATA.parent / "sources_de" / "kaffee.md"),),
+        minutes=1.5,
+        show=_show("de", "Alltagswunder"),
+    )
+    doc = research(spec)
+    script = OfflineWriter().write(spec, doc)
+    reactions = [t.text for t in script.turns if not t.fact_refs]
+    said_back = [r for r in reactions if "500" in r]
+    assert said_back and all("500 Jahre?" in r for r in said_back), reactions
+    closing = script.turns[-2].text
+    assert "das erste Kaffeehaus" in closing, closing
+    assert not re.search(r"\w (?:„)?(?:Der|Die|Das) ", closing), closing
 
 
 def _planted(lines: list[tuple[str, str, tuple[int, ...]]]) -> Script:

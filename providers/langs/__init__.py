@@ -126,6 +126,9 @@ class Reactions:
     """A name as said after "So that's" (English adds "the" to a common noun)."""
     most: Callable[[str], str]
     """A superlative as said back, first letter up."""
+    quantity: Callable[[str], str] = lambda phrase: phrase
+    """A quantity as said back on its own: German takes the dative of "vor 500 Jahren"
+    back to "500 Jahre"."""
     small: tuple[str, ...] = ()
     """Numbers said as words in a reaction (index = value): "zwei Jahre", not "2 Jahre"."""
     per_kind: int | None = None

@@ -131,6 +131,10 @@ SENTENCES = Sentences(
     ordinal_dots=True,
 )
 
+_DATIVE_UNIT = re.compile(r"\b(Jahre|Tage|Meter|Kilometer|Zentimeter)n\b")
+"""A unit in the dative plural ("vor 500 Jahren", "in 16 Metern") as said on its own
+("500 Jahre")."""
+
 ROLE = (
     r"(?:Bakteriolog(?:e|in)|Biolog(?:e|in)|Chemiker(?:in)?|Biochemiker(?:in)?|"
     r"Mikrobiolog(?:e|in)|Physiker(?:in)?|Patholog(?:e|in)|Mathematiker(?:in)?|"
@@ -276,6 +280,7 @@ REACTIONS = Reactions(
     },
     named=lambda phrase: phrase[:1].upper() + phrase[1:],
     most=lambda phrase: phrase[:1].upper() + phrase[1:],
+    quantity=lambda phrase: _DATIVE_UNIT.sub(lambda m: m[1], phrase),
     small=tuple(
         [
             "null",
@@ -306,12 +311,12 @@ LINES = HostLines(
         "Auf das Thema {subject} habe ich mich richtig gefreut. Leg los, {a}.",
     ),
     closings=(
-        "Ich wusste vorher kaum etwas über {subject}, und jetzt geht mir das Stichwort {term} "
+        "Ich wusste vorher kaum etwas über {subject}, und jetzt geht mir das Stichwort „{term}“ "
         "nicht mehr aus dem Kopf.",
-        "Hängen bleibt bei mir vor allem das Stichwort {term}.",
-        "Das war's also zum Thema {subject}, und beim Wort {term} werde ich ab jetzt immer "
+        "Hängen bleibt bei mir vor allem das Stichwort „{term}“.",
+        "Das war's also zum Thema {subject}, und beim Wort „{term}“ werde ich ab jetzt immer "
         "hinhören.",
-        "Stichwort {term}: Davon erzähle ich diese Woche bestimmt jedem.",
+        "Stichwort „{term}“: Davon erzähle ich diese Woche bestimmt jedem.",
         "Von allem heute merke ich mir vor allem eins: {term}.",
     ),
     no_term_closing="Ganz schön viel Stoff für eine Folge, {a}.",
