@@ -76,6 +76,15 @@ class ProviderState(BaseModel):
     concurrency that held, which the series memory keeps for the show's next run."""
 
 
+def _own(exc: Exception) -> Exception:
+    """The ledger's own exception (BudgetExceeded, LedgerError) out of Ray's wrapper, so
+    the agent receives it wrapped once, as if it had called the ledger itself."""
+    from ray.exceptions import RayTaskError
+
+    cause = exc.cause if isinstance(exc, RayTaskError) else None
+    return cause if isinstance(cause, Exception) else exc
+
+
 @dataclass
 class _Lane:
     """Mutable per-provider state."""
@@ -149,6 +158,9 @@ class ProviderGovernor:
             ledger = self._ledgers[ledger_name] = ActorLedger(ledger_name)
         try:
             await ledger.reserve(*reservation.args())
+        except Exception as exc:
+            self.release(ticket, "error")
+            raise _own(exc) from None
         except BaseException:
             self.release(ticket, "error")
             raise

@@ -144,23 +144,44 @@ class ActorLedger(LedgerClient):
     async def release(self, call_id: str) -> None:
         await self._patiently(lambda ledger: ledger.release.remote(call_id))
 
-    async def _patiently(self, send: Callable[[Any], Awaitable[Any]]) -> Any:
-        """Send a call to the ledger actor until it answers. Every ledger method is
-        idempotent by call id, so a call that met a restarting ledger is simply sent
-        again; giving up would lose a commit the provider billed."""
-        import ray
+    def commit_soon(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> Awaitable[Any]:
+        """Sent now (calls from one process reach the actor in order), awaited later."""
+        return self._soon(lambda ledger: ledger.commit.remote(call_id, micro_usd, units))
+
+    def release_soon(self, call_id: str) -> Awaitable[Any]:
+        return self._soon(lambda ledger: ledger.release.remote(call_id))
+
+    def _soon(self, send: Callable[[Any], Awaitable[Any]]) -> Awaitable[Any]:
+        first = send(self._ledger())
+        return asyncio.ensure_future(self._patiently(send, first))
+
+    def _ledger(self) -> Any:
+        if self._resolved is None:
+            import ray
+
+            self._resolved = ray.get_actor(self._name)
+        return self._resolved
+
+    async def _patiently(
+        self, send: Callable[[Any], Awaitable[Any]], sent: Awaitable[Any] | None = None
+    ) -> Any:
+        """Send a call to the ledger actor until it answers (``sent``: the first try,
+        already on its way). Every ledger method is idempotent by call id, so a call
+        that met a restarting ledger is simply sent again; giving up would lose a
+        commit the provider billed."""
         from ray.exceptions import ActorUnavailableError
 
-        if self._resolved is None:
-            self._resolved = ray.get_actor(self._name)
         pause = 0.05
         deadline = time.monotonic() + LEDGER_PATIENCE_S
         while True:
             try:
-                return await send(self._resolved)
+                return await (sent if sent is not None else send(self._ledger()))
             except ActorUnavailableError:
                 if time.monotonic() > deadline:
                     raise
+                sent = None
                 await asyncio.sleep(pause)
                 pause = min(2.0, pause * 2)
 
