@@ -9,9 +9,13 @@ which is fine because nothing the batch needs lives there.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import inspect
+import logging
 import os
-from collections.abc import Awaitable
-from typing import ClassVar, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +24,50 @@ from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.metering import LedgerClient, Meter, StageContext
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_METERS: contextvars.ContextVar[list[Meter] | None] = contextvars.ContextVar(
+    "podcast_factory_meters", default=None
+)
+"""The meters made during the agent method now running (each Ray call is a task of its
+own, so concurrent stages of one agent never share the list)."""
+
+
+def settling(
+    method: Callable[..., Coroutine[Any, Any, T]],
+) -> Callable[..., Coroutine[Any, Any, T]]:
+    """Wrap an agent's async method so that it returns (or raises) only once every
+    commit and release of the requests it metered is in the ledger: the requests did
+    not wait for them (``Meter.call``), the stage's manifest must not say completed
+    before its spend is durable. ``Agent`` applies it to every public async method of
+    its subclasses, a user's agents included."""
+    if getattr(method, "_settling", False):
+        return method
+
+    @functools.wraps(method)
+    async def wrapper(*args: Any, **kwargs: Any) -> T:
+        meters: list[Meter] = []
+        token = _METERS.set(meters)
+        try:
+            result = await method(*args, **kwargs)
+        except BaseException:
+            _METERS.reset(token)
+            try:
+                await _settle(meters)
+            except Exception:  # the stage failed already; its own error is the news
+                log.warning("a failed stage's commits did not all settle", exc_info=True)
+            raise
+        _METERS.reset(token)
+        await _settle(meters)
+        return result
+
+    wrapper._settling = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+async def _settle(meters: list[Meter]) -> None:
+    for meter in meters:
+        await meter.settle()
 
 
 class AgentStats(BaseModel):
@@ -58,8 +106,20 @@ class Agent:
         self.failures = 0
         self.cache_hits = 0
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(value):
+                setattr(cls, name, settling(value))
+
     def meter(self, ctx: StageContext) -> Meter:
-        return Meter(self.ledger, ctx)
+        """A meter for one stage attempt's requests; the agent method running now
+        settles it before it returns (see ``settling``)."""
+        meter = Meter(self.ledger, ctx)
+        made = _METERS.get()
+        if made is not None:
+            made.append(meter)
+        return meter
 
     async def served(self, work: Awaitable[T]) -> T:
         """Run one request, counting it, after the configured provider latency."""

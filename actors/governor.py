@@ -23,20 +23,22 @@ random, so never confused with new ones) and, until the old requests end, up to 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from podcast_factory.errors import TransientProviderError
+from podcast_factory.actors.governor_client import GovernorClient as GovernorClient
+from podcast_factory.actors.governor_client import Slot as Slot
+from podcast_factory.limits import Outcome as Outcome
 from podcast_factory.limits import ProviderLimits as ProviderLimits
 from podcast_factory.limits import default_limits as default_limits
+from podcast_factory.metering import ActorLedger, Reservation
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,6 @@ ACTOR_OPTIONS: dict[str, Any] = {
 }
 """For ``ray.remote(ProviderGovernor).options(name=..., **ACTOR_OPTIONS)``. If queued
 acquire calls filled ``max_concurrency``, no release could run until a lease ran out."""
-
-Outcome = Literal["ok", "throttled", "error"]
 
 
 class ProviderState(BaseModel):
@@ -74,6 +74,15 @@ class ProviderState(BaseModel):
     held_window: int = 0
     """The largest window reached since the last 429 (or since the start): the
     concurrency that held, which the series memory keeps for the show's next run."""
+
+
+def _own(exc: Exception) -> Exception:
+    """The ledger's own exception (BudgetExceeded, LedgerError) out of Ray's wrapper, so
+    the agent receives it wrapped once, as if it had called the ledger itself."""
+    from ray.exceptions import RayTaskError
+
+    cause = exc.cause if isinstance(exc, RayTaskError) else None
+    return cause if isinstance(cause, Exception) else exc
 
 
 @dataclass
@@ -126,6 +135,7 @@ class ProviderGovernor:
         self._lanes = {p: _lane(lim) for p, lim in self.limits.items()}
         self._owner: dict[str, str] = {}  # ticket -> provider
         self._holder: dict[str, str] = {}  # ticket -> who holds it (an actor id)
+        self._ledgers: dict[str, ActorLedger] = {}  # admit's ledger clients, by name
 
     async def acquire(self, provider: str, holder: str = "") -> str:
         """Wait for a ticket to make one request to ``provider``; FIFO per provider.
@@ -133,6 +143,27 @@ class ProviderGovernor:
         ticket = await self._acquire(provider)
         if holder and ticket in self._owner:
             self._holder[ticket] = holder
+        return ticket
+
+    async def admit(self, reservation: Reservation, holder: str, ledger_name: str) -> str:
+        """A ticket, then the reservation in the ledger actor ``ledger_name``: the one
+        round trip an agent waits on per request. The slot comes first, so a queued
+        request holds no budget; the reservation is made before this answers, so no
+        call is made unreserved. Refused (BudgetExceeded), the ticket is given back.
+        Retried by Ray on a restarted governor, it asks again; the ledger answers a
+        repeated reservation of the same call id with the one it granted."""
+        ticket = await self.acquire(reservation.provider, holder)
+        ledger = self._ledgers.get(ledger_name)
+        if ledger is None:
+            ledger = self._ledgers[ledger_name] = ActorLedger(ledger_name)
+        try:
+            await ledger.reserve(*reservation.args())
+        except Exception as exc:
+            self.release(ticket, "error")
+            raise _own(exc) from None
+        except BaseException:
+            self.release(ticket, "error")
+            raise
         return ticket
 
     def release_holder(self, holder: str) -> int:
@@ -272,113 +303,3 @@ class ProviderGovernor:
                 return
             lane.waiters.popleft()
             head.set_result(self._grant(provider, lane, now))
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A granted request slot; ``ticket`` is None for a provider with no limits."""
-
-    provider: str
-    ticket: str | None
-
-
-class GovernorClient:
-    """What a caller holds: ``async with client.slot("anthropic"):`` around one attempt.
-
-    Built over a local ProviderGovernor (one process, not picklable), an actor name, or
-    an actor handle plus ``name=``. It pickles as the name alone and looks the actor up
-    lazily: an actor handle among an actor's constructor arguments stops Ray from
-    restarting that actor reliably (ray-project/ray#53727)."""
-
-    def __init__(
-        self,
-        governor: Any,
-        limits: Mapping[str, ProviderLimits] | None = None,
-        *,
-        name: str | None = None,
-    ) -> None:
-        self._local: ProviderGovernor | None = None
-        self._name: str | None = None
-        self._resolved: Any = None
-        if isinstance(governor, str):
-            self._name = governor
-        elif hasattr(governor.acquire, "remote"):
-            if name is None:
-                raise ValueError("GovernorClient over an actor handle needs name=")
-            self._name, self._resolved = name, governor
-        else:
-            self._local = governor
-            limits = governor.limits if limits is None else limits
-        # None: the limits are not known here, so every provider costs a round trip.
-        self._limited = None if limits is None else frozenset(limits)
-
-    def __getstate__(self) -> dict[str, Any]:
-        if self._name is None:
-            raise TypeError("a GovernorClient over a local governor cannot be pickled")
-        return {"_local": None, "_name": self._name, "_resolved": None, "_limited": self._limited}
-
-    @property
-    def _handle(self) -> Any:
-        if self._resolved is None:
-            import ray
-
-            assert self._name is not None, "only a client over an actor has no local"
-            self._resolved = ray.get_actor(self._name)
-        return self._resolved
-
-    @property
-    def holder(self) -> str:
-        """This caller's name for the governor: its Ray actor id (kept across restarts)."""
-        if self._local is not None:
-            return ""
-        import ray
-
-        actor_id = ray.get_runtime_context().get_actor_id() if ray.is_initialized() else None
-        return actor_id or ""
-
-    def reclaim_own_tickets(self) -> None:
-        """Called by an agent as it starts: if it is a restart, free the tickets its
-        previous incarnation died holding. Fire and forget; calls from one process reach
-        the governor in order, so this lands before the agent's first acquire."""
-        holder = self.holder
-        if holder and self._local is None:
-            self._handle.release_holder.remote(holder)
-
-    async def acquire(self, provider: str) -> str:
-        if self._local is not None:
-            return await self._local.acquire(provider)
-        ticket: str = await self._handle.acquire.remote(provider, self.holder)
-        return ticket
-
-    async def release(
-        self, ticket: str, outcome: Outcome, retry_after_s: float | None = None
-    ) -> None:
-        if self._local is not None:
-            self._local.release(ticket, outcome, retry_after_s)
-        else:
-            await self._handle.release.remote(ticket, outcome, retry_after_s)
-
-    @contextlib.asynccontextmanager
-    async def slot(self, provider: str) -> AsyncIterator[Slot]:
-        """Hold a ticket for the body; release it as ok, throttled (a 429, with its
-        Retry-After) or error. The body's exception is re-raised unchanged."""
-        if self._limited is not None and provider not in self._limited:
-            yield Slot(provider, None)
-            return
-        ticket = await self.acquire(provider)
-        outcome: Outcome = "ok"
-        retry_after_s: float | None = None
-        try:
-            yield Slot(provider, ticket)
-        except TransientProviderError as exc:
-            outcome = "throttled" if exc.status == 429 else "error"
-            retry_after_s = exc.retry_after_s
-            raise
-        except BaseException:
-            outcome = "error"
-            raise
-        finally:
-            try:
-                await self.release(ticket, outcome, retry_after_s)
-            except Exception:  # the lease reclaims the slot; keep the body's outcome
-                log.warning("governor: release of %s failed", ticket, exc_info=True)

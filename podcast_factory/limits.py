@@ -8,9 +8,15 @@ layers import only downward (contracts -> providers -> actors).
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from podcast_factory.metering import LedgerClient, Reservation
+
+Outcome = Literal["ok", "throttled", "error"]
+"""What became of a request, as the governor learns from it."""
 
 
 class ProviderLimits(BaseModel):
@@ -45,9 +51,35 @@ def default_limits() -> dict[str, ProviderLimits]:
     }
 
 
-class ProviderSlots(Protocol):
+class Admission(Protocol):
+    """What ``Meter.call`` needs of the batch's governor: a slot and the reservation in
+    one awaited call, and the slot given back without waiting.
+
+    A request used to wait on four actor round trips around its provider call (slot,
+    reservation, commit, release); now it waits on one, ``admit``, which takes the slot
+    and then reserves in the ledger before it answers, so no call is made unreserved."""
+
+    def governs(self, provider: str) -> bool:
+        """Whether requests to ``provider`` need a slot (else only the reservation)."""
+        ...
+
+    async def admit(self, reservation: Reservation, ledger: LedgerClient) -> str:
+        """Wait for a slot, then reserve; give the slot back if the reservation is
+        refused (BudgetExceeded is raised). Returns the slot's ticket."""
+        ...
+
+    def release_soon(
+        self, ticket: str, outcome: Outcome, retry_after_s: float | None = None
+    ) -> None:
+        """Give a ticket back with its request's outcome; not awaited (a lost release
+        is reclaimed when its lease runs out, and releases are idempotent)."""
+        ...
+
+
+class ProviderSlots(Admission, Protocol):
     """What a provider client needs of the batch's governor: one slot per request
     attempt, held for the attempt and given back when it ends (a 429 raised inside the
-    slot pauses the provider for every caller). ``GovernorClient`` implements it."""
+    slot pauses the provider for every caller). ``GovernorClient`` implements it; the
+    provider clients hand it to ``Meter.call``, which admits each attempt in one call."""
 
     def slot(self, provider: str) -> AbstractAsyncContextManager[Any]: ...

@@ -1,4 +1,4 @@
-"""How an agent spends money: reserve, call, commit (or release), one call at a time.
+"""How an agent spends money: admit (slot + reservation), call, commit (or release).
 
 Agents hold a ``LedgerClient``: in Ray it forwards to the ledger actor, in unit tests it
 wraps a plain ``CostLedger``. ``Meter.call`` is the only way an agent makes a provider
@@ -8,6 +8,7 @@ call, so no call can skip the reservation.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,7 +18,11 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from podcast_factory.errors import TransientProviderError
+from podcast_factory.limits import Admission, Outcome
 from podcast_factory.models import CostEntry
+
+log = logging.getLogger(__name__)
 
 
 class StageContext(BaseModel):
@@ -55,6 +60,19 @@ class LedgerClient:
     async def release(self, call_id: str) -> None:
         raise NotImplementedError
 
+    def commit_soon(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> Awaitable[Any]:
+        """Send a commit without waiting for it; await the result to know it is durable.
+
+        A request must not wait for its commit (it is off the critical path); the stage
+        awaits every one at its end (``Meter.settle``), before its result is returned."""
+        return asyncio.ensure_future(self.commit(call_id, micro_usd, units))
+
+    def release_soon(self, call_id: str) -> Awaitable[Any]:
+        """Send a release without waiting for it (see ``commit_soon``)."""
+        return asyncio.ensure_future(self.release(call_id))
+
 
 class Ledger(Protocol):
     """The three methods of ``CostLedger`` an agent's calls use (it lives a layer up)."""
@@ -91,6 +109,11 @@ class ActorLedger(LedgerClient):
         self._name = name
         self._resolved: Any = None
 
+    @property
+    def name(self) -> str:
+        """The ledger actor's name: the governor's ``admit`` forwards reservations to it."""
+        return self._name
+
     def __getstate__(self) -> dict[str, Any]:
         return {"_name": self._name, "_resolved": None}
 
@@ -121,23 +144,44 @@ class ActorLedger(LedgerClient):
     async def release(self, call_id: str) -> None:
         await self._patiently(lambda ledger: ledger.release.remote(call_id))
 
-    async def _patiently(self, send: Callable[[Any], Awaitable[Any]]) -> Any:
-        """Send a call to the ledger actor until it answers. Every ledger method is
-        idempotent by call id, so a call that met a restarting ledger is simply sent
-        again; giving up would lose a commit the provider billed."""
-        import ray
+    def commit_soon(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> Awaitable[Any]:
+        """Sent now (calls from one process reach the actor in order), awaited later."""
+        return self._soon(lambda ledger: ledger.commit.remote(call_id, micro_usd, units))
+
+    def release_soon(self, call_id: str) -> Awaitable[Any]:
+        return self._soon(lambda ledger: ledger.release.remote(call_id))
+
+    def _soon(self, send: Callable[[Any], Awaitable[Any]]) -> Awaitable[Any]:
+        first = send(self._ledger())
+        return asyncio.ensure_future(self._patiently(send, first))
+
+    def _ledger(self) -> Any:
+        if self._resolved is None:
+            import ray
+
+            self._resolved = ray.get_actor(self._name)
+        return self._resolved
+
+    async def _patiently(
+        self, send: Callable[[Any], Awaitable[Any]], sent: Awaitable[Any] | None = None
+    ) -> Any:
+        """Send a call to the ledger actor until it answers (``sent``: the first try,
+        already on its way). Every ledger method is idempotent by call id, so a call
+        that met a restarting ledger is simply sent again; giving up would lose a
+        commit the provider billed."""
         from ray.exceptions import ActorUnavailableError
 
-        if self._resolved is None:
-            self._resolved = ray.get_actor(self._name)
         pause = 0.05
         deadline = time.monotonic() + LEDGER_PATIENCE_S
         while True:
             try:
-                return await send(self._resolved)
+                return await (sent if sent is not None else send(self._ledger()))
             except ActorUnavailableError:
                 if time.monotonic() > deadline:
                     raise
+                sent = None
                 await asyncio.sleep(pause)
                 pause = min(2.0, pause * 2)
 
@@ -167,6 +211,45 @@ class LocalLedger(LedgerClient):
     async def release(self, call_id: str) -> None:
         self.ledger.release(call_id)
 
+    def commit_soon(
+        self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
+    ) -> Awaitable[Any]:
+        """In this process a commit costs no round trip: done at once (and durable)."""
+        return _done(self.ledger.commit(call_id, micro_usd, units))
+
+    def release_soon(self, call_id: str) -> Awaitable[Any]:
+        self.ledger.release(call_id)
+        return _done(None)
+
+
+def _done(value: Any) -> Awaitable[Any]:
+    fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    fut.set_result(value)
+    return fut
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """One request's reservation, as ``Admission.admit`` forwards it to the ledger."""
+
+    call_id: str
+    episode_id: str
+    stage: str
+    provider: str
+    micro_usd: int
+    units: dict[str, int]
+
+    def args(self) -> tuple[str, str, str, str, int, dict[str, int]]:
+        """The arguments of ``LedgerClient.reserve``, in order."""
+        return (
+            self.call_id,
+            self.episode_id,
+            self.stage,
+            self.provider,
+            self.micro_usd,
+            self.units,
+        )
+
 
 @dataclass
 class Charge:
@@ -194,35 +277,89 @@ class Meter:
     from 1 again). The ledger refuses to grant a reservation for an id it has already
     committed or released, so a paid call always has a line of its own. The same id is
     only ever sent again by a retry of the same ledger method, which the ledger
-    answers idempotently."""
+    answers idempotently.
+
+    Each request waits on one round trip, its admission (``Meter.call``); its commit or
+    release is sent without waiting and kept until ``settle``, which the stage awaits
+    before it returns (``actors.base.Agent`` does it for every agent method), so a
+    stage's spend is in ``ledger.jsonl`` before its manifest says completed."""
 
     def __init__(self, ledger: LedgerClient, ctx: StageContext) -> None:
         self._ledger = ledger
         self._ctx = ctx
         self._seq = 0
         self._nonce = secrets.token_hex(6)
+        self._unsettled: list[Awaitable[Any]] = []
 
     @asynccontextmanager
     async def call(
-        self, provider: str, estimate_micro_usd: int, units: dict[str, int] | None = None
+        self,
+        provider: str,
+        estimate_micro_usd: int,
+        units: dict[str, int] | None = None,
+        slots: Admission | None = None,
     ) -> AsyncIterator[Charge]:
-        """Reserve ``estimate_micro_usd``; commit the charge on success, release on error.
+        """Admit one request: a slot from ``slots`` (the governor, if it governs
+        ``provider``) and a reservation of ``estimate_micro_usd``, in one awaited call.
+        On success the charge is committed, on error released (committed if the
+        provider billed it); the slot goes back with the outcome (a 429 pauses the
+        provider for everyone). Neither is awaited here: see ``settle``.
 
         Raises BudgetExceeded (from the ledger) before the call is made if the
         reservation is refused."""
         self._seq += 1
         ctx = self._ctx
         call_id = f"{ctx.episode_id}/{ctx.stage}/a{ctx.attempt}/{self._nonce}/c{self._seq}"
-        await self._ledger.reserve(
-            call_id, ctx.episode_id, ctx.stage, provider, estimate_micro_usd, units
+        wanted = Reservation(
+            call_id, ctx.episode_id, ctx.stage, provider, estimate_micro_usd, dict(units or {})
         )
+        ticket: str | None = None
+        if slots is not None and slots.governs(provider):
+            ticket = await slots.admit(wanted, self._ledger)
+        else:
+            await self._ledger.reserve(*wanted.args())
         charge = Charge(units=dict(units or {}))
+        outcome: Outcome = "ok"
+        retry_after_s: float | None = None
         try:
             yield charge
-        except BaseException:
-            if charge.billed:
-                await self._ledger.commit(call_id, charge.micro_usd, charge.units)
-            else:
-                await self._ledger.release(call_id)
+        except TransientProviderError as exc:
+            outcome = "throttled" if exc.status == 429 else "error"
+            retry_after_s = exc.retry_after_s
+            self._settle_one(call_id, charge, failed=True)
             raise
-        await self._ledger.commit(call_id, charge.micro_usd, charge.units)
+        except BaseException:
+            outcome = "error"
+            self._settle_one(call_id, charge, failed=True)
+            raise
+        else:
+            self._settle_one(call_id, charge, failed=False)
+        finally:
+            if ticket is not None and slots is not None:
+                try:
+                    slots.release_soon(ticket, outcome, retry_after_s)
+                except Exception:  # the lease reclaims the slot; keep the body's outcome
+                    log.warning("governor: release of %s failed", ticket, exc_info=True)
+
+    def _settle_one(self, call_id: str, charge: Charge, *, failed: bool) -> None:
+        if failed and not charge.billed:
+            self._unsettled.append(self._ledger.release_soon(call_id))
+        else:
+            self._unsettled.append(
+                self._ledger.commit_soon(call_id, charge.micro_usd, charge.units)
+            )
+
+    @property
+    def unsettled(self) -> int:
+        """Commits and releases sent and not yet known to be in the ledger."""
+        return len(self._unsettled)
+
+    async def settle(self) -> None:
+        """Wait until every commit and release sent so far is in the ledger (each is
+        re-sent to a restarted ledger until it answers; the ledger is idempotent by call
+        id, so none is lost or counted twice). Raises the first that failed for good."""
+        pending, self._unsettled = self._unsettled, []
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result

@@ -52,7 +52,7 @@ from podcast_factory.providers.claude_replies import (
 )
 from podcast_factory.providers.claude_replies import SearchResult as SearchResult
 from podcast_factory.providers.pricing import ClaudeUsage, PriceTable
-from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries
 
 PROVIDER = "anthropic"
 CHARS_PER_TOKEN_BOUND = 3
@@ -255,10 +255,12 @@ class ClaudeClient:
 
         async def attempt() -> tuple[Any, ClaudeUsage, int]:
             batched = self._batches is not None  # a batch holds no slot while it waits
-            async with (
-                governed(None if batched else self._governor, PROVIDER),
-                meter.call(PROVIDER, estimate, {"max_tokens": params.max_tokens}) as charge,
-            ):
+            async with meter.call(
+                PROVIDER,
+                estimate,
+                {"max_tokens": params.max_tokens},
+                slots=None if batched else self._governor,
+            ) as charge:
                 message = await self._send(params)
                 usage = ClaudeUsage.from_sdk(message.usage)
                 cost = self._prices.claude_cost(params.model, usage, batch=batched)

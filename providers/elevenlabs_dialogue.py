@@ -50,7 +50,7 @@ from podcast_factory.providers.elevenlabs_tts import (
     sample_rate_of,
 )
 from podcast_factory.providers.pricing import PriceTable
-from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed, status_error
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries, status_error
 from podcast_factory.rundir import atomic_write
 
 DIALOGUE_MODEL = "eleven_v3"
@@ -154,10 +154,9 @@ class ElevenLabsDialogue:
     async def _request(self, meter: Meter, lines: Sequence[Line], code: str | None) -> Take:
         chars = sum(len(line.text) for line in lines)
         estimate = self.reservation(chars)
-        async with (
-            governed(self._governor, PROVIDER),
-            meter.call(PROVIDER, estimate, {"characters": chars}) as charge,
-        ):
+        async with meter.call(
+            PROVIDER, estimate, {"characters": chars}, slots=self._governor
+        ) as charge:
             try:
                 raw = await self._client.text_to_dialogue.with_raw_response.convert_with_timestamps(
                     inputs=[DialogueInput(text=line.text, voice_id=line.voice) for line in lines],

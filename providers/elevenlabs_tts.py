@@ -27,7 +27,7 @@ from podcast_factory.limits import ProviderSlots
 from podcast_factory.metering import Meter
 from podcast_factory.providers.elevenlabs_languages import language_code
 from podcast_factory.providers.pricing import PriceTable
-from podcast_factory.providers.retry import RetryPolicy, call_with_retries, governed, status_error
+from podcast_factory.providers.retry import RetryPolicy, call_with_retries, status_error
 
 PROVIDER = "elevenlabs"
 DEFAULT_VOICES: tuple[str, str] = ("JBFqnCBsd6RMkjVDRZzb", "21m00Tcm4TlvDq8ikWAM")
@@ -188,10 +188,9 @@ class ElevenLabsTTS:
         self, meter: Meter, text: str, voice_id: str, prior: tuple[str, ...], code: str | None
     ) -> tuple[bytes, str]:
         estimate = self.reservation(len(text))
-        async with (
-            governed(self._governor, PROVIDER),
-            meter.call(PROVIDER, estimate, {"characters": len(text)}) as charge,
-        ):
+        async with meter.call(
+            PROVIDER, estimate, {"characters": len(text)}, slots=self._governor
+        ) as charge:
             try:
                 async with self._client.text_to_speech.with_raw_response.convert(
                     voice_id,

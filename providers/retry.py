@@ -13,19 +13,14 @@ metered call, so every attempt's cost is counted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
 from podcast_factory.errors import ProviderError, TransientProviderError
-
-if TYPE_CHECKING:
-    from podcast_factory.limits import ProviderSlots
 
 T = TypeVar("T")
 
@@ -83,14 +78,6 @@ def status_error(
         )
     advice = ADVICE.get(status, "the provider refused the request")
     return ProviderError(provider, f"{advice} ({detail})", status=status)
-
-
-def governed(governor: ProviderSlots | None, provider: str) -> AbstractAsyncContextManager[Any]:
-    """The governor's slot for one request attempt (nothing when there is no governor).
-
-    Taken per attempt, inside the retries, so a backoff sleep holds no slot and a 429
-    reaches the governor as a throttle that pauses the provider for everyone."""
-    return governor.slot(provider) if governor is not None else contextlib.nullcontext()
 
 
 async def call_with_retries(

@@ -46,9 +46,8 @@ class EpisodeIdeal:
     @property
     def critical_s(self) -> float:
         s = self.stages
-        return (
-            s["research"] + s["script"] + s["audio"] + s["quality"] + max(s["summary"], s["social"])
-        )
+        gates = s.get("review", 0.0) + s["quality"]  # the script gate runs before audio
+        return s["research"] + s["script"] + s["audio"] + gates + max(s["summary"], s["social"])
 
 
 def requests_by_episode(out: Path) -> dict[str, list[CostEntry]]:
@@ -63,7 +62,7 @@ def requests_by_episode(out: Path) -> dict[str, list[CostEntry]]:
 
 def episode_ideal(requests: list[CostEntry], latency: Latency) -> EpisodeIdeal:
     """Each stage's requests back to back at the simulator's latency."""
-    stages = dict.fromkeys(STAGES, 0.0)
+    stages = dict.fromkeys((*STAGES, "review"), 0.0)  # review: the script gate, if it ran
     tts = claude = chars = 0
     for r in requests:
         if r.provider == "elevenlabs":
@@ -144,7 +143,7 @@ def excess(out: Path, found: Ideal) -> Excess:
         measured = {n: r.duration_s or 0.0 for n, r in state.stages.items()}
         for name in STAGES:
             sums[name] += measured.get(name, 0.0) - ideal_ep.stages[name]
-        path = sum(measured.get(n, 0.0) for n in STAGES[:4])
+        path = sum(measured.get(n, 0.0) for n in (*STAGES[:4], "review"))
         path += max(measured.get("summary", 0.0), measured.get("social", 0.0))
         span = (state.ended_at or 0.0) - (state.started_at or 0.0)
         between += span - path
