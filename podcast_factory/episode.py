@@ -29,6 +29,7 @@ from podcast_factory.clients import LedgerReader, MemoryClient
 from podcast_factory.config import RunSettings
 from podcast_factory.errors import BudgetExceeded, StageFailed
 from podcast_factory.failures import remember_sources
+from podcast_factory.handover import EpisodeFiles, call_stage
 from podcast_factory.inputs import import_inputs
 from podcast_factory.metering import StageContext
 from podcast_factory.models import (
@@ -87,6 +88,7 @@ class EpisodeRun:
         self.results: dict[str, Any] = {}
         self.ran: dict[str, bool] = {}
         self.tasks: dict[str, asyncio.Task[Any]] = {}
+        self.files = EpisodeFiles(shared.rundir, ep.episode_id)  # the WAV, by reference
         self.driver: asyncio.Task[None] | None = None
         names = set(self.wf.names)
         writes = "script" in names and self.wf.stage("script").agent == "script"
@@ -211,6 +213,8 @@ class EpisodeRun:
         )
         self.results[name] = result
         self.ran[name] = ran
+        if not ran and spec.agent_class is None and STAGES[name].by_reference:
+            self.files.forget()  # reused from disk: put there again when a stage reads it
         if ran and name == "research":
             facts = [f.text for f in result.facts]
             await sh.memory.claim(self.eid, facts)
@@ -363,11 +367,11 @@ class EpisodeRun:
                 )
             return out, {f"{spec.name}.json": to_json_bytes(out)}
         stage = STAGES[spec.name]
-        extras = {name: await self._extra(name, draft) for name in stage.extras}
+        extras = {n: await self._extra(n, draft) for n in stage.extras if n != "wav"}
         call = StageCall(
             episode=ep, inputs={d: r[d] for d in spec.needs}, ctx=ctx, extras=StageExtras(**extras)
         )
-        result = await agent.run_stage.remote(call)
+        result = await call_stage(agent, stage, call, self.files)
         files = {f"{spec.name}.json": to_json_bytes(result.output), **result.files}
         if set(files) != set(stage.artifacts):
             raise TypeError(
@@ -384,8 +388,6 @@ class EpisodeRun:
             return await self._feedback(draft)
         if name == "seconds_per_word":
             return self._planned_s_per_word() * await self._pace()
-        if name == "wav":
-            return await asyncio.to_thread(self.sh.rundir.read_artifact, self.eid, "audio.wav")
         return "review" not in self.wf  # judge_text: without a script gate, the audio gate reads
 
 
