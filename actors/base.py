@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.metering import LedgerClient, Meter, StageContext
+from podcast_factory.stage_call import StageCall, StageResult, with_files
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -111,6 +112,24 @@ class Agent:
         for name, value in list(vars(cls).items()):
             if not name.startswith("_") and inspect.iscoroutinefunction(value):
                 setattr(cls, name, settling(value))
+
+    async def run_stage(self, call: StageCall) -> StageResult:
+        """The stage this agent makes (each built-in agent answers it)."""
+        raise NotImplementedError(f"{type(self).__name__} makes no built-in stage")
+
+    async def run_stage_split(
+        self, call: StageCall, by_reference: tuple[str, ...]
+    ) -> tuple[StageResult, dict[str, bytes]]:
+        """``run_stage`` with the files ``by_reference`` (the WAV) returned apart. The
+        supervisor calls it with ``num_returns=2``: the second return is an object of its
+        own in Ray's object store, owned by the caller (the supervisor), so it outlives
+        this agent, and the supervisor receives only its reference."""
+        return (await self.run_stage(call)).split(by_reference)
+
+    async def run_stage_given(self, call: StageCall, files: dict[str, bytes]) -> StageResult:
+        """``run_stage`` with files handed by reference: the supervisor passes the
+        reference as this call's argument, and Ray fetches the bytes into this process."""
+        return await self.run_stage(with_files(call, files))
 
     def meter(self, ctx: StageContext) -> Meter:
         """A meter for one stage attempt's requests; the agent method running now

@@ -87,6 +87,22 @@ class _LocalTokenNotice(logging.Filter):
 
 _TOKEN_LOGGER = "ray._private.authentication.authentication_token_setup"
 
+TASK_EVENTS_IN_GCS = 10_000
+"""Task events the local Ray's GCS keeps for the state API (``ray list tasks``), the
+latest ones. Ray 2.60 keeps 100,000 by default (``task_events_max_num_task_in_gcs``,
+read through ``ray._raylet.Config``), and a batch makes ~48 actor calls an episode, so
+a long batch grew gcs_server by ~140 MiB before the cap; 10,000 still holds the last
+~200 episodes' calls for debugging. A cluster's GCS takes it from the environment of
+``ray start --head`` (``RAY_task_events_max_num_task_in_gcs``); see docs/providers.md."""
+
+
+def _system_config(local: bool) -> dict[str, Any]:
+    """``ray.init``'s ``_system_config``: the GCS's settings, which only an instance
+    started here takes (a cluster's come from the environment of ``ray start``)."""
+    if not local:
+        return {}
+    return {"_system_config": {"task_events_max_num_task_in_gcs": TASK_EVENTS_IN_GCS}}
+
 
 def ensure_ray(
     address: str | None = None,
@@ -120,6 +136,7 @@ def ensure_ray(
         dashboard_host="127.0.0.1",
         logging_level=logging.WARNING,
         num_cpus=cpus,
+        **_system_config(local),
     )
 
 

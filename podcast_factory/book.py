@@ -1,8 +1,10 @@
 """The episode book: what the batch knows of each episode, kept in memory and on disk.
 
 The book holds every episode's ``EpisodeState`` and a version per state (``progress``
-sends a poller only what changed), writes the manifest after every change (off the
-event loop, whole or not at all), and records each stage while it runs:
+sends a poller only what changed, from memory), writes the manifest at an episode's
+start, at each stage's end and at the episode's end (off the event loop, whole or not
+at all; a stage starting is not written: a crash mid-stage resumes the same from the
+stages completed before it), and records each stage while it runs:
 ``run_stage`` reuses a stage a previous run completed intact with the same
 fingerprint, or tries it (again only when its agent crashed; the pool decides), then
 writes its artifacts and what it cost and took.
@@ -83,12 +85,17 @@ class EpisodeBook:
 
     # -- an episode's state -------------------------------------------------------------
 
-    async def save(self, state: EpisodeState) -> None:
+    async def save(self, state: EpisodeState, *, durable: bool = True) -> None:
+        """Keep ``state`` (progress serves it from memory); write the manifest only when
+        ``durable``: at an episode's start and end and at each stage's end. A change
+        kept in memory only (a stage starting) reaches the disk with the next write;
+        a crash before that loses nothing a resumed run needs."""
         state = state.model_copy(update={"active_at": time.time()})
         self.states[state.episode_id] = state
         self.version += 1
         self.versions[state.episode_id] = self.version
-        await asyncio.to_thread(self.rundir.write_manifest, state)
+        if durable:
+            await asyncio.to_thread(self.rundir.write_manifest, state)
 
     async def begin(self, ep: EpisodeSpec) -> None:
         """Start an episode from its manifest of an earlier run, if any."""
@@ -108,7 +115,9 @@ class EpisodeBook:
         )
         await self.save(state)
 
-    async def record(self, eid: str, stage: str, record: StageRecord) -> None:
+    async def record(
+        self, eid: str, stage: str, record: StageRecord, *, durable: bool = True
+    ) -> None:
         state = self.states[eid]
         total = sum(r.cost_micro_usd for n, r in state.stages.items() if n != stage)
         await self.save(
@@ -118,7 +127,8 @@ class EpisodeBook:
                     "stages": {**state.stages, stage: record},
                     "total_cost_micro_usd": total + record.cost_micro_usd,
                 }
-            )
+            ),
+            durable=durable,
         )
 
     async def finish(self, eid: str, status: str, **fields: Any) -> None:
@@ -229,7 +239,9 @@ class EpisodeBook:
             record = record.model_copy(
                 update={"status": "running", "attempts": attempt, "note": None}
             )
-            await self.record(eid, stage, record)
+            # in memory only: the disk keeps the stage as it was (a completed stage being
+            # redone stays reusable only while its fingerprint and artifacts still match)
+            await self.record(eid, stage, record, durable=False)
             ctx = StageContext(episode_id=eid, stage=stage, attempt=attempt)
             gen = pool.generation[stage]
             try:

@@ -28,7 +28,8 @@ class StageExtras(BaseModel):
     seconds_per_word: float | None = None
     """The show's measured pace (the script gate predicts the length from it)."""
     wav: bytes = b""
-    """The episode's audio (the audio gate listens to it)."""
+    """The episode's audio (the audio gate listens to it). Filled in the agent's own
+    process from Ray's object store (``Agent.run_stage_given``), never sent in the call."""
     judge_text: bool = True
     """The audio gate also reads and judges the script (no script gate ran)."""
 
@@ -63,3 +64,17 @@ class StageResult(BaseModel):
 
     output: BaseModel
     files: dict[str, bytes]
+
+    def split(self, names: tuple[str, ...]) -> tuple[StageResult, dict[str, bytes]]:
+        """This result without the files ``names``, and those files."""
+        kept = {n: d for n, d in self.files.items() if n not in names}
+        return self.model_copy(update={"files": kept}), {n: self.files[n] for n in names}
+
+
+def with_files(call: StageCall, files: dict[str, bytes]) -> StageCall:
+    """``call`` with the files an agent was handed by reference put where the agent
+    reads them (``audio.wav``: ``extras.wav``)."""
+    if "audio.wav" not in files:
+        return call
+    extras = call.extras.model_copy(update={"wav": files["audio.wav"]})
+    return call.model_copy(update={"extras": extras})

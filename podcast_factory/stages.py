@@ -87,6 +87,10 @@ class BuiltinStage:
     """A revision makes it again (the writer, the gates, and the speech between them)."""
     offline_cpu_bound: bool = False
     """Its offline provider computes on the CPU: the agent asks Ray for a whole CPU."""
+    by_reference: tuple[str, ...] = ()
+    """Artifacts (the WAV) that travel through Ray's object store: the agent returns
+    them as an object of their own, the supervisor writes them to disk from the
+    reference and hands the reference, not the bytes, to the stages that read them."""
 
     @property
     def output_model(self) -> type[BaseModel]:
@@ -270,6 +274,7 @@ STAGES: Mapping[str, BuiltinStage] = MappingProxyType(
                 cost=SpeechCost(),
                 revised=True,
                 offline_cpu_bound=True,
+                by_reference=("audio.wav",),
             ),
             BuiltinStage(
                 name="quality",

@@ -57,6 +57,9 @@ class StageRecord(_Frozen):
 
     status: StageStatus = "pending"
     attempts: int = 0
+    """Tries of this stage, across retries and reruns, as the manifest recorded them: a
+    try cut short by the whole run dying (the supervisor killed) is not written, so
+    not counted; its calls are in the ledger all the same."""
     duration_s: float = 0.0
     cost_micro_usd: int = 0
     error: ErrorInfo | None = None

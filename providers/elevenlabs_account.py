@@ -17,8 +17,6 @@ import logging
 from dataclasses import dataclass
 
 import httpx
-from elevenlabs import ElevenLabs
-from elevenlabs.core.api_error import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +57,9 @@ def check_subscription(
     api_key: str, base_url: str | None, timeout_s: float = 10.0
 ) -> SubscriptionCheck:
     """Ask ElevenLabs for the account's tier (one unpaid request, no retries)."""
+    from elevenlabs import ElevenLabs  # here: the driver loads the SDK only with a key
+    from elevenlabs.core.api_error import ApiError
+
     try:
         with httpx.Client(timeout=timeout_s) as http:
             client = ElevenLabs(

@@ -28,10 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from elevenlabs import DialogueInput
-from elevenlabs.client import AsyncElevenLabs
-from elevenlabs.core.api_error import ApiError
-from elevenlabs.core.parse_error import ParsingError
 
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import TransientProviderError, UserInputError
@@ -126,6 +122,8 @@ class ElevenLabsDialogue:
         timeout_s: float = 120.0,
         governor: ProviderSlots | None = None,
     ) -> None:
+        from elevenlabs.client import AsyncElevenLabs  # here: only a speaking agent loads the SDK
+
         self._governor = governor
         self._http = httpx.AsyncClient(timeout=timeout_s)
         self._client = AsyncElevenLabs(
@@ -152,6 +150,10 @@ class ElevenLabsDialogue:
         return await call_with_retries(self._policy, attempt)
 
     async def _request(self, meter: Meter, lines: Sequence[Line], code: str | None) -> Take:
+        from elevenlabs import DialogueInput
+        from elevenlabs.core.api_error import ApiError
+        from elevenlabs.core.parse_error import ParsingError
+
         chars = sum(len(line.text) for line in lines)
         estimate = self.reservation(chars)
         async with meter.call(

@@ -17,10 +17,9 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 import httpx
-from elevenlabs.client import AsyncElevenLabs
-from elevenlabs.core.api_error import ApiError
 
 from podcast_factory.errors import TransientProviderError
 from podcast_factory.limits import ProviderSlots
@@ -28,6 +27,9 @@ from podcast_factory.metering import Meter
 from podcast_factory.providers.elevenlabs_languages import language_code
 from podcast_factory.providers.pricing import PriceTable
 from podcast_factory.providers.retry import RetryPolicy, call_with_retries, status_error
+
+if TYPE_CHECKING:  # the SDK is imported where a client is made (see ElevenLabsTTS)
+    from elevenlabs.core.api_error import ApiError
 
 PROVIDER = "elevenlabs"
 DEFAULT_VOICES: tuple[str, str] = ("JBFqnCBsd6RMkjVDRZzb", "21m00Tcm4TlvDq8ikWAM")
@@ -131,6 +133,8 @@ class ElevenLabsTTS:
         timeout_s: float = 120.0,
         governor: ProviderSlots | None = None,
     ) -> None:
+        from elevenlabs.client import AsyncElevenLabs  # here: only a speaking agent loads the SDK
+
         self._governor = governor
         self._http = httpx.AsyncClient(timeout=timeout_s)  # ours, so that we can close it
         self._client = AsyncElevenLabs(
@@ -208,7 +212,7 @@ class ElevenLabsTTS:
                             {"characters": len(text), "credits": _whole(credits)},
                         )
                     data = b"".join([part async for part in response.data])
-            except ApiError as exc:
+            except _api_error() as exc:
                 raise status_error(
                     PROVIDER, exc.status_code or 0, _detail(exc.body), exc.headers
                 ) from None
@@ -225,6 +229,13 @@ class ElevenLabsTTS:
 
     async def close(self) -> None:
         await self._http.aclose()
+
+
+def _api_error() -> type[ApiError]:
+    """The SDK's error class; loaded already by the client that raised it."""
+    from elevenlabs.core.api_error import ApiError
+
+    return ApiError
 
 
 def _whole(credits: Decimal) -> int:

@@ -23,8 +23,6 @@ import ctypes
 from dataclasses import dataclass
 
 import httpx
-from elevenlabs import ElevenLabs
-from elevenlabs.core.api_error import ApiError
 
 from podcast_factory.errors import ProviderError
 from podcast_factory.language import primary
@@ -136,6 +134,9 @@ def elevenlabs_voices(
 ) -> list[VoiceInfo]:
     """The account's voices from ``GET /v1/voices`` (free); a refusal or an endpoint not
     reached is a ``ProviderError`` saying which."""
+    from elevenlabs import ElevenLabs  # here: listing espeak-ng voices needs no SDK
+    from elevenlabs.core.api_error import ApiError
+
     try:
         with httpx.Client(timeout=timeout_s) as http:
             client = ElevenLabs(

@@ -9,7 +9,6 @@ the doc's sections are ``bench_report``'s (re-exported here).
 from __future__ import annotations
 
 import atexit
-import logging
 import multiprocessing as mp
 import os
 import re
@@ -165,10 +164,11 @@ def isolate_memory() -> None:
 
 
 def start_ray() -> None:
-    import ray
+    """A local instance as the CLI starts one (``ensure_ray``: its CPUs, its task-event
+    cap)."""
+    from podcast_factory.api import ensure_ray
 
-    if not ray.is_initialized():
-        ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
+    ensure_ray()
 
 
 # -- the simulator, in a child process --------------------------------------------------------

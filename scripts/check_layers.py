@@ -63,6 +63,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.episode",
             "podcast_factory.pool",
             "podcast_factory.book",
+            "podcast_factory.handover",
             "podcast_factory.clients",
             "podcast_factory.reuse",
             "podcast_factory.inputs",

@@ -191,17 +191,30 @@ def test_social_posts_fit_each_platform_with_title_and_hashtags(produced: dict) 
     assert len({p.text for p in posts}) == 3
 
 
-def test_an_offline_agent_starts_without_the_claude_sdk() -> None:
+def test_an_agent_imports_only_the_sdk_it_speaks_with() -> None:
     """Every agent of a batch is a process of its own that imports its module; the
-    anthropic SDK costs 3-4 s of CPU to import on 2 cores, so the agents and the
-    supervisor of an offline batch must not import it (a batch starts a dozen of them)."""
+    anthropic SDK costs 3-4 s of CPU to import on 2 cores and ~57 MiB, the elevenlabs SDK
+    ~290 modules and ~20 MiB, so the agents and the supervisor of an offline batch import
+    neither, and building the ElevenLabs speech engine (the audio agent with
+    ``--tts elevenlabs``) loads only the elevenlabs SDK."""
     import subprocess
     import sys
 
     agents = ("research", "script", "quality", "audio", "summary", "social", "master")
     modules = ["podcast_factory.supervisor", *(f"podcast_factory.actors.{m}" for m in agents)]
-    code = f"import sys\nimport {', '.join(modules)}\nprint('anthropic' in sys.modules)"
+    code = (
+        f"import sys\nimport {', '.join(modules)}\n"
+        "from podcast_factory.config import Credentials, RunSettings\n"
+        "from podcast_factory.providers.factory import speech_engine\n"
+        "loaded = lambda: sorted(m for m in ('anthropic', 'elevenlabs') if m in sys.modules)\n"
+        "print(loaded())\n"
+        "creds = Credentials(elevenlabs_api_key='k', elevenlabs_base_url='http://127.0.0.1:9')\n"
+        "speech_engine(RunSettings(tts='elevenlabs'), creds)\n"
+        "print(loaded())\n"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
-    assert done.stdout.strip() == "False", done.stdout + done.stderr
+    offline, speaking = done.stdout.split("\n")[:2]
+    assert offline == "[]", done.stdout + done.stderr
+    assert speaking == "['elevenlabs']", done.stdout + done.stderr
