@@ -108,17 +108,20 @@ def test_agent_killed_mid_batch_every_episode_completes(
         sup = start_batch(spec, out, settings)
         done = sup.run.remote()
         deadline = time.monotonic() + 180  # generous: a loaded machine starts slowly
+        handles: dict[str, Any] = {}
         while time.monotonic() < deadline:
+            # the handle is asked for before the audio stage starts: a supervisor busy
+            # with the other episodes' stages may answer seconds later, after the call
+            handles = handles or await sup.agent_handles.remote()
             _, states = await sup.progress.remote()
             if any(s.current_stage == "audio" and s.status == "running" for s in states):
                 break
             await asyncio.sleep(0.05)
         else:
             pytest.fail("no episode reached the audio stage")
-        # the manifest says "running" just before the call is sent; each call then waits
+        # progress says "running" just before the call is sent; each call then waits
         # provider_latency_s (1 s) inside the agent: kill well inside that second
         await asyncio.sleep(0.4)
-        handles = await sup.agent_handles.remote()
         ray.kill(handles["audio"], no_restart=no_restart)
         result = await done
         ray.kill(sup)
