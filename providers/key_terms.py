@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from podcast_factory.providers import key_terms_lang
 from podcast_factory.providers.term import Term as Term
@@ -104,6 +105,7 @@ def content_word(word: str) -> bool:
     return not (lower.endswith(("ed", "ing", "ly")) and len(lower) > 4)
 
 
+@lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """A light singular for comparing terms ("tides" ~ "tide"); display keeps the original."""
     w = word.lower()
@@ -196,12 +198,8 @@ def key_terms(topic: str, texts: Sequence[str], lang: str = "en") -> list[Term]:
                 term.forms.append(words)
                 if source == "topic":
                     term.in_topic = True
-    keyed = [[singular(t) for t in _TOKEN.findall(s) if t[:1].isalpha()] for s in texts]
     for term in found.values():
-        n = len(term.key)
-        term.count = sum(
-            any(tuple(k[i : i + n]) == term.key for i in range(len(k) - n + 1)) for k in keyed
-        )
+        term.count = sum(term.key in _grams(s, len(term.key)) for s in texts)
         term.proper = all(w[:1].isupper() for w in term.words if w.lower() != "of")
         if not term.in_topic:  # shown as the facts write it, not as the topic's title
             term.words = max(term.forms, key=term.forms.count)
@@ -295,11 +293,17 @@ def _count(term: Term, sentences: Sequence[str], lang: str = "en") -> int:
     if lang != "en":
         return key_terms_lang.count(term, sentences, lang)
     n = len(term.key)
-    total = 0
-    for s in sentences:
-        k = [singular(t) for t in _TOKEN.findall(s) if t[:1].isalpha()]
-        total += any(tuple(k[i : i + n]) == term.key for i in range(len(k) - n + 1))
-    return total
+    return sum(term.key in _grams(s, n) for s in sentences)
+
+
+@lru_cache(maxsize=16384)
+def _grams(sentence: str, n: int) -> frozenset[tuple[str, ...]]:
+    """The runs of ``n`` singular words of a sentence. Why cached: chapter titles ask,
+    for every term, which of the same few dozen sentences say it; tokenizing each
+    sentence once per term made the show notes the costliest step of a Claude episode
+    after its requests (~70 ms an episode, ``docs/benchmarks.md``)."""
+    k = [singular(t) for t in _TOKEN.findall(sentence) if t[:1].isalpha()]
+    return frozenset(tuple(k[i : i + n]) for i in range(len(k) - n + 1))
 
 
 def _title(picked: Sequence[Term], index: int) -> str:

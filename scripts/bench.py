@@ -6,11 +6,13 @@ Why one command with subcommands: every benchmark shares the batch, the simulato
 latencies and the doc writer (``bench_common``), and each prints a table and rewrites its
 own section of ``docs/benchmarks.md``, so a figure is always re-run the same way:
 
-    .venv/bin/python scripts/bench.py makespan      # N = 20, 200, 1000 at C = 20
+    .venv/bin/python scripts/bench.py makespan      # N = 20, 200, 1000 at C = 20, with the
+                                                    # in-process floor and LangGraph at 200
     .venv/bin/python scripts/bench.py overhead      # Ray against the in-process floor
     .venv/bin/python scripts/bench.py sequential    # C = 1 against C = 20
     .venv/bin/python scripts/bench.py memory        # peak memory, 1,000 episodes
     .venv/bin/python scripts/bench.py speech        # espeak-ng speed
+    .venv/bin/python scripts/bench.py growth        # N = 100, 1000, 5000, instant providers
     .venv/bin/python scripts/bench.py all           # each of them, one process apiece
 
 ``--no-doc`` prints without touching the doc. Linux only (memory reads /proc).
@@ -30,13 +32,17 @@ from typing import Any
 
 import bench_common as bc
 import bench_docs as docs
+import bench_growth
 import bench_memory
+import bench_seq
 import bench_speech
 from bench_ideal import STAGES, excess, ideal, request_overhead, requests_by_episode
+from bench_peers import PeerRun, peer_rows
 from bench_proc import actor_call_cost, cpu_seconds
 
 TARGET_MAKESPAN = 0.10
 TARGET_OVERHEAD_MS = 20.0
+TARGET_FLOOR = 0.05
 
 
 def _ms(seconds: float) -> str:
@@ -52,6 +58,8 @@ def makespan(args: argparse.Namespace) -> None:
     rows: list[list[object]] = []
     diag: list[list[object]] = []
     at_target: float | None = None
+    peer_runs: list[PeerRun] = []
+    ray_s = 0.0
     cpu_roles: tuple[list[str], list[list[object]]] = (["process"], [])
     # (episodes, poll progress, latency factor)
     runs = [(n, False, 1.0) for n in args.episodes]
@@ -71,6 +79,8 @@ def makespan(args: argparse.Namespace) -> None:
             times = bc.run_supervised(batch, out, settings, creds, poll, {sim.pid})
             sim_cpu = cpu_seconds([sim.pid]) - sim_cpu
             requests = sim.stats()["requests"]
+            if n == args.target_n and not poll and factor == 1 and args.peers:
+                peer_runs = peer_rows(n, batch, settings, sim, latency)
         found = ideal(out, batch, latency, settings)
         over = excess(out, found)
         per_request = request_overhead(out, latency)
@@ -99,6 +109,10 @@ def makespan(args: argparse.Namespace) -> None:
             f"{per_request.tts_gap_ms:.0f}", over.drafts, polled,
         ])  # fmt: skip
         print(bc.text_table(HEAD_MAKESPAN, rows[-1:]), flush=True)
+        if n == args.target_n and not poll and factor == 1:
+            rows.extend(p.row for p in peer_runs)
+            ray_s = times.run_s
+            print(bc.text_table(HEAD_MAKESPAN, [p.row for p in peer_runs]), flush=True)
     met = at_target is not None and at_target <= TARGET_MAKESPAN
     verdict = (
         f"not measured (N={args.target_n} not in the run)"
@@ -106,6 +120,14 @@ def makespan(args: argparse.Namespace) -> None:
         else f"{bc.pct(at_target)} over the ideal at N={args.target_n}, C={args.concurrency}: "
         + ("**met**" if met else f"**missed** by {(at_target - TARGET_MAKESPAN) * 100:.1f} points")
     )
+    verdict += "".join(
+        f"; {bc.pct(ray_s / p.run_s - 1)} against the {p.label}'s makespan" for p in peer_runs
+    )
+    floor_ratio = ray_s / peer_runs[0].run_s - 1 if peer_runs else None
+    if floor_ratio is not None:
+        verdict += " (target within 5%: " + (
+            "**met**)" if floor_ratio <= TARGET_FLOOR else "**missed**)"
+        )
     diag_head = [
         "N", *(f"{s} ms" for s in STAGES), "between ms", "Claude req ms", "TTS req ms",
         "TTS gap ms", "drafts", "progress()",
@@ -222,69 +244,6 @@ HEAD_OVERHEAD = [
 ]  # fmt: skip
 
 
-# -- 3. sequential ----------------------------------------------------------------------------
-
-
-def sequential(args: argparse.Namespace) -> None:
-    from bench_floor import run_floor
-
-    facts = bc.machine()
-    latency = bc.Latency(args.latency, args.tts_latency, args.scale)
-    rows: list[list[object]] = []
-    base: float | None = None
-    with bc.simulator(latency) as sim:
-        creds = bc.credentials(sim.url)
-        plan: list[tuple[str, int, bool]] = [
-            ("in-process pipeline, one episode after another", 1, False),
-            ("podcast-factory (Ray), concurrency 1", 1, True),
-            (f"podcast-factory (Ray), concurrency {args.concurrency}", args.concurrency, True),
-        ]
-        for label, c, on_ray in plan:
-            batch = bc.make_batch(args.episodes, c, args.minutes)
-            settings = bc.bench_settings(c)
-            out = Path(tempfile.mkdtemp(prefix="bench-seq-"))
-            if on_ray:
-                times = bc.run_supervised(batch, out, settings, creds, exclude={sim.pid})
-                wall, statuses, startup = times.run_s, times.statuses, times.startup_s
-            else:
-                floor = run_floor(batch, out, settings, creds)
-                wall, statuses, startup = floor.run_s, floor.statuses, 0.0
-            shutil.rmtree(out, ignore_errors=True)
-            base = base or wall
-            rows.append(
-                [
-                    label,
-                    c,
-                    bc.fmt_s(wall),
-                    bc.fmt_s(startup) if startup else "-",
-                    f"{wall / args.episodes:.2f}",
-                    f"{base / wall:.1f}x",
-                    f"{base / (wall + startup):.1f}x",
-                    bc.statuses(statuses),
-                ]
-            )
-            print(bc.text_table(HEAD_SEQ, rows[-1:]), flush=True)
-    text = docs.SEQ_DOC.format(
-        command=bc.command(args),
-        machine=bc.machine_lines(facts),
-        n=args.episodes,
-        minutes=args.minutes,
-        latency=latency.describe(),
-        table=bc.md_table(HEAD_SEQ, rows),
-        limits=bc.describe_limits(bc.bench_limits(args.concurrency)),
-        notes=docs.NOTES_SEQ,
-    )
-    bc.report(
-        "sequential", "Sequential against concurrent", text, bc.text_table(HEAD_SEQ, rows), args
-    )
-
-
-HEAD_SEQ = [
-    "run", "C", "wall s", "startup s", "s/episode", "speed-up", "speed-up with startup",
-    "episodes",
-]  # fmt: skip
-
-
 # -- command line -----------------------------------------------------------------------------
 
 
@@ -294,7 +253,7 @@ def _ints(text: str) -> list[int]:
 
 def _run_all(args: argparse.Namespace) -> None:
     """Each benchmark in its own process: a fresh Ray instance, nothing left over."""
-    for name in ("speech", "overhead", "sequential", "makespan", "memory"):
+    for name in ("speech", "overhead", "sequential", "makespan", "memory", "growth"):
         cmd = [sys.executable, __file__, name] + (["--no-doc"] if args.no_doc else [])
         print(f"$ {' '.join(cmd)}", flush=True)
         subprocess.run(cmd, check=True)
@@ -350,6 +309,12 @@ def parser() -> argparse.ArgumentParser:
         help="also run N=--target-n with every latency this many times longer (1: skip)",
     )
     cmd.add_argument(
+        "--no-peers",
+        dest="peers",
+        action="store_false",
+        help="skip the in-process floor and LangGraph at N=--target-n",
+    )
+    cmd.add_argument(
         "--no-progress-row",
         dest="progress_row",
         action="store_false",
@@ -358,7 +323,7 @@ def parser() -> argparse.ArgumentParser:
     cmd = add("overhead", overhead, "orchestration overhead per episode against the floor")
     batch(cmd, "200", 20)
     cmd.add_argument("--repeat", type=int, default=2)
-    cmd = add("sequential", sequential, "one episode after another against concurrency C")
+    cmd = add("sequential", bench_seq.sequential, "one episode after another against concurrency C")
     batch(cmd, "60", 20)
     latencies(cmd)
     cmd = add("memory", bench_memory.bench, "peak memory of the Ray instance during a batch")
@@ -366,6 +331,8 @@ def parser() -> argparse.ArgumentParser:
     latencies(cmd)
     cmd = add("speech", bench_speech.bench, "espeak-ng audio seconds per wall and CPU second")
     cmd.add_argument("--rounds", type=int, default=3)
+    cmd = add("growth", bench_growth.bench, "wall, CPU and memory per episode as N grows")
+    batch(cmd, "100,1000,5000", 50)
     add("all", _run_all, "every benchmark, each in its own process")
     return p
 

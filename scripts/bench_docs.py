@@ -14,16 +14,22 @@ MAKESPAN_DOC = """## 1. Makespan of a batch against the ideal bound
 {machine}
 
 **Batch**: N episodes cycling over the three example topics and their notes
-(`examples/sources/*.md`), {minutes} minutes each, full workflow (research, script, audio,
-quality, then summary and social side by side), concurrency C = {c}, Claude and
-ElevenLabs through their SDKs against the simulator, series memory off.
+(`examples/sources/*.md`), {minutes} minutes each, the full workflow without mastering
+(research, script, review, audio, quality, then summary and social side by side),
+concurrency C = {c}, Claude and ElevenLabs through their SDKs against the simulator,
+series memory off. Mastering (loudness, MP3, chapters) is left out of every batch here:
+it calls no provider and is the same local CPU work in any orchestrator (~0.3-0.9 s of
+CPU per half-minute episode on this machine), so on two cores it alone would set the
+pace and hide the orchestration these figures are about; past one machine it is the
+first stage to need more than one process (`docs/scaling.md`).
 **Latencies**: {latency}. **Provider limits** (`RunSettings.provider_limits`), raised so
 that they never bind: {limits}.
 
 **Ideal bound.** Per episode the requests are fixed by the agents (see
-`scripts/bench_ideal.py`): research, script and quality make one Claude call each, audio
-one ElevenLabs request per chunk of each turn, one after the other, summary and social
-one Claude call each, side by side. The requests each episode really sent are counted
+`scripts/bench_ideal.py`): research, script and review (the script gate's judgement)
+make one Claude call each, audio one ElevenLabs request per chunk of each turn, one after
+the other, quality listens to the WAV (no request), summary and social one Claude call
+each, side by side. The requests each episode really sent are counted
 from the run's `ledger.jsonl` (one commit per billed request, with its stage and
 characters); the "sim/ledger" columns check that the simulator received exactly those.
 With L the latency of any request and k the extra per 1,000 characters of speech, an
@@ -31,7 +37,7 @@ episode whose audio stage sent requests of c_1..c_T characters has the critical 
 
     D = 4 L + sum_i (L + k c_i / 1000)
 
-(research + script + quality + the longer of summary and social, plus the audio
+(research + script + review + the longer of summary and social, plus the audio
 requests). The bound is the makespan of those D's started in batch order on C slots, each
 episode on the first slot to come free (what a supervisor with zero overhead and its
 semaphore of C achieves; for equal D's it is ceil(N / C) x D), and at least each
@@ -45,6 +51,19 @@ spoken, which the request count from the ledger accounts for. "startup" (the sup
 and its agent processes starting, before `Supervisor.run` is called) is timed apart and
 not in the makespan. "+ progress" re-runs the largest batch with the driver asking
 `Supervisor.progress()` every 0.25 s, as the CLI's live view does.
+
+**Peers, in the same run.** Right after the Ray run of N = {target_n}, against the same
+simulator process, the same batch goes through two in-process peers with the same agent
+classes, settings, concurrency and deliverables: the *in-process floor*
+(`scripts/bench_floor.py`: the agents as plain objects under an `asyncio.Semaphore(C)`,
+no orchestration at all) and *LangGraph* (`scripts/bench_graph.py`: the same agents as
+the nodes of a compiled `StateGraph`, research -> script -> review -> audio -> quality
+-> summary and social side by side, the batch run by `graph.abatch(..., max_concurrency=C)`,
+no checkpointer). LangGraph is the orchestrator users pick most for agent pipelines
+(the most-downloaded agent-graph library on PyPI, and the one the agent-framework
+tutorials use); it is a benchmark-only extra (`scripts/install --bench`). Neither peer
+keeps a manifest, resumes after a crash, holds money against a budget across processes,
+or can use a second machine; the rows show what the Ray supervisor's promises cost.
 
 {table}
 
@@ -301,4 +320,34 @@ so offline audio is never the slow stage (a 2-minute episode is spoken in ~0.1 s
 library does one synthesis at a time per process (global state, behind a lock), and the
 audio agent is one process with `num_cpus=1`, so a batch gets this speed once, not once
 per core; wall and CPU agree because nothing else runs beside it here.
+"""
+
+
+GROWTH_DOC = """## 7. Growth with the size of the batch
+
+{command}
+
+{machine}
+
+**Batch**: N episodes ({minutes} minutes each, the example topics, each with its own
+copy of its notes), C = {c}, the full workflow without mastering, against the simulator
+with **no latency** (instant providers), so the figures are the system's own work. Each
+N runs in a fresh Ray instance (`scripts/bench_growth.py`). Limits: {limits}.
+"CPU" is the whole instance's (every Ray process and the driver) from `Supervisor.run`
+to its return; the simulator's is apart. Memory is the peak of the summed RSS and PSS
+of the instance (driver and every process below it, the simulator left out), sampled
+every 0.5 s; "RSS over idle" is that peak less the idle instance's, per episode;
+"supervisor RSS" the supervisor process's own peak.
+
+{table}
+
+**Target** (per-episode wall time and CPU flat within 10% from N = 1,000 to 5,000):
+{verdict}.
+
+{notes}
+"""
+
+
+NOTES_GROWTH = """\
+(analysis pending the first full run)
 """

@@ -10,8 +10,9 @@ leaves out what only orchestration adds: actor processes, object transfer, manif
 with checksums after every stage, reuse fingerprints, crash retries, the progress view.
 
 Episodes run under an ``asyncio.Semaphore(concurrency)`` in batch order, each through
-research -> script -> audio -> quality -> summary and social side by side (when the
-quality verdict passed), like the full workflow's first draft.
+research -> script -> review (the script gate, Claude's judgement) -> audio -> quality
+(the audio gate) -> summary and social side by side (when the verdict passed), then
+master if the batch's workflow has it: the full workflow's first draft.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from podcast_factory.actors.audio import AudioSynthesizer
 from podcast_factory.actors.governor import GovernorClient, ProviderGovernor
 from podcast_factory.actors.ledger import CostLedger
+from podcast_factory.actors.master import MasteringAgent
 from podcast_factory.actors.quality import QualityEvaluator
 from podcast_factory.actors.research import ResearchAgent
 from podcast_factory.actors.script import ScriptWriter
@@ -62,6 +65,8 @@ class Floor:
         self.quality = QualityEvaluator(*args)
         self.summary = SummaryAgent(*args)
         self.social = SocialAgent(*args)
+        self.master = MasteringAgent(*args)
+        self.mastering = True
 
     async def _write(self, ep: EpisodeSpec, files: dict[str, bytes]) -> None:
         folder = self.out / ep.episode_id
@@ -82,10 +87,16 @@ class Floor:
         script = await self.writer.write(ep, doc, ctx("script"), Feedback())
         md = script_markdown(script, doc).encode()
         await self._write(ep, {"script.json": to_json_bytes(script), "script.md": md})
+        review = await self.quality.review(
+            ep, doc, script, 60 / ep.show.style.words_per_minute, ctx("review")
+        )
+        await self._write(ep, {"review.json": to_json_bytes(review)})
+        if not review.passed:
+            return "rejected"
         synth = await self.audio.synthesize(script, ep.show, ctx("audio"))
         audio = {"audio.json": to_json_bytes(synth.asset), "audio.wav": synth.wav}
         await self._write(ep, audio)
-        report = await self.quality.evaluate(ep, doc, script, synth.wav, ctx("quality"))
+        report = await self.quality.evaluate(ep, doc, script, synth.wav, ctx("quality"), text=False)
         await self._write(ep, {"quality.json": to_json_bytes(report)})
         if not report.passed:
             return "rejected"
@@ -101,9 +112,19 @@ class Floor:
                 "social.json": to_json_bytes(posts),
             },
         )
+        if self.mastering:
+            await self.master_episode(ep, script, synth, notes)
         return "completed"
 
+    async def master_episode(self, ep: EpisodeSpec, script: Any, synth: Any, notes: Any) -> None:
+        """The master stage: the MP3, transcripts and chapters, in a worker thread as the
+        mastering agent runs it."""
+        args = (ep, script, synth.asset, notes, synth.wav)
+        result = await asyncio.to_thread(self.master.master, *args)
+        await self._write(ep, {"master.json": to_json_bytes(result.output), **result.files})
+
     async def run(self, batch: BatchSpec) -> FloorResult:
+        self.mastering = "master" in batch.workflow
         gate = asyncio.Semaphore(batch.concurrency)
 
         async def one(ep: EpisodeSpec) -> str:
@@ -113,6 +134,17 @@ class Floor:
         began, cpu = time.monotonic(), _cpu()
         statuses = await asyncio.gather(*(one(ep) for ep in batch.episodes))
         return FloorResult(time.monotonic() - began, _cpu() - cpu, dict(Counter(statuses)))
+
+
+async def close_clients(floor: Floor) -> None:
+    """Let the SDK clients close on this loop, after the clock: dropped after
+    ``asyncio.run`` returns, each would schedule its close on a closed loop and print a
+    "Task exception was never retrieved" traceback."""
+    import gc
+
+    floor.__dict__.clear()
+    gc.collect()
+    await asyncio.sleep(0.1)
 
 
 def _cpu() -> float:
@@ -127,7 +159,9 @@ def run_floor(
 
     async def go() -> FloorResult:
         floor = Floor(out, settings, creds)
-        return await floor.run(batch)
+        result = await floor.run(batch)
+        await close_clients(floor)
+        return result
 
     out.mkdir(parents=True, exist_ok=True)
     return asyncio.run(go())
