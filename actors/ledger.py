@@ -329,10 +329,13 @@ class CostLedger:
             self._entry("release", call_id, held.episode_id, held.stage, held.provider, 0, None)
         )
 
-    def spent(self, episode_id: str, stage: str | None = None) -> int:
-        """Committed micro-USD of an episode, or of one of its stages."""
+    def spent(self, episode_id: str, stage: str | tuple[str, ...] | None = None) -> int:
+        """Committed micro-USD of an episode, of one of its stages, or of several
+        together (one call where a verdict sums the stages of its draft)."""
         if stage is None:
             return self._spent_episode.get(episode_id, 0)
+        if isinstance(stage, tuple):
+            return sum(self._spent_stage.get((episode_id, s), 0) for s in stage)
         return self._spent_stage.get((episode_id, stage), 0)
 
     def spend(self) -> Spend:

@@ -35,8 +35,8 @@ class LedgerReader:
     def __init__(self, handle: Any) -> None:
         self.handle = handle
 
-    async def spent(self, episode_id: str, stage: str | None = None) -> int:
-        """Committed micro-USD of an episode, or of one of its stages."""
+    async def spent(self, episode_id: str, stage: str | tuple[str, ...] | None = None) -> int:
+        """Committed micro-USD of an episode, of one of its stages, or of several."""
         if stage is None:
             total: int = await self.handle.spent.remote(episode_id)
         else:

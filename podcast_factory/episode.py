@@ -254,7 +254,7 @@ class EpisodeRun:
         ``results`` is an earlier draft's), and its predicted length teaches memory
         nothing about the voices' pace."""
         sh = self.sh
-        spent = await asyncio.gather(*(sh.ledger.spent(self.eid, n) for n in (self.path or [gate])))
+        spent = await sh.ledger.spent(self.eid, tuple(self.path or [gate]))
         state = self.book.states[self.eid]
         script = self.results.get("script")
         audio = self.results.get("audio") if gate == "quality" else None
@@ -266,7 +266,7 @@ class EpisodeRun:
             overall=report.scores.get("overall", 0.0),
             failed_checks=report.failed,
             suggestions=report.suggestions,
-            cost_micro_usd=sum(spent) - sum(d.cost_micro_usd for d in self._drafts()),
+            cost_micro_usd=spent - sum(d.cost_micro_usd for d in self._drafts()),
             words=script.words if isinstance(script, Script) else 0,
             duration_s=audio.duration_s if isinstance(audio, AudioAsset) else None,
         )
