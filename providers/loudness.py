@@ -48,8 +48,10 @@ def integrated_lufs(samples: Floats, rate: int) -> float:
 
 def _peak_envelope(samples: Floats) -> Floats:
     """Per sample, the largest magnitude the oversampled signal reaches around it."""
-    up = np.abs(resample_poly(samples, OVERSAMPLING, 1))[: len(samples) * OVERSAMPLING]
-    envelope = up.reshape(-1, OVERSAMPLING).max(axis=1)
+    # float32: half the work of float64 for the largest step of mastering, and its
+    # rounding (1e-7 of full scale) is far below the 0.01 dB the report keeps.
+    up = np.abs(resample_poly(samples.astype(np.float32), OVERSAMPLING, 1))
+    envelope = up[: len(samples) * OVERSAMPLING].reshape(-1, OVERSAMPLING).max(axis=1)
     return np.asarray(np.maximum(envelope, np.abs(samples)), dtype=np.float64)
 
 
