@@ -11,6 +11,7 @@ own section of ``docs/benchmarks.md``, so a figure is always re-run the same way
     .venv/bin/python scripts/bench.py sequential    # C = 1 against C = 20
     .venv/bin/python scripts/bench.py memory        # peak memory, 1,000 episodes
     .venv/bin/python scripts/bench.py speech        # espeak-ng speed
+    .venv/bin/python scripts/bench.py scale         # what each singleton sustains
     .venv/bin/python scripts/bench.py all           # each of them, one process apiece
 
 ``--no-doc`` prints without touching the doc. Linux only (memory reads /proc).
@@ -31,6 +32,7 @@ from typing import Any
 import bench_common as bc
 import bench_docs as docs
 import bench_memory
+import bench_scale
 import bench_speech
 from bench_ideal import STAGES, excess, ideal, request_overhead, requests_by_episode
 from bench_proc import actor_call_cost, cpu_seconds
@@ -294,7 +296,7 @@ def _ints(text: str) -> list[int]:
 
 def _run_all(args: argparse.Namespace) -> None:
     """Each benchmark in its own process: a fresh Ray instance, nothing left over."""
-    for name in ("speech", "overhead", "sequential", "makespan", "memory"):
+    for name in ("speech", "overhead", "sequential", "makespan", "memory", "scale"):
         cmd = [sys.executable, __file__, name] + (["--no-doc"] if args.no_doc else [])
         print(f"$ {' '.join(cmd)}", flush=True)
         subprocess.run(cmd, check=True)
@@ -366,6 +368,7 @@ def parser() -> argparse.ArgumentParser:
     latencies(cmd)
     cmd = add("speech", bench_speech.bench, "espeak-ng audio seconds per wall and CPU second")
     cmd.add_argument("--rounds", type=int, default=3)
+    bench_scale.add_parser(add)
     add("all", _run_all, "every benchmark, each in its own process")
     return p
 
