@@ -29,3 +29,17 @@ def test_replicas_of_a_stage_the_batch_lacks_are_refused(example_dir: Path, tmp_
 def test_a_replica_count_out_of_range_is_refused(count: int) -> None:
     with pytest.raises(ValidationError, match=r"agent_replicas\.audio"):
         RunSettings(agent_replicas={"audio": count})
+
+
+def test_submit_hands_replicas_on_to_the_batch_on_the_cluster() -> None:
+    """``submit --replicas`` reaches the ``batch`` verb the job runs on the cluster, where
+    the agents are spread over the nodes."""
+    from podcast_factory.cli_jobs import _batch_options
+    from podcast_factory.cli_parser import build_parser
+
+    argv = ["submit", "b.yaml", "--address", "http://h:8265"]
+    args = build_parser().parse_args([*argv, "--replicas", "master=4", "--replicas", "audio=2"])
+    options = _batch_options(args)
+    assert options[options.index("--replicas") :][:4] == [
+        "--replicas", "master=4", "--replicas", "audio=2",
+    ]  # fmt: skip
