@@ -133,8 +133,8 @@ def settings_from_args(
     replicas: dict[str, int] = {}
     for item in getattr(args, "replicas", []):
         stage, _, number = item.partition("=")
-        if not stage or not number.isdigit() or not 1 <= int(number) <= 64:
-            raise UserInputError("--replicas", f"{item!r}: give STAGE=N with N from 1 to 64")
+        if not stage or not number.isdigit() or not 1 <= int(number) <= 1024:
+            raise UserInputError("--replicas", f"{item!r}: give STAGE=N with N from 1 to 1024")
         replicas[stage] = int(number)
     if args.attempts is not None and not 1 <= args.attempts <= 10:
         raise UserInputError("--attempts", "must be from 1 to 10")

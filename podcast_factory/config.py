@@ -153,7 +153,7 @@ class RunSettings(BaseModel):
     max_actor_recreations: int = Field(3, ge=0)
     """Recreations of a dead agent before the batch gives up on it (per stage, however
     many replicas it has)."""
-    agent_replicas: dict[str, Annotated[int, Field(ge=1, le=64)]] = Field(default_factory=dict)
+    agent_replicas: dict[str, Annotated[int, Field(ge=1, le=1024)]] = Field(default_factory=dict)
     """Actors per stage, by stage name (default 1 each): an actor uses at most one core,
     so a CPU-heavy stage (master, audio, quality) on a cluster gets several, each try
     going to the least busy (``docs/scaling.md``). Paces the run only: no fingerprint

@@ -278,7 +278,7 @@ CASES: dict[str, tuple[object, str]] = {
     ),
     "bad --replicas": (
         lambda t, s: ["batch", str(_batch(t)), "--replicas", "master=0"],
-        "--replicas: 'master=0': give STAGE=N with N from 1 to 64",
+        "--replicas: 'master=0': give STAGE=N with N from 1 to 1024",
     ),
     "--replicas of no stage": (
         lambda t, s: ["batch", str(_batch(t)), "--replicas", "mastering=2"],
