@@ -81,7 +81,7 @@ class AgentPool:
         self.ledger_name = ledger_name
         self.governor_name = governor_name
         names = [s.name for s in workflow.stages]
-        count = {n: settings.agent_replicas.get(n, 1) for n in names}
+        count = {n: self._fit(n, settings.agent_replicas.get(n, 1)) for n in names}
         self.replicas = {n: [self._spawn(n) for _ in range(count[n])] for n in names}
         self.recreated = dict.fromkeys(names, 0)
         self.generation = {n: [0] * count[n] for n in names}
@@ -121,6 +121,25 @@ class AgentPool:
         """The try dispatched as ``turn`` has ended."""
         self.busy[name][turn.replica] -= 1
 
+    def _fit(self, name: str, wanted: int) -> int:
+        """``wanted`` replicas, or as many as the cluster has CPUs for a stage whose
+        agent holds a whole CPU (offline speech): one more could never be placed, and
+        the episodes sent to it would wait for ever."""
+        if wanted == 1 or not self._holds_cpu(name):
+            return wanted
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        if wanted > cpus:
+            log.warning("%s: %d replicas hold a CPU each; the cluster has %d", name, wanted, cpus)
+        return min(wanted, cpus)
+
+    def _holds_cpu(self, name: str) -> bool:
+        spec = self.workflow.stage(name)
+        return (
+            spec.agent_class is None
+            and STAGES[spec.agent].offline_cpu_bound
+            and self.settings.tts == "espeak"
+        )
+
     def _spawn(self, name: str) -> Any:
         spec = self.workflow.stage(name)
         args: tuple[Any, ...] = (
@@ -137,7 +156,7 @@ class AgentPool:
         else:
             stage = STAGES[spec.agent]
             cls, options = builtin_agent_class(stage.agent), dict(stage.actor_options)
-            if stage.offline_cpu_bound and self.settings.tts == "espeak":
+            if self._holds_cpu(name):
                 options["num_cpus"] = 1
         return (
             ray.remote(cls)

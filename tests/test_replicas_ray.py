@@ -69,3 +69,28 @@ def test_two_audio_replicas_share_the_work_and_a_killed_one_is_recreated(
         assert set(redone) <= {"audio"}, redone  # nothing before or after it ran twice
         assert all(r["status"] == "completed" for r in stages.values())
     assert sum(_stages(out, e.episode_id)["audio"]["attempts"] for e in spec.episodes) == 4
+
+
+def test_offline_speech_gets_no_more_replicas_than_the_cluster_has_cpus(
+    example_dir: Path, tmp_path: Path
+) -> None:
+    """Offline speech holds a whole CPU per agent: asking for 5 on this 2-CPU instance
+    gives 2 (a third could never be placed, and its episodes would wait for ever), and
+    the batch completes."""
+    spec = load_batch_file(example_dir / "batch.yaml")
+    out = tmp_path / "out"
+    cpus = int(ray.cluster_resources()["CPU"])
+    assert cpus < 5
+
+    async def scenario() -> tuple[BatchResult, dict[str, Any]]:
+        sup = start_batch(spec, out, RunSettings(agent_replicas={"audio": 5}))
+        handles: dict[str, Any] = await sup.agent_handles.remote()
+        result = await asyncio.wait_for(sup.run.remote(), 240)
+        ray.kill(sup)
+        return result, handles
+
+    result, handles = asyncio.run(scenario())
+    assert result.ok, [(e.episode_id, e.status, e.errors) for e in result.episodes]
+    assert sorted(h for h in handles if h.startswith("audio")) == ["audio"] + [
+        f"audio/{i}" for i in range(2, cpus + 1)
+    ]
