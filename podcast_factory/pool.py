@@ -127,7 +127,8 @@ class AgentPool:
         the episodes sent to it would wait for ever."""
         if wanted == 1 or not self._holds_cpu(name):
             return wanted
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        found: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+        cpus = max(1, int(found.get("CPU", 1)))
         if wanted > cpus:
             log.warning("%s: %d replicas hold a CPU each; the cluster has %d", name, wanted, cpus)
         return min(wanted, cpus)

@@ -79,7 +79,7 @@ def test_offline_speech_gets_no_more_replicas_than_the_cluster_has_cpus(
     the batch completes."""
     spec = load_batch_file(example_dir / "batch.yaml")
     out = tmp_path / "out"
-    cpus = int(ray.cluster_resources()["CPU"])
+    cpus = int(ray.cluster_resources()["CPU"])  # type: ignore[no-untyped-call]
     assert cpus < 5
 
     async def scenario() -> tuple[BatchResult, dict[str, Any]]:
