@@ -168,10 +168,17 @@ def prepare(
     """Checks that need the run directory, and the settings completed from the
     environment (where the series memory lives). Raises ``UserInputError``; an offline
     run's language problems name ``language_field`` (``--language`` for ``run``)."""
+    settings = settings or RunSettings()
+    stages = [s.name for s in batch.workflow.stages]
+    for name in settings.agent_replicas:
+        if name not in stages:
+            raise UserInputError(
+                "agent_replicas (--replicas)",
+                f"{name!r} is not a stage of this batch ({', '.join(stages)})",
+            )
     path = check_out_dir(out_dir)
     check_run_root(path, [e.episode_id for e in batch.episodes])  # no links leading out
     check_ledger(path)  # a ledger that may hold unreadable spend is refused before any call
-    settings = settings or RunSettings()
     check_speech(batch.show, settings.tts)  # a default voice in the show's language
     if batch.prompts.edited:  # the batch file's templates travel to the agents in settings
         settings = settings.model_copy(update={"prompts": batch.prompts})

@@ -243,9 +243,12 @@ class EpisodeBook:
             # redone stays reusable only while its fingerprint and artifacts still match)
             await self.record(eid, stage, record, durable=False)
             ctx = StageContext(episode_id=eid, stage=stage, attempt=attempt)
-            gen = pool.generation[stage]
+            turn = pool.dispatch(stage)  # the least busy replica of the stage's agent
             try:
-                result, files = await work(ctx)
+                try:
+                    result, files = await work(ctx)
+                finally:
+                    pool.done(stage, turn)
                 break
             except Exception as raised:
                 exc = unwrap(raised)
@@ -256,7 +259,7 @@ class EpisodeBook:
                 error = ErrorInfo(
                     type=type(exc).__name__, message=message, stage=stage, attempt=attempt
                 )
-                retry = await pool.should_retry(stage, exc, tries, gen)
+                retry = await pool.should_retry(stage, exc, tries, turn)
                 self.states[eid] = self.states[eid].model_copy(
                     update={"errors": (*self.states[eid].errors, error)}
                 )

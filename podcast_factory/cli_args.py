@@ -130,6 +130,12 @@ def settings_from_args(
                     f"and N from 1 to {top}",
                 )
             limits[provider] = limits[provider].model_copy(update={field: int(number)})
+    replicas: dict[str, int] = {}
+    for item in getattr(args, "replicas", []):
+        stage, _, number = item.partition("=")
+        if not stage or not number.isdigit() or not 1 <= int(number) <= 1024:
+            raise UserInputError("--replicas", f"{item!r}: give STAGE=N with N from 1 to 1024")
+        replicas[stage] = int(number)
     if args.attempts is not None and not 1 <= args.attempts <= 10:
         raise UserInputError("--attempts", "must be from 1 to 10")
     settings = RunSettings(
@@ -144,6 +150,7 @@ def settings_from_args(
         memory_dir=getattr(args, "memory_dir", None),
         allow_private_sources=bool(getattr(args, "allow_private_sources", False)),
         analyse_failures=bool(getattr(args, "analyse_failures", False)),
+        agent_replicas=replicas,
     )
     for notice in check_models(settings, PriceTable.load(), CLI_NAMES):
         err.print(f"note: {notice}", style="yellow", highlight=False, markup=False)

@@ -20,7 +20,7 @@ FORWARDED = (
     "llm", "tts", "research_model", "script_model", "quality_model", "tts_model",
     "max_concurrent", "rpm", "attempts", "web_searches", "workflow", "revisions",
     "inputs_from", "budget", "episode_cap", "concurrency", "no_memory", "economy", "dialogue",
-    "allow_private_sources", "analyse_failures",
+    "allow_private_sources", "analyse_failures", "replicas",
 )  # fmt: skip
 """The ``submit`` options handed on to the ``batch`` verb that runs on the cluster."""
 

@@ -58,6 +58,14 @@ def _add_provider_options(p: argparse.ArgumentParser) -> None:
         help="requests a minute a provider may get, batch-wide (default anthropic=50)",
     )
     p.add_argument(
+        "--replicas",
+        action="append",
+        default=[],
+        metavar="STAGE=N",
+        help="actors for a stage's agent, e.g. master=4 on a cluster (default 1 each; an "
+        "actor uses one core, see docs/scaling.md); repeat for each stage",
+    )
+    p.add_argument(
         "--attempts",
         type=int,
         metavar="N",

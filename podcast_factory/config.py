@@ -6,7 +6,7 @@ Actors never read the environment; whatever they need arrives here, frozen.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -151,7 +151,13 @@ class RunSettings(BaseModel):
     actor_ready_timeout_s: float = Field(120.0, gt=0)
     """How long a stage waits for Ray to restart its crashed agent before giving up."""
     max_actor_recreations: int = Field(3, ge=0)
-    """Recreations of a dead agent before the batch gives up on it."""
+    """Recreations of a dead agent before the batch gives up on it (per stage, however
+    many replicas it has)."""
+    agent_replicas: dict[str, Annotated[int, Field(ge=1, le=1024)]] = Field(default_factory=dict)
+    """Actors per stage, by stage name (default 1 each): an actor uses at most one core,
+    so a CPU-heavy stage (master, audio, quality) on a cluster gets several, each try
+    going to the least busy (``docs/scaling.md``). Paces the run only: no fingerprint
+    changes."""
     wpm: int = Field(165, ge=80, le=400)
     """espeak-ng speaking rate; a little over WORDS_PER_MINUTE to allow for pauses."""
     pause_s: float = Field(0.35, ge=0, le=5)

@@ -1,21 +1,28 @@
 """The agent pool: one Ray actor per stage of the workflow, kept alive for the batch.
 
 The pool spawns each stage's agent, recreates an agent that died for good (once per
-death, however many calls saw it die, up to ``max_actor_recreations``), and waits,
-bounded, for an agent Ray is restarting. ``should_retry`` is the whole retry policy of
-a stage: a stage is tried again only when its agent crashed. Provider errors were
-already retried, once, in ``providers.retry``; retrying them here too would multiply
-the attempts.
+death, however many calls saw it die, up to ``max_actor_recreations`` per stage), and
+waits, bounded, for an agent Ray is restarting. ``should_retry`` is the whole retry
+policy of a stage: a stage is tried again only when its agent crashed. Provider errors
+were already retried, once, in ``providers.retry``; retrying them here too would
+multiply the attempts.
+
+A stage may have several actors (``RunSettings.agent_replicas``). Why: an actor is
+one process, so a stage whose agent computes (mastering, stitching, the WAV analysis)
+can use at most one core whatever the cluster's size (``docs/scaling.md``). With
+``agent_replicas={"master": 4}`` the stage has four actors, spread over the nodes, and
+each try of the stage goes to the one with the fewest calls in flight (``dispatch``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import logging
 import random
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import ray
 from ray.exceptions import ActorDiedError, ActorUnavailableError
@@ -41,10 +48,24 @@ def builtin_agent_class(path: str) -> type:
     return cls
 
 
+class Turn(NamedTuple):
+    """Which replica of a stage's agent serves one try, and its generation then: a
+    death seen by many calls replaces that replica once."""
+
+    replica: int
+    generation: int
+
+
+_CHOSEN: contextvars.ContextVar[tuple[tuple[str, int], ...]] = contextvars.ContextVar(
+    "podcast_factory_replica", default=()
+)
+"""The replica each stage's try in this task was dispatched to (``AgentPool.dispatch``):
+the episode's code asks ``pool[stage]`` and gets that one."""
+
+
 class AgentPool:
-    """The agents of one batch, by stage name. ``generation`` counts an agent's
-    recreations: a call remembers the generation it was sent to, so a death seen by
-    many calls replaces the agent once."""
+    """The agents of one batch, by stage name: ``replicas[stage]`` holds the stage's
+    actors (one unless ``settings.agent_replicas`` asks for more)."""
 
     def __init__(
         self,
@@ -60,13 +81,65 @@ class AgentPool:
         self.ledger_name = ledger_name
         self.governor_name = governor_name
         names = [s.name for s in workflow.stages]
-        self.agents = {name: self._spawn(name) for name in names}
+        count = {n: self._fit(n, settings.agent_replicas.get(n, 1)) for n in names}
+        self.replicas = {n: [self._spawn(n) for _ in range(count[n])] for n in names}
         self.recreated = dict.fromkeys(names, 0)
-        self.generation = dict.fromkeys(names, 0)
+        self.generation = {n: [0] * count[n] for n in names}
+        self.busy = {n: [0] * count[n] for n in names}
+        """Calls in flight per replica."""
+        self.served = {n: [0] * count[n] for n in names}
+        """Tries dispatched per replica so far (ties of ``busy`` go to the least served)."""
+
+    @property
+    def agents(self) -> dict[str, Any]:
+        """Every agent by name: a stage's first replica under the stage's name, the others
+        as ``stage/2``, ``stage/3``..."""
+        return {
+            n if i == 0 else f"{n}/{i + 1}": a
+            for n, reps in self.replicas.items()
+            for i, a in enumerate(reps)
+        }
 
     def __getitem__(self, name: str) -> Any:
-        """The current agent of a stage."""
-        return self.agents[name]
+        """The stage's agent serving the try running in this task (``dispatch``), else
+        its first replica."""
+        reps = self.replicas[name]
+        return reps[dict(_CHOSEN.get()).get(name, 0) % len(reps)]
+
+    def dispatch(self, name: str) -> Turn:
+        """Choose the replica of ``name``'s agent for one try of the stage: the one with
+        the fewest calls in flight. ``pool[name]`` answers it from now on in this task;
+        ``done`` must follow when the try ends."""
+        busy, served = self.busy[name], self.served[name]
+        i = min(range(len(busy)), key=lambda k: (busy[k], served[k]))
+        busy[i] += 1
+        served[i] += 1
+        _CHOSEN.set((*((k, v) for k, v in _CHOSEN.get() if k != name), (name, i)))
+        return Turn(i, self.generation[name][i])
+
+    def done(self, name: str, turn: Turn) -> None:
+        """The try dispatched as ``turn`` has ended."""
+        self.busy[name][turn.replica] -= 1
+
+    def _fit(self, name: str, wanted: int) -> int:
+        """``wanted`` replicas, or as many as the cluster has CPUs for a stage whose
+        agent holds a whole CPU (offline speech): one more could never be placed, and
+        the episodes sent to it would wait for ever."""
+        if wanted == 1 or not self._holds_cpu(name):
+            return wanted
+        found: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+        cpus = max(1, int(found.get("CPU", 1)))
+        if wanted > cpus:
+            log.warning("%s: %d replicas hold a CPU each; the cluster has %d", name, wanted, cpus)
+        return min(wanted, cpus)
+
+    def _holds_cpu(self, name: str) -> bool:
+        spec = self.workflow.stage(name)
+        return (
+            spec.agent_class is None
+            and STAGES[spec.agent].offline_cpu_bound
+            and self.settings.tts == "espeak"
+        )
 
     def _spawn(self, name: str) -> Any:
         spec = self.workflow.stage(name)
@@ -84,7 +157,7 @@ class AgentPool:
         else:
             stage = STAGES[spec.agent]
             cls, options = builtin_agent_class(stage.agent), dict(stage.actor_options)
-            if stage.offline_cpu_bound and self.settings.tts == "espeak":
+            if self._holds_cpu(name):
                 options["num_cpus"] = 1
         return (
             ray.remote(cls)
@@ -100,50 +173,54 @@ class AgentPool:
         """Counters of the built-in agents (user agents need not keep any), best effort:
         an agent that is restarting, dead or slower than ``STATS_WAIT_S`` is left out."""
         built_in = [
-            (n, a) for n, a in self.agents.items() if self.workflow.stage(n).agent_class is None
+            (n, a)
+            for n, reps in self.replicas.items()
+            if self.workflow.stage(n).agent_class is None
+            for a in reps
         ]
         got = await asyncio.gather(*(_stats_of(n, a) for n, a in built_in))
         return [g for g in got if g is not None]
 
-    async def should_retry(self, stage: str, exc: Exception, tries: int, gen: int) -> bool:
-        """Whether a stage whose call raised ``exc`` (sent to generation ``gen`` of its
-        agent, on try ``tries``) goes again: only when its agent crashed, after waiting
-        for Ray to restart it or recreating it if it is dead for good. Each crash costs
-        the stage one try."""
+    async def should_retry(self, stage: str, exc: Exception, tries: int, turn: Turn) -> bool:
+        """Whether a stage whose call raised ``exc`` (sent to the replica and generation
+        of ``turn``, on try ``tries``) goes again: only when its agent crashed, after
+        waiting for Ray to restart it or recreating it if it is dead for good. Each crash
+        costs the stage one try."""
         if isinstance(exc, BudgetExceeded) or tries >= self.settings.max_attempts:
             return False
         if isinstance(exc, ActorDiedError):
-            return self._recreate(stage, gen)
+            return self._recreate(stage, turn)
         if isinstance(exc, ActorUnavailableError):
-            return await self._await_ready(stage)
+            return await self._await_ready(stage, turn.replica)
         return False
 
-    def _recreate(self, name: str, gen: int) -> bool:
-        """Replace a dead agent, once per death however many calls saw it die."""
-        if self.generation[name] != gen:
+    def _recreate(self, name: str, turn: Turn) -> bool:
+        """Replace a dead replica, once per death however many calls saw it die."""
+        i = turn.replica
+        if self.generation[name][i] != turn.generation:
             return True  # another episode already replaced it
         if self.recreated[name] >= self.settings.max_actor_recreations:
             return False
         self.recreated[name] += 1
-        self.generation[name] += 1
-        self.agents[name] = self._spawn(name)
+        self.generation[name][i] += 1
+        self.replicas[name][i] = self._spawn(name)
         return True
 
-    async def _await_ready(self, name: str) -> bool:
-        """Wait (bounded) until a restarting agent answers again. Calls made while Ray
+    async def _await_ready(self, name: str, i: int) -> bool:
+        """Wait (bounded) until a restarting replica answers again. Calls made while Ray
         restarts an actor fail at once, so retrying without waiting burns the tries."""
         deadline = time.monotonic() + self.settings.actor_ready_timeout_s
         pause = self.settings.backoff_base_s / 2
         while time.monotonic() < deadline:
-            gen = self.generation[name]
+            turn = Turn(i, self.generation[name][i])
             try:
-                await self.agents[name].__ray_ready__.remote()
+                await self.replicas[name][i].__ray_ready__.remote()
                 return True
             except ActorUnavailableError:
                 await asyncio.sleep(pause * (0.5 + random.random()))
                 pause = min(self.settings.backoff_max_s, pause * 2)
             except ActorDiedError:
-                return self._recreate(name, gen)
+                return self._recreate(name, turn)
         return False
 
 

@@ -13,6 +13,7 @@ own section of ``docs/benchmarks.md``, so a figure is always re-run the same way
     .venv/bin/python scripts/bench.py memory        # peak memory, 1,000 episodes
     .venv/bin/python scripts/bench.py speech        # espeak-ng speed
     .venv/bin/python scripts/bench.py growth        # N = 100, 1000, 5000, instant providers
+    .venv/bin/python scripts/bench.py scale         # what each singleton sustains
     .venv/bin/python scripts/bench.py all           # each of them, one process apiece
 
 ``--no-doc`` prints without touching the doc. Linux only (memory reads /proc).
@@ -34,6 +35,7 @@ import bench_common as bc
 import bench_docs as docs
 import bench_growth
 import bench_memory
+import bench_scale
 import bench_seq
 import bench_speech
 from bench_ideal import STAGES, excess, ideal, request_overhead, requests_by_episode
@@ -253,7 +255,7 @@ def _ints(text: str) -> list[int]:
 
 def _run_all(args: argparse.Namespace) -> None:
     """Each benchmark in its own process: a fresh Ray instance, nothing left over."""
-    for name in ("speech", "overhead", "sequential", "makespan", "memory", "growth"):
+    for name in ("speech", "overhead", "sequential", "makespan", "memory", "scale", "growth"):
         cmd = [sys.executable, __file__, name] + (["--no-doc"] if args.no_doc else [])
         print(f"$ {' '.join(cmd)}", flush=True)
         subprocess.run(cmd, check=True)
@@ -333,6 +335,7 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--rounds", type=int, default=3)
     cmd = add("growth", bench_growth.bench, "wall, CPU and memory per episode as N grows")
     batch(cmd, "100,1000,5000", 50)
+    bench_scale.add_parser(add)
     add("all", _run_all, "every benchmark, each in its own process")
     return p
 

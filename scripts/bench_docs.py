@@ -323,7 +323,7 @@ per core; wall and CPU agree because nothing else runs beside it here.
 """
 
 
-GROWTH_DOC = """## 7. Growth with the size of the batch
+GROWTH_DOC = """## 8. Growth with the size of the batch
 
 {command}
 

@@ -18,7 +18,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-SECTIONS = ("makespan", "overhead", "sequential", "memory", "speech", "growth")
+SECTIONS = ("makespan", "overhead", "sequential", "memory", "speech", "scale", "growth")
 """Order of the sections in the doc (a new section goes in its place among these)."""
 DOC_INTRO = """# Benchmarks
 

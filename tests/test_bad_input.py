@@ -276,6 +276,14 @@ CASES: dict[str, tuple[object, str]] = {
         lambda t, s: ["batch", str(_batch(t)), "--max-concurrent", "elevenlabs=0"],
         "--max-concurrent",
     ),
+    "bad --replicas": (
+        lambda t, s: ["batch", str(_batch(t)), "--replicas", "master=0"],
+        "--replicas: 'master=0': give STAGE=N with N from 1 to 1024",
+    ),
+    "--replicas of no stage": (
+        lambda t, s: ["batch", str(_batch(t)), "--replicas", "mastering=2"],
+        "agent_replicas (--replicas): 'mastering' is not a stage of this batch",
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from podcast_factory.book import EpisodeBook
 from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, EpisodeState
+from podcast_factory.pool import Turn
 from podcast_factory.rundir import RunDir
 
 
@@ -36,10 +37,13 @@ class _Ledger:
 class _Pool:
     """The agent pool as the book asks it: no agent ever crashed, so no retries."""
 
-    def __init__(self) -> None:
-        self.generation = {"research": 0, "script": 0}
+    def dispatch(self, stage: str) -> Turn:
+        return Turn(0, 0)
 
-    async def should_retry(self, stage: str, exc: Exception, tries: int, gen: int) -> bool:
+    def done(self, stage: str, turn: Turn) -> None:
+        pass
+
+    async def should_retry(self, stage: str, exc: Exception, tries: int, turn: Turn) -> bool:
         return False
 
 
