@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import ray
+from ray.exceptions import RayActorError
 
 from podcast_factory.api import run_batch, start_batch
 from podcast_factory.batchfile import load_batch_file
@@ -75,6 +76,14 @@ def test_an_agent_gone_at_the_end_does_not_fail_the_batch(tmp_path: Path) -> Non
             await asyncio.sleep(0.05)
         handles = await sup.agent_handles.remote()
         ray.kill(handles["research"], no_restart=True)
+        # ray.kill only asks; the batch may end before the agent is gone (it then still
+        # answers for its statistics), so wait until it no longer answers
+        for _ in range(200):
+            try:
+                await asyncio.wait_for(handles["research"].__ray_ready__.remote(), 2)
+            except (RayActorError, asyncio.TimeoutError):
+                break
+            await asyncio.sleep(0.05)
         result: BatchResult = await done
         ray.kill(sup)
         return result
