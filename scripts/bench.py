@@ -39,7 +39,6 @@ import bench_scale
 import bench_seq
 import bench_speech
 from bench_ideal import STAGES, excess, ideal, request_overhead, requests_by_episode
-from bench_peers import PeerRun, peer_rows
 from bench_proc import actor_call_cost, cpu_seconds
 
 TARGET_MAKESPAN = 0.10
@@ -55,6 +54,10 @@ def _ms(seconds: float) -> str:
 
 
 def makespan(args: argparse.Namespace) -> None:
+    # Imported here, as ``overhead`` imports the floor: the peers import every agent and
+    # the SDKs, which would count in the driver's memory in ``bench.py memory``.
+    from bench_peers import PeerRun, peer_rows
+
     facts = bc.machine()
     base = bc.Latency(args.latency, args.tts_latency, args.scale)
     rows: list[list[object]] = []
@@ -202,10 +205,10 @@ def overhead(args: argparse.Namespace) -> None:
             print(bc.text_table(HEAD_OVERHEAD, rows[-1:]), flush=True)
     rows.append([*_overhead_row("best of each", best, n), "", ""])
     call_cpu, call_wall = actor_call_cost()
-    # per episode: 6 stage calls, 10 ledger.spent (6 stage ends, 3 for the verdict, 1 at
-    # the end), and per provider request governor acquire + release, ledger reserve +
-    # commit
-    calls = 6 + 10 + 4 * requests
+    # per episode: 7 stage calls, 10 ledger.spent (7 stage ends, 2 verdicts, 1 at the
+    # end), and per provider request governor admit (and its ledger reserve), ledger
+    # commit, governor release
+    calls = 7 + 10 + 4 * requests
     roles = bc.cpu_table(times.cpu_roles, n, floor.cpu_s)
     wall = (best["ray"] - best["floor"]) / n * 1000
     cpu = (best["ray_cpu"] - best["floor_cpu"]) / n * 1000

@@ -59,9 +59,9 @@ classes, settings, concurrency and deliverables: the *in-process floor*
 no orchestration at all) and *LangGraph* (`scripts/bench_graph.py`: the same agents as
 the nodes of a compiled `StateGraph`, research -> script -> review -> audio -> quality
 -> summary and social side by side, the batch run by `graph.abatch(..., max_concurrency=C)`,
-no checkpointer). LangGraph is the orchestrator users pick most for agent pipelines
-(the most-downloaded agent-graph library on PyPI, and the one the agent-framework
-tutorials use); it is a benchmark-only extra (`scripts/install --bench`). Neither peer
+no checkpointer). LangGraph (LangChain's graph runtime for agents) is the in-process
+orchestrator the issue names as the one users pick most for agent pipelines; we did not
+measure popularity ourselves. It is a benchmark-only extra (`scripts/install --bench`). Neither peer
 keeps a manifest, resumes after a crash, holds money against a budget across processes,
 or can use a second machine; the rows show what the Ray supervisor's promises cost.
 
@@ -95,49 +95,47 @@ the pace. CPU time by process during the N = {target_n} run:
 
 
 NOTES_MAKESPAN = """\
-**Where the time goes at 1:10 (analysis of 2026-11-25, this machine).** Each Claude
-stage takes ~80-130 ms longer than its one request, the audio stage ~290-315 ms longer
-than its ~2.8 requests, and there is ~55-60 ms of the supervisor's own work between stages
-(table above); at 1:10 a Claude call is 0.3 s, so that is a third of a stage. Two things add up:
+**Where the time goes at 1:10 (analysis of 2026-12-02, this run).** Every row is
+CPU-bound, the peers included:
 
-1. *Orchestration latency per stage and per request.* Each provider request makes four
-   actor round trips (`ProviderGovernor.acquire`/`release`, `CostLedger.reserve`/
-   `commit`: "Claude req"/"TTS req"/"TTS gap" above); each stage is an actor call whose
-   inputs and result are pickled (the episode's WAV, ~1.4 MB at 0.5 min, goes from the
-   audio agent to the supervisor, is written, read back and sent to the quality agent);
-   and the supervisor rewrites the whole `manifest.json` with an fsync'd atomic write
-   before *and* after every stage (15 manifest + ~10 artifact writes an episode, through
-   `asyncio.to_thread`'s default pool of min(32, cores + 4) = 6 threads). py-spy on the
-   supervisor during a 300-episode run: 42% of its samples in `rundir.atomic_write`,
-   27% in `os.fsync`; 12% in issuing actor calls (argument pickling, Ray's tracing
-   wrapper). With one episode at a time (C = 1) the same costs are ~30-45 ms per Claude
-   stage and ~35 ms per audio request: latency, not load.
-2. *CPU.* The instance uses ~205 ms of CPU per episode (the same agents in one process:
-   ~60 ms, section 2). At the ideal pace, C / D = 20 / 2.1 s = 9.5 episodes a second,
-   that is ~2 cores before the simulator's ~0.3: the 2-core machine is saturated
-   ("CPU busy" ~80%), so every single-threaded actor (supervisor loop, ledger, governor,
-   agents) queues, which inflates item 1 from ~35 ms to ~100 ms.
+1. *The peers.* The in-process floor is one process, so one core: it needs ~120-150 ms
+   of CPU an episode (section 2: parsing, checks, chapter titles, stitching and
+   analysing the WAV, the SDKs, the ledger's fsync'd lines), and at the ideal pace of
+   C / D = 20 / 2.0 s = 10 episodes a second that is more than the core has; it comes to
+   +43% over the bound (30.4 s). LangGraph runs the same agents in the same way and
+   comes within 5% of the floor (32.0 s, +5.1%): in one process the graph runtime costs
+   little; what it does not do is keep a manifest, resume, hold a budget across
+   processes or use a second machine.
+2. *Ray.* The instance spends ~450 ms of CPU an episode (table above) against the
+   floor's ~150: seven stage calls, ten ledger look-ups and four actor calls per provider
+   request (47 actor calls an episode at ~1.7 ms of CPU each across the processes they
+   touch, section 2), ten processes with an event loop each, and the supervisor's own
+   ~90 ms (manifests, artifacts and their sha256, fingerprints, pickling each stage's
+   inputs). At 10 episodes a second that is ~4.5 cores; the machine has 2 ("CPU busy"
+   90%), so the batch runs at the pace the CPU allows: 58.0 s, +176% over the bound and
+   +91% over the floor. The per-stage excess above (+265 to +1,063 ms) is queueing for
+   that CPU, not a fixed cost: one episode at a time (section 3's C = 1 row) pays
+   ~30-45 ms a stage.
+3. *The check at 3x latency* (0.9 s requests, a third of the CPU needed a second): +27%
+   over its bound at 67% CPU busy. At real latencies (1:1, ~3 s a request, ten times
+   less CPU a second than 1:10) the same batch needs ~0.5 of a core and the overhead is
+   a few percent of the makespan.
 
-The "@ 3x latency" row is the check: the same orchestration against 0.9 s requests
-(scale 1:3.3), where the batch needs a third of the CPU a second, comes to about 10% of
-its bound (+8.6% and +10.3% in two full runs; exploratory runs of 100 episodes at 3x gave
-+7.5% to +14.9%: runs vary by several points here). At real latencies (1:1, ~3 s a
-request) the same overhead is a few percent.
+Since 2026-11-25 (+38% at N = 200, 30.3 s) the workflow gained the script gate (a
+seventh stage and a tenth process: `review` runs in its own QualityEvaluator actor) and
+the language-aware text checks, which doubled the floor's CPU per episode (62 to
+~120-150 ms) and Ray's with it. Items 1-4 of issue 17 (one awaited call per request,
+one manifest write per stage, the WAV by reference, lazy SDK imports) cut the waits; the
+CPU they left is what decides a 2-core run.
 
-Progress polling as the CLI does it ("+ progress") costs ~13 ms a poll and a few percent
-of makespan at most (+0.3% and +3.4% against the same batch unpolled, in two runs), with
-`progress(since)` sending only the episodes that changed (commit 4ddcf96). Before that
-change, the same 1,000-episode run with every state sent on every poll took 121 ms a
-poll and 157.0 s against 145.5 s without polling (+8%).
-
-**What would close it** (project code, for the lead): fewer and cheaper round trips per
-request: acquire + reserve and commit + release as one call each (one actor holding both,
-or commits/releases sent without awaiting them; their results are unused); write each
-stage's manifest once, at its end; keep the WAV out of the supervisor (the audio agent
-writes `audio.wav`, the quality agent reads it, only the path crosses). Found on the way
-and fixed in c3a717e: `CostLedger.spent` (`actors/ledger.py`) scanned every commit of the
-batch on each call, 10 calls an episode, so it grew as N^2 (0.39 ms a call at 7,900
-commits, N = 1,000); it now keeps running totals per episode and stage.
+**What would close it** (for the lead, not built): fewer actor calls, by sending each
+release and commit along with the next admission of the same process (two calls a
+request instead of four) and returning a stage's spend with its result instead of a
+ledger look-up per stage end (~25 fewer calls an episode, ~40 ms of CPU); fewer
+processes, by running the Claude agents (research, script, summary, social) and both
+gates in one actor each (a process and an event loop fewer per stage, ~150 MiB each);
+then profiling the supervisor in Ray's core worker (py-spy `--native`: its Python
+frames are a small part of its samples).
 """
 
 
@@ -147,8 +145,8 @@ OVERHEAD_DOC = """## 2. Orchestration overhead per episode
 
 {machine}
 
-**Batch**: N = {n} episodes ({minutes} minutes each, the example topics), C = {c}, full
-workflow, against the simulator with **no latency** (instant providers), so what is left
+**Batch**: N = {n} episodes ({minutes} minutes each, the example topics), C = {c}, the full
+workflow without mastering (section 1 says why), against the simulator with **no latency** (instant providers), so what is left
 is work: the agents' own (parsing, stitching, WAV analysis), the SDKs' and the
 simulator's, and, for Ray, orchestration. Limits: {limits}.
 
@@ -166,11 +164,12 @@ Overhead per episode = (T_ray - T_floor) / N, with each figure the best of its r
 **What a Ray call costs here.** A bare actor call (an async actor awaiting a no-op method
 of another actor, 20 in flight, `bench_proc.actor_call_cost`) costs {call_cpu} ms of CPU
 summed over every process of the instance, and takes {call_wall} ms of wall time per call
-at that concurrency. An episode makes about {calls} actor calls: one per stage, ten
-`CostLedger.spent` look-ups by the supervisor (one per stage end, three for the verdict,
-one at the end) and four per provider request (`ProviderGovernor.acquire`/`release`,
-`CostLedger.reserve`/`commit`) for its {requests} requests: about {calls_cpu} ms of CPU
-before any of them carries data or does work.
+at that concurrency. An episode makes about {calls} actor calls: one per stage (seven),
+ten `CostLedger.spent` look-ups by the supervisor (one per stage end, one per verdict,
+one at the end) and four per provider request for its {requests} requests: the awaited
+`ProviderGovernor.admit`, the governor's `CostLedger.reserve`, and the `commit` and the
+governor's `release` sent without waiting. About {calls_cpu} ms of CPU before any of them
+carries data or does work.
 
 CPU time of the last Ray run, by process (read from `/proc/PID/stat` before and after
 `Supervisor.run`), against the floor's:
@@ -182,26 +181,21 @@ CPU time of the last Ray run, by process (read from `/proc/PID/stat` before and 
 
 
 NOTES_OVERHEAD = """\
-**Where the time goes (analysis of 2026-11-25, this machine).** With instant
-providers both runs are CPU-bound: the floor keeps one core busy (its process) plus the
-simulator's; the Ray run keeps both cores ~95% busy and still takes ~1.8x as long,
-because it needs ~3x the CPU per episode (~200 against ~65 ms). Where the extra goes
-(table above): about a third is the bare cost of ~47 actor calls an episode at ~1 ms of
-CPU each (figures above); the supervisor's own ~43 ms an episode is 15 whole-state
-`manifest.json` dumps and fsync'd atomic writes, ~10 artifact writes with their sha256,
-reading `audio.wav` back for the quality stage, reuse fingerprints, and pickling each
-stage's inputs (py-spy, GIL samples of the supervisor at 0 latency: 33% issuing actor
-calls, of which 19% pickling arguments; 6% manifests; 5% fingerprints); the ledger's
-~24 ms is 26 calls, 10 of them `spent` look-ups (before c3a717e each scanned every commit
-of the batch: 10% of the ledger's time at N = 500), plus pickling the `CostEntry` each
-`reserve` and `commit` returns though no caller reads it; the governor's ~18 ms is 16
-calls.
+**Where the time goes (analysis of 2026-12-02, this run).** With instant providers both
+runs are CPU-bound: the floor keeps its one core busy; the Ray run keeps both cores
+busy and takes ~1.7x as long, because it needs ~3.3x the CPU per episode (~410 against
+~120-150 ms; the two runs of each vary by ~20%, as the machine's load did). Where
+Ray's extra goes (table above): the supervisor ~80 ms an episode (seven stage calls
+with their pickled inputs, the manifest once per stage end, ~10 artifact writes with
+their sha256, fingerprints), the governor and the ledger ~45-50 ms each (about 15 and 25
+calls an episode), the agents ~80 ms more than the same agents in one process (each
+receives its inputs pickled, runs its own event loop and SDK client, and settles its
+commits), and Ray's daemons ~25 ms. About 47 actor calls an episode at ~1.7 ms of CPU
+each (figures above) are ~80 ms of it.
 
-**What would close it** (~30 ms of wall, ~70 ms of CPU an episode at 2 cores): two actor
-calls per provider request instead of four (~16 calls, ~16 ms of CPU); one manifest write
-per stage instead of two and no return values from `reserve`/`commit`; the WAV by path
-instead of by value. On more cores the same CPU spreads further: the
-overhead in wall time falls as the cores grow, the CPU per episode does not.
+**What would close it**: see section 1 (fewer actor calls per request and per stage,
+fewer processes). On more cores the same CPU spreads further: the overhead in wall time
+falls as the cores grow, the CPU per episode does not.
 """
 
 
@@ -242,7 +236,8 @@ MEMORY_DOC = """## 4. Peak memory of the whole Ray instance
 
 {machine}
 
-**Batch**: N = {n} episodes ({minutes} minutes each), C = {c}, full workflow, Claude and
+**Batch**: N = {n} episodes ({minutes} minutes each), C = {c}, the full workflow without
+mastering (section 1 says why), Claude and
 ElevenLabs through the simulator. **Latencies**: {latency}. Run took {run} s ({status});
 {samples} samples, one every 0.5 s (`scripts/bench_memory.py`).
 
@@ -268,25 +263,28 @@ By process, at the RSS peak:
 
 
 NOTES_MEMORY = """\
-**Where the memory goes (analysis of 2026-11-25, this machine).** The
-PSS sum, what the instance really holds, is under 2 GiB; the RSS sum counts shared
-libraries once per process. Seventeen processes: nine workers of 90-260 MiB and Ray's
-daemons. Each agent imports Ray (~64 MiB RSS in a fresh interpreter), `anthropic`
-(~57 MiB) and the `elevenlabs` SDK (~15-22 MiB, 287 modules), numpy and pydantic,
-because `providers/factory.py` imports both SDKs at module level: the audio agent
-carries Claude's SDK and the five Claude agents carry ElevenLabs'. Ray's own daemons
-take ~700 MiB although the dashboard is off (`include_dashboard=False` still starts the
-dashboard head for usage stats, the dashboard and runtime-env agents, monitor and
-log_monitor). `gcs_server` grows with the batch: it keeps task events for the state
-API, one per actor call (~48 an episode); re-run with
-`RAY_task_events_max_num_task_in_gcs=1000` in the environment, its peak fell from 195
-to 58 MiB and the RSS sum from 2.48 to 2.34 GiB.
+**Where the memory goes (analysis of 2026-12-02, this run).** The PSS sum, what the
+instance really holds, is under 2 GiB; the RSS sum counts shared libraries once per
+process. Since 2026-11-25 three things took memory off and one put it back:
 
-**What would close it**: import each SDK only where it is used (`providers/factory.py`:
-import inside `claude_writer` / `speech_engine`; ~57 MiB off the audio agent, ~20 MiB
-off each of five others); run the I/O-bound Claude agents (script, summary, social, or
-all five) in one actor, ~165 MiB per process saved; cap Ray's task-event buffer
-(`RAY_task_events_max_num_task_in_gcs`) in `ensure_ray`, ~140 MiB at 1,000 episodes.
+- each SDK is imported only by the agents that use it: the supervisor fell from 258 to
+  ~190 MiB, the audio agent from 248 to ~190;
+- Ray's task-event buffer is capped at 10,000 events in `ensure_ray`: `gcs_server` held
+  ~90 MiB at its peak instead of 192;
+- the WAV no longer passes through the supervisor, and manifests are written once per
+  stage end;
+- but the script gate (`review`) runs in a QualityEvaluator actor of its own, a tenth
+  worker process of ~200 MiB ("count 2" above).
+
+Eighteen processes: ten workers of 100-200 MiB, Ray's daemons (~600 MiB although the
+dashboard is off: `include_dashboard=False` still starts the dashboard head for usage
+stats, the dashboard and runtime-env agents, monitor and log_monitor), and the
+benchmark's own driver.
+
+**What would close it**: fewer worker processes, not smaller ones. One actor for the
+I/O-bound Claude agents (research, script, summary, social: one event loop can serve
+them all, ~150 MiB saved per process folded in) and one for both gates (review and
+quality run the same class), which would take ~4 processes and ~0.6 GiB off the RSS sum.
 """
 
 

@@ -1,8 +1,8 @@
 """The LangGraph peer: the same agents wired as a LangGraph graph, in one process.
 
-Why: a user choosing how to run agent pipelines would most likely pick LangGraph (the
-agent orchestrator with the most downloads and the most agent-pipeline tutorials; see
-``docs/benchmarks.md``, section 1). So the makespan benchmark runs the very agents of
+Why: a user choosing how to run agent pipelines in one process would most likely pick
+LangGraph (issue 17 names it; ``docs/benchmarks.md``, section 1). So the makespan
+benchmark runs the very agents of
 the floor (``bench_floor.Floor``: same classes, settings, simulator, local governor and
 ledger, same files written) as a compiled ``StateGraph``::
 
