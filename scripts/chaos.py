@@ -164,6 +164,10 @@ def main() -> int:
         "ANTHROPIC_BASE_URL": sim.url,
         "ELEVENLABS_BASE_URL": sim.url,
         "RAY_ADDRESS": "",
+        # series memory of its own, beside OUT: the user's (~/.podcast-factory/memory)
+        # would carry every earlier run's host lines into this one, so no two chaos
+        # runs would start alike (worn lines make the script gate stricter)
+        "PODCAST_FACTORY_MEMORY": str(args.out.parent / f"{args.out.name}-memory"),
     }
     cli = str(Path(sys.executable).parent / "podcast-factory")
     cmd = [
