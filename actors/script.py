@@ -7,12 +7,9 @@ from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, Feedback, ResearchDoc, Script
 from podcast_factory.providers.factory import claude_writer
 from podcast_factory.providers.offline_writer import OfflineWriter
-from podcast_factory.providers.script_checks import WORN_AFTER, WORN_SHOWN
+from podcast_factory.providers.script_checks import shown_worn
 from podcast_factory.render import script_markdown
 from podcast_factory.stage_call import StageCall, StageResult
-
-CANNED_AFTER = WORN_AFTER
-"""A host line said in this many earlier episodes of a show is canned if said again."""
 
 
 class ScriptWriter(Agent):
@@ -47,10 +44,9 @@ class ScriptWriter(Agent):
     ) -> Script:
         script = await self._draft(spec, doc, ctx, feedback)
         # the series context the draft was written against, for the script gate to judge
-        # (only the lines the writer was shown: a long series wears out more than
-        # WORN_SHOWN, and a line the writer never saw cannot be held against it)
-        worn = tuple(line for line, episodes in feedback.said_before if episodes >= CANNED_AFTER)
-        worn = worn[:WORN_SHOWN]
+        # (only the lines the writer was shown: a long series wears out more than it
+        # lists, and a line the writer never saw cannot be held against it)
+        worn = shown_worn(feedback)
         return script.model_copy(update={"known_lines": worn}) if worn else script
 
     async def _draft(

@@ -288,10 +288,17 @@ WORN_SHOWN = 40
 """At most this many worn lines go into a prompt (the most used first)."""
 
 
+def shown_worn(feedback: Feedback) -> tuple[str, ...]:
+    """The worn host lines a writer is shown, the most used first: the lines said in
+    ``WORN_AFTER`` earlier episodes, at most ``WORN_SHOWN``. The script gate judges a
+    draft against these and no others (``Script.known_lines``)."""
+    return tuple(line for line, n in feedback.said_before if n >= WORN_AFTER)[:WORN_SHOWN]
+
+
 def worn_lines(feedback: Feedback) -> str:
     """The show's worn host lines, for the writer to avoid: the script gate rejects a
     line the show already said in ``WORN_AFTER`` earlier episodes (``canned_lines``)."""
-    worn = [line for line, n in feedback.said_before if n >= WORN_AFTER][:WORN_SHOWN]
+    worn = shown_worn(feedback)
     if not worn:
         return ""
     return (

@@ -78,13 +78,14 @@ def makespan(args: argparse.Namespace) -> None:
         batch = bc.make_batch(n, args.concurrency, args.minutes)
         settings = bc.bench_settings(args.concurrency)
         out = Path(tempfile.mkdtemp(prefix=f"bench-makespan-{n}-"))
+        target = n == args.target_n and not poll and factor == 1
         with bc.simulator(latency) as sim:
             sim_cpu = cpu_seconds([sim.pid])
             creds = bc.credentials(sim.url)
             times = bc.run_supervised(batch, out, settings, creds, poll, {sim.pid})
             sim_cpu = cpu_seconds([sim.pid]) - sim_cpu
             requests = sim.stats()["requests"]
-            if n == args.target_n and not poll and factor == 1 and args.peers:
+            if target and args.peers:
                 peer_runs = peer_rows(n, batch, settings, sim, latency)
         found = ideal(out, batch, latency, settings)
         over = excess(out, found)
@@ -92,8 +93,8 @@ def makespan(args: argparse.Namespace) -> None:
         shutil.rmtree(out, ignore_errors=True)
         tts_sent = sum(v for k, v in requests.items() if k.startswith("/v1/text-to-speech"))
         ratio = times.run_s / found.makespan_s - 1
-        if n == args.target_n and not poll and factor == 1:
-            at_target = ratio
+        if target:
+            at_target, ray_s = ratio, times.run_s
             cpu_roles = bc.cpu_table(times.cpu_roles, n)
         busy = (times.cpu_s + sim_cpu) / (times.run_s * (os.cpu_count() or 1))
         label = f"{n}" + (" + progress" if poll else "") + (f" @ {f:g}x latency" if f > 1 else "")
@@ -114,9 +115,8 @@ def makespan(args: argparse.Namespace) -> None:
             f"{per_request.tts_gap_ms:.0f}", over.drafts, polled,
         ])  # fmt: skip
         print(bc.text_table(HEAD_MAKESPAN, rows[-1:]), flush=True)
-        if n == args.target_n and not poll and factor == 1:
+        if target and peer_runs:
             rows.extend(p.row for p in peer_runs)
-            ray_s = times.run_s
             print(bc.text_table(HEAD_MAKESPAN, [p.row for p in peer_runs]), flush=True)
     met = at_target is not None and at_target <= TARGET_MAKESPAN
     verdict = (
