@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 import yaml
+from bench_common import variant
 from chaos_faults import (
     TORN,
     Intruder,
@@ -58,18 +59,31 @@ KEY = "chaos-sim-key"
 
 
 def make_batch(folder: Path, episodes: int, minutes: float) -> Path:
-    """N episodes cycling over the example topics and their source notes."""
+    """N episodes cycling over the example topics, each with its own copy of the topic's
+    source notes (``bench_common.variant``).
+
+    Why copies: a batch of 50 episodes on the same three notes is no batch a user runs.
+    The series memory carries each episode's lines into the next one's script gate, so
+    the 17th episode on the same notes says what the 1st said and is rightly rejected
+    for canned lines; that measured the batch, not the crash safety this run is for."""
     example = yaml.safe_load((ROOT / "examples" / "batch.yaml").read_text())
     base = ROOT / "examples"
+    notes = folder.resolve() / "chaos-sources"
+    notes.mkdir(exist_ok=True)
     items = []
     for i in range(episodes):
         ep = example["episodes"][i % len(example["episodes"])]
+        sources = []
+        for source in ep["sources"]:
+            copy = notes / f"{i:03d}-{Path(source).name}"
+            copy.write_text(variant((base / source).read_text(), i))
+            sources.append(str(copy))
         items.append(
             {
                 "id": f"ep{i:03d}",
                 "topic": ep["topic"],
                 "minutes": round(minutes * (1 + (i % 5) / 5), 2),  # scripts differ
-                "sources": [str(base / s) for s in ep["sources"]],
+                "sources": sources,
             }
         )
     path = folder / "chaos-batch.yaml"
@@ -203,10 +217,14 @@ def main() -> int:
         second_run = intruder.finish(args.out)
         at_kill = snapshot(args.out)
         first_exit = first.poll()  # None: still running when killed, as intended
-        kill({first.pid})
+        # The driver and its whole Ray instance at once, as a crash of the machine takes
+        # them: its workers are found below the live driver (once it is dead they are
+        # orphans whose names do not say whose they are, and a ledger actor left alive
+        # a moment longer would append after the torn line below).
+        kill(ray_of(first.pid) | {first.pid})
         first.wait()
         time.sleep(1)
-        kill(ray_of(first.pid))  # what the dead driver's Ray instance left behind
+        kill(ray_of(first.pid))  # anything its Ray instance started meanwhile
         done_at_kill = completed(args.out)
         deleted = delete_an_episode(args.out, at_kill)
         torn = tear_the_ledger(args.out)
