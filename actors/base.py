@@ -60,7 +60,7 @@ def settling(
             raise
         _METERS.reset(token)
         await _settle(meters)
-        return result
+        return _with_spend(result, meters, args)
 
     wrapper._settling = True  # type: ignore[attr-defined]
     return wrapper
@@ -69,6 +69,25 @@ def settling(
 async def _settle(meters: list[Meter]) -> None:
     for meter in meters:
         await meter.settle()
+
+
+def _with_spend(result: T, meters: list[Meter], args: tuple[Any, ...]) -> T:
+    """A stage's answer (a ``StageResult``, alone or first of a tuple) with what its
+    settled commits cost, so the supervisor need not ask the ledger for it at every
+    stage end; left unsaid unless every meter was of the call's own stage attempt."""
+    head = result[0] if isinstance(result, tuple) and result else result
+    call = next((a for a in args if isinstance(a, StageCall)), None)
+    if not isinstance(head, StageResult) or call is None:
+        return result
+    if any(m.context != call.ctx for m in meters):
+        return result
+    if not meters and head.spent_micro_usd is not None:
+        return result  # said by the wrapped method this one called (run_stage_split)
+    spent = (head.spent_micro_usd or 0) + sum(m.committed_micro_usd for m in meters)
+    head = head.model_copy(update={"spent_micro_usd": spent})
+    if isinstance(result, tuple):
+        return (head, *result[1:])  # type: ignore[return-value]
+    return head  # type: ignore[return-value]
 
 
 class AgentStats(BaseModel):

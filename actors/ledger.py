@@ -217,7 +217,7 @@ class CostLedger:
         self._per_episode: defaultdict[str, int] = defaultdict(int)
         # committed totals kept as commits arrive: spent() is asked at every stage end,
         # and a scan of every commit would grow with the batch
-        self._spent_stage: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self._spent_stage: defaultdict[str, dict[str, int]] = defaultdict(dict)  # ep: stage
         self._spent_episode: defaultdict[str, int] = defaultdict(int)
         if self._path is not None and self._path.exists():
             self._replay(self._path)
@@ -252,7 +252,8 @@ class CostLedger:
                 self._hold(held, -1)
             self._committed[call_id] = entry
             self._hold(entry, +1)
-            self._spent_stage[(entry.episode_id, entry.stage)] += entry.micro_usd
+            stages = self._spent_stage[entry.episode_id]
+            stages[entry.stage] = stages.get(entry.stage, 0) + entry.micro_usd
             self._spent_episode[entry.episode_id] += entry.micro_usd
         else:
             held = self._reserved.pop(call_id, None)
@@ -334,9 +335,15 @@ class CostLedger:
         together (one call where a verdict sums the stages of its draft)."""
         if stage is None:
             return self._spent_episode.get(episode_id, 0)
+        stages = self._spent_stage.get(episode_id, {})
         if isinstance(stage, tuple):
-            return sum(self._spent_stage.get((episode_id, s), 0) for s in stage)
-        return self._spent_stage.get((episode_id, stage), 0)
+            return sum(stages.get(s, 0) for s in stage)
+        return stages.get(stage, 0)
+
+    def spent_by_stage(self, episode_id: str) -> dict[str, int]:
+        """Committed micro-USD of each stage of an episode (those with any): what the
+        supervisor starts an episode's tally from (``EpisodeBook.begin``)."""
+        return {s: micro for s, micro in self._spent_stage.get(episode_id, {}).items() if micro}
 
     def spend(self) -> Spend:
         by: dict[str, dict[str, int]] = {k: defaultdict(int) for k in ("ep", "st", "pr", "u")}

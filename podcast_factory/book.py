@@ -37,8 +37,9 @@ from podcast_factory.state import StageSpan
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[StageContext], Awaitable[tuple[Any, dict[str, bytes]]]]
-"""A stage's call: its result and the files to keep, by name."""
+Work = Callable[[StageContext], Awaitable[tuple[Any, dict[str, bytes], int | None]]]
+"""A stage's call: its result, the files to keep by name, and what it committed to the
+ledger when its agent says (``StageResult.spent_micro_usd``), else None."""
 LEDGER_WAIT_S = 30.0
 """How long the end of a batch (or of an episode) waits for the ledger before doing
 without it."""
@@ -76,6 +77,11 @@ class EpisodeBook:
         self.versions = dict.fromkeys(self.states, 1)
         self.stopping: str | None = None  # why no new stage may start (interrupt)
         self.notes: list[str] = []  # batch-level problems for the person running it
+        self.tally: dict[str, dict[str, int]] = {}
+        """Committed micro-USD per episode and stage, as the ledger has it: read from the
+        ledger once as an episode begins, then kept by adding what each stage attempt
+        says it committed, so a stage end costs no ledger round trip. An attempt that
+        cannot say (it failed, or its agent is not one of ours) is read back instead."""
 
     def progress(self, since: int = 0) -> tuple[int, list[EpisodeState]]:
         """The episodes whose state changed after version ``since``, and the current
@@ -114,6 +120,25 @@ class EpisodeBook:
             }
         )
         await self.save(state)
+        self.tally[eid] = await self.ledger.spent_by_stage(eid)
+
+    def spent(self, eid: str, stages: tuple[str, ...] | None = None) -> int:
+        """Committed micro-USD of an episode, or of some of its stages (the tally)."""
+        per = self.tally.get(eid, {})
+        if stages is None:
+            return sum(per.values())
+        return sum(per.get(s, 0) for s in stages)
+
+    async def _counted(self, eid: str, stage: str, spent: int | None) -> int:
+        """A stage attempt ended having committed ``spent`` (None: unknown, so the
+        ledger is asked); the stage's cost so far, over every attempt and run."""
+        if spent is None or eid not in self.tally:
+            cost = await self.ledger.spent(eid, stage)
+            self.tally.setdefault(eid, {})[stage] = cost
+            return cost
+        per = self.tally[eid]
+        per[stage] = per.get(stage, 0) + spent
+        return per[stage]
 
     async def record(
         self, eid: str, stage: str, record: StageRecord, *, durable: bool = True
@@ -132,7 +157,9 @@ class EpisodeBook:
         )
 
     async def finish(self, eid: str, status: str, **fields: Any) -> None:
-        total = await self.ledger.spent(eid)
+        # a completed episode's every stage ended and was counted; any other end may
+        # leave an attempt uncounted (cut short), so the ledger says
+        total = self.spent(eid) if status == "completed" else await self.ledger.spent(eid)
         await self.save(
             self.states[eid].model_copy(
                 update={
@@ -246,7 +273,7 @@ class EpisodeBook:
             turn = pool.dispatch(stage)  # the least busy replica of the stage's agent
             try:
                 try:
-                    result, files = await work(ctx)
+                    result, files, spent = await work(ctx)
                 finally:
                     pool.done(stage, turn)
                 break
@@ -266,9 +293,11 @@ class EpisodeBook:
                 record = record.with_span(
                     StageSpan(started_at=tried, ended_at=time.time(), attempt=attempt, ok=False)
                 )
+                # what the failed attempt committed (a crashed agent cannot say)
+                await self._counted(eid, stage, None)
                 if retry:
                     continue
-                await self._close(eid, stage, record, began, status="failed", error=error)
+                await self._close(eid, stage, record, began, 0, status="failed", error=error)
                 if isinstance(exc, BudgetExceeded):
                     raise
                 raise StageFailed(eid, stage, error.type, error.message, tries) from exc
@@ -285,13 +314,14 @@ class EpisodeBook:
                 path = self.rundir.episode_dir(eid) / name
                 message = self.note_disk(raised, path, len(data))
                 error = ErrorInfo(type="OSError", message=message, stage=stage, attempt=attempt)
-                await self._close(eid, stage, record, began, status="failed", error=error)
+                await self._close(eid, stage, record, began, spent, status="failed", error=error)
                 raise StageFailed(eid, stage, "OSError", message, tries) from raised
         await self._close(
             eid,
             stage,
             record,
             began,
+            spent,
             status="completed",
             error=None,
             artifacts=artifacts,
@@ -301,10 +331,17 @@ class EpisodeBook:
         return result, True
 
     async def _close(
-        self, eid: str, stage: str, record: StageRecord, began: float, **fields: Any
+        self,
+        eid: str,
+        stage: str,
+        record: StageRecord,
+        began: float,
+        spent: int | None,
+        **fields: Any,
     ) -> None:
-        """Record how a stage ended, with what it cost and how long it took."""
-        cost = await self.ledger.spent(eid, stage)
+        """Record how a stage ended, with what it cost (over all its attempts: the
+        tally, ``spent`` being what the last attempt committed) and how long it took."""
+        cost = await self._counted(eid, stage, spent)
         duration = round(time.monotonic() - began, 3)
         update = {**fields, "cost_micro_usd": cost, "duration_s": duration, "ended_at": time.time()}
         await self.record(eid, stage, record.model_copy(update=update))

@@ -43,6 +43,11 @@ class LedgerReader:
             total = await self.handle.spent.remote(episode_id, stage)
         return total
 
+    async def spent_by_stage(self, episode_id: str) -> dict[str, int]:
+        """Committed micro-USD of each stage of an episode that has any."""
+        spent: dict[str, int] = await self.handle.spent_by_stage.remote(episode_id)
+        return spent
+
     async def spend(self) -> Spend:
         """The batch's spend: committed, reserved, and their breakdowns."""
         spend: Spend = await self.handle.spend.remote()

@@ -254,7 +254,7 @@ class EpisodeRun:
         ``results`` is an earlier draft's), and its predicted length teaches memory
         nothing about the voices' pace."""
         sh = self.sh
-        spent = await sh.ledger.spent(self.eid, tuple(self.path or [gate]))
+        spent = self.book.spent(self.eid, tuple(self.path or [gate]))
         state = self.book.states[self.eid]
         script = self.results.get("script")
         audio = self.results.get("audio") if gate == "quality" else None
@@ -354,8 +354,9 @@ class EpisodeRun:
 
     async def _work(
         self, spec: StageSpec, ctx: StageContext, draft: int
-    ) -> tuple[Any, dict[str, bytes]]:
-        """Call the stage's agent; say which files to keep."""
+    ) -> tuple[Any, dict[str, bytes], int | None]:
+        """Call the stage's agent; say which files to keep and what the call committed
+        (None when the agent does not say: a user's agent)."""
         agent = self.sh.pool[spec.name]
         ep, r = self.ep, self.results
         if spec.agent_class is not None:
@@ -365,7 +366,7 @@ class EpisodeRun:
                     f"{spec.agent}.run returned {type(out).__name__}; return a pydantic "
                     "model or a dict"
                 )
-            return out, {f"{spec.name}.json": to_json_bytes(out)}
+            return out, {f"{spec.name}.json": to_json_bytes(out)}, None
         stage = STAGES[spec.name]
         extras = {n: await self._extra(n, draft) for n in stage.extras if n != "wav"}
         call = StageCall(
@@ -378,7 +379,7 @@ class EpisodeRun:
                 f"the {spec.name} agent kept {sorted(files)}; the stage keeps "
                 f"{sorted(stage.artifacts)}"
             )
-        return result.output, files
+        return result.output, files, result.spent_micro_usd
 
     async def _extra(self, name: Extra, draft: int) -> Any:
         """One of the extras a stage's registry entry asks for (``StageExtras``)."""

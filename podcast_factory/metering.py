@@ -290,6 +290,8 @@ class Meter:
         self._seq = 0
         self._nonce = secrets.token_hex(6)
         self._unsettled: list[Awaitable[Any]] = []
+        self.committed_micro_usd = 0
+        """What the commits settled so far put in the ledger (``settle``)."""
 
     @asynccontextmanager
     async def call(
@@ -361,5 +363,13 @@ class Meter:
         pending, self._unsettled = self._unsettled, []
         results = await asyncio.gather(*pending, return_exceptions=True)
         for result in results:
+            if isinstance(result, CostEntry):
+                self.committed_micro_usd += result.micro_usd
+        for result in results:
             if isinstance(result, BaseException):
                 raise result
+
+    @property
+    def context(self) -> StageContext:
+        """The stage attempt whose calls this meter numbers."""
+        return self._ctx

@@ -64,6 +64,11 @@ class StageResult(BaseModel):
 
     output: BaseModel
     files: dict[str, bytes]
+    spent_micro_usd: int | None = None
+    """What this call committed to the ledger, summed by the agent as its commits
+    settled (``actors.base.settling``), so the supervisor records the stage's cost
+    without asking the ledger; None when the agent cannot say (it metered another
+    episode's or stage's calls too), and the supervisor then asks."""
 
     def split(self, names: tuple[str, ...]) -> tuple[StageResult, dict[str, bytes]]:
         """This result without the files ``names``, and those files."""

@@ -33,6 +33,9 @@ class _Ledger:
     async def spent(self, episode_id: str, stage: str | None = None) -> int:
         return 0
 
+    async def spent_by_stage(self, episode_id: str) -> dict[str, int]:
+        return {}
+
 
 class _Pool:
     """The agent pool as the book asks it: no agent ever crashed, so no retries."""
@@ -60,11 +63,11 @@ def _book(root: Path, ep: EpisodeSpec) -> tuple[EpisodeBook, CountingRunDir]:
 
 
 def _stage(book: EpisodeBook, ep: EpisodeSpec, stage: str, seen: list[Any]) -> Any:
-    async def work(ctx: StageContext) -> tuple[str, dict[str, bytes]]:
+    async def work(ctx: StageContext) -> tuple[str, dict[str, bytes], int]:
         _, states = book.progress()
         on_disk = book.rundir.load_manifest(ep.episode_id)
         seen.append((states[0].stages[stage].status, on_disk and on_disk.stages.get(stage)))
-        return f"{stage} done", {f"{stage}.md": f"# {stage}\n".encode()}
+        return f"{stage} done", {f"{stage}.md": f"# {stage}\n".encode()}, 0
 
     return book.run_stage(ep, stage, f"fp-{stage}", lambda: f"{stage} loaded", work, _Pool())  # type: ignore[arg-type]
 
@@ -108,7 +111,7 @@ def test_a_crash_mid_stage_resumes_with_the_completed_stages_reused(tmp_path: Pa
         await _stage(book, ep, "research", seen)
         started = asyncio.Event()
 
-        async def never(ctx: StageContext) -> tuple[str, dict[str, bytes]]:
+        async def never(ctx: StageContext) -> tuple[str, dict[str, bytes], int]:
             started.set()
             await asyncio.Event().wait()  # the process dies here
             raise AssertionError
