@@ -17,6 +17,7 @@ from podcast_factory.rundir import RunDir
 from podcast_factory.testing import ProviderSimulator
 from podcast_factory.views import result_table
 from tests.conftest import EXAMPLES
+from tests.ledger_reader import PlainLedgerReader
 from tests.test_cli import _main
 
 TIDES = str(EXAMPLES / "sources" / "tides.md")
@@ -143,13 +144,6 @@ def _estimate_at(width: int, batch: str) -> str:
     return console.export_text()
 
 
-class _Ledger:
-    """The ledger as the book reads it: nothing spent."""
-
-    async def spent(self, episode_id: str, stage: str | None = None) -> int:
-        return 0
-
-
 def test_a_resumed_episode_shows_this_runs_time_and_the_total(tmp_path: Path) -> None:
     """After a resume the table says this run's time, and all runs' together."""
     from podcast_factory.batchfile import single_episode
@@ -165,7 +159,7 @@ def test_a_resumed_episode_shows_this_runs_time_and_the_total(tmp_path: Path) ->
         ended_at=1030.0,  # 30 s in the first run
     )
     rundir.write_manifest(first_run)
-    book = EpisodeBook(spec.episodes, rundir, _Ledger())  # type: ignore[arg-type]
+    book = EpisodeBook(spec.episodes, rundir, PlainLedgerReader())  # type: ignore[arg-type]
 
     async def second_run() -> EpisodeState:
         await book.begin(spec.episodes[0])

@@ -13,6 +13,7 @@ from podcast_factory.metering import StageContext
 from podcast_factory.models import EpisodeSpec, EpisodeState
 from podcast_factory.pool import Turn
 from podcast_factory.rundir import RunDir
+from tests.ledger_reader import PlainLedgerReader
 
 
 class CountingRunDir(RunDir):
@@ -25,16 +26,6 @@ class CountingRunDir(RunDir):
     def write_manifest(self, state: EpisodeState) -> None:
         self.writes.append({n: r.status for n, r in state.stages.items()})
         super().write_manifest(state)
-
-
-class _Ledger:
-    """The ledger as the book reads it: nothing spent."""
-
-    async def spent(self, episode_id: str, stage: str | None = None) -> int:
-        return 0
-
-    async def spent_by_stage(self, episode_id: str) -> dict[str, int]:
-        return {}
 
 
 class _Pool:
@@ -59,7 +50,7 @@ def _episode() -> EpisodeSpec:
 
 def _book(root: Path, ep: EpisodeSpec) -> tuple[EpisodeBook, CountingRunDir]:
     rundir = CountingRunDir(root)
-    return EpisodeBook((ep,), rundir, _Ledger()), rundir  # type: ignore[arg-type]
+    return EpisodeBook((ep,), rundir, PlainLedgerReader()), rundir  # type: ignore[arg-type]
 
 
 def _stage(book: EpisodeBook, ep: EpisodeSpec, stage: str, seen: list[Any]) -> Any:

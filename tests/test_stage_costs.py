@@ -21,26 +21,11 @@ from podcast_factory.models import EpisodeSpec
 from podcast_factory.pool import Turn
 from podcast_factory.rundir import RunDir
 from podcast_factory.stage_call import StageCall, StageResult
+from tests.ledger_reader import PlainLedgerReader
 
 
 class Note(BaseModel):
     text: str
-
-
-class CountingReader:
-    """The supervisor's ``LedgerReader`` over a plain ledger, counting its reads."""
-
-    def __init__(self, ledger: CostLedger) -> None:
-        self.ledger = ledger
-        self.reads = 0
-
-    async def spent(self, episode_id: str, stage: str | tuple[str, ...] | None = None) -> int:
-        self.reads += 1
-        return self.ledger.spent(episode_id, stage)
-
-    async def spent_by_stage(self, episode_id: str) -> dict[str, int]:
-        self.reads += 1
-        return self.ledger.spent_by_stage(episode_id)
 
 
 class RetryOnce:
@@ -96,7 +81,7 @@ def test_stage_costs_match_the_ledger_over_retries_and_runs(tmp_path: Path) -> N
     ledger = CostLedger(str(tmp_path / "ledger.jsonl"))
     ledger.reserve("old/research/a1/x/c1", eid, "research", "anthropic", 70)
     ledger.commit("old/research/a1/x/c1", 70)  # a run before this one, cut short
-    reader = CountingReader(ledger)
+    reader = PlainLedgerReader(ledger)
     book = EpisodeBook((ep,), RunDir(tmp_path), reader)  # type: ignore[arg-type]
     local = LocalLedger(ledger)
 
