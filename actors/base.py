@@ -48,6 +48,7 @@ def settling(
     @functools.wraps(method)
     async def wrapper(*args: Any, **kwargs: Any) -> T:
         meters: list[Meter] = []
+        outer = _METERS.get()  # a wrapped method calling another: the caller's meters
         token = _METERS.set(meters)
         try:
             result = await method(*args, **kwargs)
@@ -57,9 +58,13 @@ def settling(
                 await _settle(meters)
             except Exception:  # the stage failed already; its own error is the news
                 log.warning("a failed stage's commits did not all settle", exc_info=True)
+            if outer is not None:
+                outer.extend(meters)
             raise
         _METERS.reset(token)
         await _settle(meters)
+        if outer is not None:  # settled here; the caller still counts what they cost
+            outer.extend(meters)
         return _with_spend(result, meters, args)
 
     wrapper._settling = True  # type: ignore[attr-defined]
@@ -81,9 +86,7 @@ def _with_spend(result: T, meters: list[Meter], args: tuple[Any, ...]) -> T:
         return result
     if any(m.context != call.ctx for m in meters):
         return result
-    if not meters and head.spent_micro_usd is not None:
-        return result  # said by the wrapped method this one called (run_stage_split)
-    spent = (head.spent_micro_usd or 0) + sum(m.committed_micro_usd for m in meters)
+    spent = sum(m.committed_micro_usd for m in meters)  # the wrapped methods it called too
     head = head.model_copy(update={"spent_micro_usd": spent})
     if isinstance(result, tuple):
         return (head, *result[1:])  # type: ignore[return-value]

@@ -51,13 +51,18 @@ class Biller(Agent):
         self.fail_first = fail_first
 
     async def run_stage(self, call: StageCall) -> StageResult:
-        meter = self.meter(call.ctx)
-        for micro in self.charges:
-            async with meter.call("anthropic", micro) as charge:
-                charge.bill(micro)
+        await self.bill(call.ctx)
         if self.fail_first and call.ctx.attempt == 1:
             raise RuntimeError("the reply was paid for and unusable")
         return StageResult(output=Note(text=call.ctx.stage), files={})
+
+    async def bill(self, ctx: StageContext) -> None:
+        """A public method of its own, settled on its own (as an agent's helpers are);
+        what it committed still counts for the stage that called it."""
+        meter = self.meter(ctx)
+        for micro in self.charges:
+            async with meter.call("anthropic", micro) as charge:
+                charge.bill(micro)
 
 
 def _episode() -> EpisodeSpec:
