@@ -35,10 +35,11 @@ from pydantic import BaseModel, ConfigDict
 
 from podcast_factory.actors.governor_client import GovernorClient as GovernorClient
 from podcast_factory.actors.governor_client import Slot as Slot
+from podcast_factory.actors.ledger_batch import LedgerBatch
 from podcast_factory.limits import Outcome as Outcome
 from podcast_factory.limits import ProviderLimits as ProviderLimits
 from podcast_factory.limits import default_limits as default_limits
-from podcast_factory.metering import ActorLedger, Reservation
+from podcast_factory.metering import ActorLedger, LedgerOp, Reservation
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class ProviderGovernor:
         self._lanes = {p: _lane(lim) for p, lim in self.limits.items()}
         self._owner: dict[str, str] = {}  # ticket -> provider
         self._holder: dict[str, str] = {}  # ticket -> who holds it (an actor id)
-        self._ledgers: dict[str, ActorLedger] = {}  # admit's ledger clients, by name
+        self._ledgers: dict[str, LedgerBatch] = {}  # queues to the ledger actors, by name
 
     async def acquire(self, provider: str, holder: str = "") -> str:
         """Wait for a ticket to make one request to ``provider``; FIFO per provider.
@@ -153,11 +154,8 @@ class ProviderGovernor:
         Retried by Ray on a restarted governor, it asks again; the ledger answers a
         repeated reservation of the same call id with the one it granted."""
         ticket = await self.acquire(reservation.provider, holder)
-        ledger = self._ledgers.get(ledger_name)
-        if ledger is None:
-            ledger = self._ledgers[ledger_name] = ActorLedger(ledger_name)
         try:
-            await ledger.reserve(*reservation.args())
+            await self._ledger(ledger_name).submit(LedgerOp("reserve", reservation.args()))
         except Exception as exc:
             self.release(ticket, "error")
             raise _own(exc) from None
@@ -165,6 +163,39 @@ class ProviderGovernor:
             self.release(ticket, "error")
             raise
         return ticket
+
+    async def finish(
+        self,
+        ticket: str,
+        outcome: Outcome,
+        retry_after_s: float | None,
+        op: LedgerOp,
+        ledger_name: str,
+    ) -> Any:
+        """A request has ended: its ticket back (as ``release``), then its reservation
+        settled in the ledger actor ``ledger_name`` (``op``: commit or release), with the
+        other requests' operations in one call; answers once the ledger has it (the
+        commit's entry, or None). Retried by Ray on a restarted governor, it settles
+        again: the ledger answers a repeated commit with the first."""
+        self.release(ticket, outcome, retry_after_s)
+        try:
+            return await self._ledger(ledger_name).submit(op)
+        except Exception as exc:
+            raise _own(exc) from None
+
+    def _ledger(self, name: str) -> LedgerBatch:
+        """The queue to the ledger actor ``name`` (one per ledger this governor serves)."""
+        batch = self._ledgers.get(name)
+        if batch is None:
+            batch = self._ledgers[name] = LedgerBatch(ActorLedger(name))
+        return batch
+
+    def ledger_calls(self) -> tuple[int, int]:
+        """Actor calls sent to the ledgers so far, and the operations they carried."""
+        return (
+            sum(b.calls for b in self._ledgers.values()),
+            sum(b.ops for b in self._ledgers.values()),
+        )
 
     def release_holder(self, holder: str) -> int:
         """Free every ticket ``holder`` still has: it crashed and restarted, so those

@@ -3,22 +3,25 @@
 ``GovernorClient`` is what agents and provider clients hold. Its ``admit`` is the one
 awaited round trip of a metered request (``metering.Meter.call``): over the governor
 actor it asks ``ProviderGovernor.admit``, which takes the slot and forwards the
-reservation to the ledger actor before it answers; the ticket goes back with
-``release_soon``, not awaited. ``slot`` keeps the older shape (acquire, body, release)
-for callers that spend nothing.
+reservation to the ledger actor before it answers; ``finish_soon`` gives the ticket
+back and settles the reservation in one more call, not awaited by the request (the
+stage awaits it as it settles). The governor forwards both to the ledger in batches
+(``actors.ledger_batch``). ``slot`` keeps the older shape (acquire, body, release) for
+callers that spend nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from podcast_factory.errors import TransientProviderError
 from podcast_factory.limits import Outcome, ProviderLimits
-from podcast_factory.metering import LedgerClient, Reservation
+from podcast_factory.metering import LedgerClient, LedgerOp, Reservation, patiently
 
 if TYPE_CHECKING:
     from podcast_factory.actors.governor import ProviderGovernor
@@ -126,6 +129,28 @@ class GovernorClient:
             self._local.release(ticket, outcome, retry_after_s)
         else:
             self._handle.release.remote(ticket, outcome, retry_after_s)
+
+    def finish_soon(
+        self,
+        ticket: str,
+        outcome: Outcome,
+        retry_after_s: float | None,
+        op: LedgerOp,
+        ledger: LedgerClient,
+    ) -> Awaitable[Any]:
+        """The ticket back and the request's reservation settled (``op``), in one call
+        to the governor actor, which forwards ``op`` to the ledger actor with other
+        requests' (``ProviderGovernor.finish``); sent now, answered once the ledger has
+        it. Over a local governor, or a ledger that is no actor, the two go apart."""
+        ledger_name = getattr(ledger, "name", None)
+        if self._local is None and isinstance(ledger_name, str):
+            args = (ticket, outcome, retry_after_s, op, ledger_name)
+            first = self._handle.finish.remote(*args)
+            return asyncio.ensure_future(
+                patiently(lambda: self._handle.finish.remote(*args), first)
+            )
+        self.release_soon(ticket, outcome, retry_after_s)
+        return ledger.settle_soon(op)
 
     async def acquire(self, provider: str) -> str:
         if self._local is not None:

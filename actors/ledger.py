@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from podcast_factory.errors import BudgetExceeded, LedgerError, UserInputError
+from podcast_factory.metering import LedgerOp
 from podcast_factory.models import CostEntry, CostOp
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ class CostLedger:
         self._budget = budget_micro_usd
         self._cap = episode_cap_micro_usd
         self._reserved: dict[str, CostEntry] = {}
+        self._batch: list[str] | None = None  # lines of an ``apply`` not yet written
         self._committed: dict[str, CostEntry] = {}
         self._known: dict[str, CostEntry] = {}  # first reservation of every call id
         self._total = 0  # committed + reserved, micro-USD
@@ -268,10 +270,37 @@ class CostLedger:
         self._apply(entry)
         if self._path is None:
             return
+        if self._batch is not None:  # written with the rest of the batch (``apply``)
+            self._batch.append(entry.model_dump_json() + "\n")
+            return
+        self._write([entry.model_dump_json() + "\n"])
+
+    def _write(self, lines: list[str]) -> None:
+        assert self._path is not None
         with self._path.open("a", encoding="utf-8") as fh:
-            fh.write(entry.model_dump_json() + "\n")
+            fh.write("".join(lines))
             fh.flush()
             os.fsync(fh.fileno())
+
+    def apply(self, ops: list[LedgerOp]) -> list[CostEntry | Exception | None]:
+        """Run many requests' reserves, commits and releases in one call, in order,
+        with one write and one fsync for all of them before any is answered. Each gets
+        what its own method returns, or the exception it raised (BudgetExceeded,
+        LedgerError): one refusal does not fail the others. What the governor forwards
+        for its callers (``actors.ledger_batch``)."""
+        out: list[CostEntry | Exception | None] = []
+        self._batch = []
+        try:
+            for op in ops:
+                try:
+                    out.append(getattr(self, op.op)(*op.args))
+                except (BudgetExceeded, LedgerError) as exc:
+                    out.append(exc)
+        finally:  # what was applied is written, whatever stopped the batch
+            lines, self._batch = self._batch, None
+            if lines:
+                self._write(lines)
+        return out
 
     def reserve(
         self,

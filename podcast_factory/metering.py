@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -33,6 +33,23 @@ class StageContext(BaseModel):
     episode_id: str
     stage: str
     attempt: int = 1
+
+
+@dataclass(frozen=True)
+class LedgerOp:
+    """One ledger method call as data (``CostLedger.apply`` runs a list of them), so
+    that the operations of many requests travel to the ledger in one actor call."""
+
+    op: Literal["reserve", "commit", "release"]
+    args: tuple[Any, ...]
+
+    @classmethod
+    def settling(cls, call_id: str, charge: Charge, *, failed: bool) -> LedgerOp:
+        """How a request's reservation ends: released if it failed unbilled, else
+        committed at what the provider billed."""
+        if failed and not charge.billed:
+            return cls("release", (call_id,))
+        return cls("commit", (call_id, charge.micro_usd, charge.units))
 
 
 class LedgerClient:
@@ -72,6 +89,12 @@ class LedgerClient:
     def release_soon(self, call_id: str) -> Awaitable[Any]:
         """Send a release without waiting for it (see ``commit_soon``)."""
         return asyncio.ensure_future(self.release(call_id))
+
+    def settle_soon(self, op: LedgerOp) -> Awaitable[Any]:
+        """Send a commit or a release (``LedgerOp.settling``) without waiting for it."""
+        if op.op == "commit":
+            return self.commit_soon(*op.args)
+        return self.release_soon(*op.args)
 
 
 class Ledger(Protocol):
@@ -153,6 +176,12 @@ class ActorLedger(LedgerClient):
     def release_soon(self, call_id: str) -> Awaitable[Any]:
         return self._soon(lambda ledger: ledger.release.remote(call_id))
 
+    async def apply(self, ops: list[LedgerOp]) -> list[Any]:
+        """Run ``ops`` in one actor call (``CostLedger.apply``): for each, its entry,
+        None (a release) or the exception the ledger answered it with."""
+        results: list[Any] = await self._patiently(lambda ledger: ledger.apply.remote(ops))
+        return results
+
     def _soon(self, send: Callable[[Any], Awaitable[Any]]) -> Awaitable[Any]:
         first = send(self._ledger())
         return asyncio.ensure_future(self._patiently(send, first))
@@ -171,19 +200,27 @@ class ActorLedger(LedgerClient):
         already on its way). Every ledger method is idempotent by call id, so a call
         that met a restarting ledger is simply sent again; giving up would lose a
         commit the provider billed."""
-        from ray.exceptions import ActorUnavailableError
+        return await patiently(lambda: send(self._ledger()), sent)
 
-        pause = 0.05
-        deadline = time.monotonic() + LEDGER_PATIENCE_S
-        while True:
-            try:
-                return await (sent if sent is not None else send(self._ledger()))
-            except ActorUnavailableError:
-                if time.monotonic() > deadline:
-                    raise
-                sent = None
-                await asyncio.sleep(pause)
-                pause = min(2.0, pause * 2)
+
+async def patiently(send: Callable[[], Awaitable[Any]], sent: Awaitable[Any] | None = None) -> Any:
+    """Send a call to an actor that restarts (the ledger, the governor) until it answers
+    (``sent``: the first try, already on its way). The calls sent this way are
+    idempotent (by call id, or by ticket), so one that met a restarting actor is simply
+    sent again; giving up would lose a commit the provider billed."""
+    from ray.exceptions import ActorUnavailableError
+
+    pause = 0.05
+    deadline = time.monotonic() + LEDGER_PATIENCE_S
+    while True:
+        try:
+            return await (sent if sent is not None else send())
+        except ActorUnavailableError:
+            if time.monotonic() > deadline:
+                raise
+            sent = None
+            await asyncio.sleep(pause)
+            pause = min(2.0, pause * 2)
 
 
 class LocalLedger(LedgerClient):
@@ -328,28 +365,30 @@ class Meter:
         except TransientProviderError as exc:
             outcome = "throttled" if exc.status == 429 else "error"
             retry_after_s = exc.retry_after_s
-            self._settle_one(call_id, charge, failed=True)
             raise
         except BaseException:
             outcome = "error"
-            self._settle_one(call_id, charge, failed=True)
             raise
-        else:
-            self._settle_one(call_id, charge, failed=False)
         finally:
-            if ticket is not None and slots is not None:
-                try:
-                    slots.release_soon(ticket, outcome, retry_after_s)
-                except Exception:  # the lease reclaims the slot; keep the body's outcome
-                    log.warning("governor: release of %s failed", ticket, exc_info=True)
+            op = LedgerOp.settling(call_id, charge, failed=outcome != "ok")
+            self._unsettled.append(self._finish(slots, ticket, outcome, retry_after_s, op))
 
-    def _settle_one(self, call_id: str, charge: Charge, *, failed: bool) -> None:
-        if failed and not charge.billed:
-            self._unsettled.append(self._ledger.release_soon(call_id))
-        else:
-            self._unsettled.append(
-                self._ledger.commit_soon(call_id, charge.micro_usd, charge.units)
-            )
+    def _finish(
+        self,
+        slots: Admission | None,
+        ticket: str | None,
+        outcome: Outcome,
+        retry_after_s: float | None,
+        op: LedgerOp,
+    ) -> Awaitable[Any]:
+        """The slot back and the reservation settled, in one message to the governor when
+        the request had a slot; else the reservation settled in the ledger."""
+        if ticket is not None and slots is not None:
+            try:
+                return slots.finish_soon(ticket, outcome, retry_after_s, op, self._ledger)
+            except Exception:  # the lease reclaims the slot; the ledger must still hear
+                log.warning("governor: release of %s failed", ticket, exc_info=True)
+        return self._ledger.settle_soon(op)
 
     @property
     def unsettled(self) -> int:

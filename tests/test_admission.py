@@ -1,9 +1,10 @@
 """One awaited round trip per provider request, and every promise of the ledger kept.
 
 A request waits on its admission only (a slot and the reservation, in one call); its
-commit and its slot's release go out without waiting, and a stage returns only once
-its commits are in the ledger. The ledger's side here is a real ``CostLedger`` behind
-a client whose acknowledgements the test holds back, passed in through constructors.
+commit and its slot's release go out without waiting, in one message to the governor,
+and a stage returns only once its commits are in the ledger. The ledger's side here is
+a real ``CostLedger`` behind a client whose acknowledgements the test holds back,
+passed in through constructors.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from podcast_factory.actors.ledger import CostLedger
 from podcast_factory.config import RunSettings
 from podcast_factory.errors import BudgetExceeded, TransientProviderError
 from podcast_factory.limits import ProviderLimits
-from podcast_factory.metering import LedgerClient, LocalLedger, Meter, StageContext
+from podcast_factory.metering import LedgerClient, LedgerOp, LocalLedger, Meter, StageContext
 from podcast_factory.models import CostEntry
 
 CTX = StageContext(episode_id="ep", stage="audio")
@@ -91,10 +92,15 @@ class _Remote:
 
 class GovernorActor:
     """Stands for the governor actor: a real ``ProviderGovernor`` whose ``admit``
-    reserves in the test's ledger (as the actor forwards to the ledger actor)."""
+    reserves in the test's ledger and whose ``finish`` settles over the test's wire (as
+    the actor forwards both to the ledger actor)."""
 
-    def __init__(self, governor: ProviderGovernor, ledger: CostLedger) -> None:
+    def __init__(self, governor: ProviderGovernor, ledger: CostLedger, wire: HeldAcks) -> None:
         self.calls: list[str] = []
+
+        def finish(ticket: str, outcome: Any, retry: Any, op: LedgerOp, name: str) -> Any:
+            governor.release(ticket, outcome, retry)
+            return wire.settle_soon(op)
 
         async def admit(reservation: Any, holder: str, ledger_name: str) -> str:
             ticket = await governor.acquire(reservation.provider, holder)
@@ -108,6 +114,7 @@ class GovernorActor:
         self.admit = _Remote(self.calls, "admit", admit)
         self.acquire = _Remote(self.calls, "acquire", governor.acquire)
         self.release = _Remote(self.calls, "release", governor.release)
+        self.finish = _Remote(self.calls, "finish", finish)
 
 
 LIMITS = {"elevenlabs": ProviderLimits(max_concurrent=4)}
@@ -119,7 +126,7 @@ def test_a_request_waits_on_its_admission_only_and_the_stage_on_one_settle() -> 
     ledger = CostLedger(None, budget_micro_usd=10_000_000)
     wire = HeldAcks(ledger)
     governor = ProviderGovernor(LIMITS)
-    actor = GovernorActor(governor, ledger)
+    actor = GovernorActor(governor, ledger, wire)
     slots = GovernorClient(actor, LIMITS, name="governor")
     meter = Meter(wire, CTX)
 
@@ -143,7 +150,8 @@ def test_a_request_waits_on_its_admission_only_and_the_stage_on_one_settle() -> 
     asyncio.run(scenario())
     assert ledger.spend().committed_micro_usd == sum(40_000 + i for i in range(10))
     assert ledger.spend().reserved_micro_usd == 0
-    assert actor.calls.count("release") == 10
+    # each slot came back with its commit, in one message
+    assert actor.calls.count("finish") == 10 and "release" not in actor.calls
     assert governor.state()["elevenlabs"].in_flight == 0
 
 

@@ -91,6 +91,9 @@ def test_agents_racing_for_one_budget_never_overshoot_it(tmp_path: Path) -> None
     assert spend.reserved_micro_usd == 0
     reloaded = CostLedger(str(path), 1_000_000).spend()
     assert reloaded.committed_micro_usd == spend.committed_micro_usd
+    # every reservation and every commit went through the governor's line to the ledger
+    calls, ops = ray.get(governor.ledger_calls.remote())
+    assert ops == 2 * admitted + refused and 1 <= calls <= ops
     deadline = time.monotonic() + 30  # releases are sent, not awaited
     while ray.get(governor.state.remote())["elevenlabs"].in_flight and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -107,9 +110,10 @@ def test_a_ledger_killed_mid_batch_loses_no_commit_and_counts_none_twice(
     example_dir: Path, tmp_path: Path, memory_dir: Path
 ) -> None:
     """Two episodes through the SDKs and the simulator; the ledger actor is killed twice
-    while stages run (Ray restarts it from its file). Every request the simulator
+    while stages run (Ray restarts it from its file), the second time with the governor,
+    which forwards the requests' commits to it. Every request the simulator
     billed has exactly one commit in ``ledger.jsonl``, the totals are equal, and each
-    stage's cost in its manifest (read from the ledger as the stage ended) is what the
+    stage's cost in its manifest (what its agent said its call committed) is what the
     ledger file holds for it."""
     path = example_dir / "batch.yaml"
     data = yaml.safe_load(path.read_text())
@@ -147,6 +151,9 @@ def test_a_ledger_killed_mid_batch_loses_no_commit_and_counts_none_twice(
                 names = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True)]
                 ledger = next(n for n in names if n.startswith("podcast-factory-ledger-"))
                 ray.kill(ray.get_actor(ledger), no_restart=False)
+                if kills == 1:  # and the governor, holding requests' commits on their way
+                    governor = next(n for n in names if n.startswith("podcast-factory-governor-"))
+                    ray.kill(ray.get_actor(governor), no_restart=False)
                 kills += 1
             await asyncio.sleep(0.05)
         result = await done
