@@ -205,10 +205,11 @@ def overhead(args: argparse.Namespace) -> None:
             print(bc.text_table(HEAD_OVERHEAD, rows[-1:]), flush=True)
     rows.append([*_overhead_row("best of each", best, n), "", ""])
     call_cpu, call_wall = actor_call_cost()
-    # per episode: 7 stage calls, 10 ledger.spent (7 stage ends, 2 verdicts, 1 at the
-    # end), and per provider request governor admit (and its ledger reserve), ledger
-    # commit, governor release
-    calls = 7 + 10 + 4 * requests
+    # per episode: 7 stage calls, 1 ledger.spent_by_stage as it begins, per provider
+    # request the governor's admit and finish, and the governor's batched calls to the
+    # ledger (measured)
+    ledger_calls = times.ledger_calls / n
+    calls = 7 + 1 + 2 * requests + ledger_calls
     roles = bc.cpu_table(times.cpu_roles, n, floor.cpu_s)
     wall = (best["ray"] - best["floor"]) / n * 1000
     cpu = (best["ray_cpu"] - best["floor_cpu"]) / n * 1000
@@ -223,6 +224,7 @@ def overhead(args: argparse.Namespace) -> None:
         roles=bc.md_table(*roles), limits=bc.describe_limits(settings.provider_limits),
         call_cpu=f"{call_cpu:.2f}", call_wall=f"{call_wall:.2f}", calls=f"{calls:.0f}",
         requests=f"{requests:.1f}", calls_cpu=f"{calls * call_cpu:.0f}",
+        ledger_calls=f"{ledger_calls:.1f}", ops_per_call=f"{2 * requests / ledger_calls:.1f}",
         verdict=verdict,
         target=int(TARGET_OVERHEAD_MS), notes=docs.NOTES_OVERHEAD,
     )  # fmt: skip

@@ -263,6 +263,9 @@ class RunTimes:
     """CPU seconds the driver and the whole Ray instance used during the run."""
     cpu_roles: dict[str, float]
     """The same, per process role (``bench_proc.role``)."""
+    ledger_calls: int = 0
+    """Actor calls the governor sent the ledger (each carrying one or more requests'
+    reservations and commits: ``ProviderGovernor.ledger_calls``)."""
 
 
 async def _run_supervised(
@@ -303,11 +306,19 @@ async def _run_supervised(
         result = done.result()
         ended = time.monotonic()
         roles = cpu_by_role(cpu, cpu_by_pid(ray_tree(exclude)))
+        ledger_calls, _ = await handles["governor"].ledger_calls.remote()
     finally:
         ray.kill(supervisor)
     statuses = Counter(e.status for e in result.episodes)
     return RunTimes(
-        ready - began, ended - ready, dict(statuses), polls, waited, sum(roles.values()), roles
+        ready - began,
+        ended - ready,
+        dict(statuses),
+        polls,
+        waited,
+        sum(roles.values()),
+        roles,
+        ledger_calls,
     )
 
 

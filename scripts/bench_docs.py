@@ -166,11 +166,12 @@ Overhead per episode = (T_ray - T_floor) / N, with each figure the best of its r
 of another actor, 20 in flight, `bench_proc.actor_call_cost`) costs {call_cpu} ms of CPU
 summed over every process of the instance, and takes {call_wall} ms of wall time per call
 at that concurrency. An episode makes about {calls} actor calls: one per stage (seven),
-ten `CostLedger.spent` look-ups by the supervisor (one per stage end, one per verdict,
-one at the end) and four per provider request for its {requests} requests: the awaited
-`ProviderGovernor.admit`, the governor's `CostLedger.reserve`, and the `commit` and the
-governor's `release` sent without waiting. About {calls_cpu} ms of CPU before any of them
-carries data or does work.
+one `CostLedger.spent_by_stage` as it begins (each stage's agent then says what its call
+committed), two per provider request for its {requests} requests (the awaited
+`ProviderGovernor.admit`, and `ProviderGovernor.finish` sent without waiting: the slot
+back and the commit), and {ledger_calls} `CostLedger.apply` calls by which the governor
+forwarded the requests' reservations and commits, {ops_per_call} to a call (measured in
+this run). About {calls_cpu} ms of CPU before any of them carries data or does work.
 
 CPU time of the last Ray run, by process (read from `/proc/PID/stat` before and after
 `Supervisor.run`), against the floor's:
