@@ -20,7 +20,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-AGENTS = ("ResearchAgent", "ScriptWriter", "AudioSynthesizer", "QualityEvaluator")
+AGENTS = (
+    "ResearchAgent",
+    "ScriptWriter",
+    "AudioSynthesizer",
+    "QualityEvaluator",
+    "ProviderGovernor",  # holds requests' commits on their way to the ledger
+    "CostLedger",
+)
+"""The processes killed at random while a run works: the agents, and the governor and
+ledger every paid request passes (Ray restarts each; none may lose or repeat a charge)."""
 
 Snapshot = dict[tuple[str, str], tuple[int, dict[str, str], int]]
 """(episode, stage) -> (attempts, artifact checksums, artifact bytes) of every stage a
