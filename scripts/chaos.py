@@ -36,6 +36,7 @@ import random
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -202,7 +203,7 @@ def main() -> int:
         "anthropic=2000",
     ]
     started = time.monotonic()
-    agent_kills = 0
+    agent_kills: Counter[str] = Counter()
     intruder = Intruder(cmd, env, args.out.parent / "chaos-second-run.log", args.patience)
     try:
         first = run_driver(cmd, env, log)
@@ -283,7 +284,8 @@ def main() -> int:
         "committed_micro_usd": committed,
         "paid_but_unrecorded_micro_usd": sim.billed_micro_usd() - committed,
         "bytes_lost": lost,
-        "agent_kills": agent_kills,
+        "agent_kills": sum(agent_kills.values()),
+        "kills_by_process": dict(sorted(agent_kills.items())),
         "faults_injected": sum(v for k, v in sim.requests.items() if k.startswith("fault:")),
         "second_run": second_run,
         "deleted_episode": deleted,

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,21 +83,22 @@ def kill(pids: set[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def kill_an_agent(driver: subprocess.Popen[bytes], rng: random.Random) -> int:
+def kill_an_agent(driver: subprocess.Popen[bytes], rng: random.Random) -> str | None:
     """SIGKILL one random agent process of the driver's Ray instance that is at work (not
     still in its ``__init__``: on a loaded machine an agent restart takes longer than the
-    kill interval, and killing restarts only proves that nothing can start); 1 if one
-    was found."""
+    kill interval, and killing restarts only proves that nothing can start); the class
+    of the one killed, or None if none was found."""
     mine = ray_of(driver.pid)
     agents = [
-        pid
+        (pid, next(a for a in AGENTS if f"ray::{a}" in cmd))
         for pid, cmd in processes().items()
         if pid in mine and any(f"ray::{a}" in cmd for a in AGENTS) and "__init__" not in cmd
     ]
     if not agents:
-        return 0
-    kill({rng.choice(agents)})
-    return 1
+        return None
+    pid, name = rng.choice(agents)
+    kill({pid})
+    return name
 
 
 def watch(
@@ -105,15 +107,18 @@ def watch(
     every_s: float,
     stop: Callable[[], bool],
     tick: Callable[[], None] = lambda: None,
-) -> int:
-    """Kill an agent every ``every_s`` seconds until the driver exits or ``stop()``."""
-    kills = 0
+) -> Counter[str]:
+    """Kill an agent every ``every_s`` seconds until the driver exits or ``stop()``;
+    the kills by class."""
+    kills: Counter[str] = Counter()
     next_kill = time.monotonic() + every_s
     while driver.poll() is None and not stop():
         time.sleep(0.1)
         tick()
         if time.monotonic() >= next_kill:
-            kills += kill_an_agent(driver, rng)
+            killed = kill_an_agent(driver, rng)
+            if killed is not None:
+                kills[killed] += 1
             next_kill += every_s
     return kills
 
