@@ -8,9 +8,11 @@ machine-independent figure) and derives the rate at which one core saturates
 
 - admission: caller actors making requests of zero time exactly as an agent does
   (``metering.Meter.call`` with a ``GovernorClient``: ``ProviderGovernor.admit``, which
-  forwards the reservation to the ``CostLedger`` actor, then the commit and the release
-  sent without waiting, settled as a stage end settles them), against a ledger writing
-  its ``ledger.jsonl`` (one fsync a reserve and a commit) and one without a file;
+  forwards the reservation to the ``CostLedger`` actor, then ``ProviderGovernor.finish``
+  sent without waiting, the slot back and the commit, which the governor forwards to
+  the ledger with the other requests' operations; settled as a stage end settles
+  them), against a ledger writing its ``ledger.jsonl`` (one fsync per batch of
+  operations) and one without a file;
 - the supervisor and each stage agent: real batches through ``start_batch`` and
   ``Supervisor.run`` with instant providers, short episodes (many, for the supervisor's
   CPU and memory per episode) and 10-minute ones (few, for the agents' CPU per episode
@@ -316,9 +318,12 @@ lower than the limits.
 
 **Admission** ({callers} caller actors x {in_flight} requests in flight, each request
 exactly an agent's: `Meter.call` -> `ProviderGovernor.admit` (slot, then the reservation
-forwarded to the `CostLedger` actor) -> a request of zero time -> commit and release
-sent without waiting, settled every ten requests as a stage end settles them). One
-append + fsync of a ledger-sized line in the temp dir's file system: {fsync} ms.
+forwarded to the `CostLedger` actor) -> a request of zero time ->
+`ProviderGovernor.finish` sent without waiting (the slot back, the commit forwarded to
+the ledger; the governor sends the ledger what arrived while its last call was on its
+way in one `CostLedger.apply`, with one fsync), settled every ten requests as a stage
+end settles them). One append + fsync of a ledger-sized line in the temp dir's file
+system: {fsync} ms.
 
 {adm}
 
