@@ -98,44 +98,48 @@ NOTES_MAKESPAN = """\
 **Where the time goes at 1:10 (analysis of 2026-12-02, this run).** Every row is
 CPU-bound, the peers included:
 
-1. *The peers.* The in-process floor is one process, so one core: it needs ~120-150 ms
+1. *The peers.* The in-process floor is one process, so one core: it needs ~70-105 ms
    of CPU an episode (section 2: parsing, checks, chapter titles, stitching and
    analysing the WAV, the SDKs, the ledger's fsync'd lines), and at the ideal pace of
-   C / D = 20 / 2.0 s = 10 episodes a second that is more than the core has; it comes to
-   +43% over the bound (30.4 s). LangGraph runs the same agents in the same way and
-   comes within 5% of the floor (32.0 s, +5.1%): in one process the graph runtime costs
+   C / D = 20 / 2.0 s = 10 episodes a second that is about what the core has; it comes
+   to +15.6% over the bound (24.7 s). LangGraph runs the same agents in the same way
+   and comes within 1% of the floor (24.9 s): in one process the graph runtime costs
    little; what it does not do is keep a manifest, resume, hold a budget across
    processes or use a second machine.
-2. *Ray.* The instance spends ~450 ms of CPU an episode (table above) against the
-   floor's ~150: seven stage calls, ten ledger look-ups and four actor calls per provider
-   request (47 actor calls an episode at ~1.7 ms of CPU each across the processes they
-   touch, section 2), ten processes with an event loop each, and the supervisor's own
-   ~90 ms (manifests, artifacts and their sha256, fingerprints, pickling each stage's
-   inputs). At 10 episodes a second that is ~4.5 cores; the machine has 2 ("CPU busy"
-   90%), so the batch runs at the pace the CPU allows: 58.0 s, +176% over the bound and
-   +91% over the floor. The per-stage excess above (+265 to +1,063 ms) is queueing for
-   that CPU, not a fixed cost: one episode at a time (section 3's C = 1 row) pays
+2. *Ray.* The instance spends ~250 ms of CPU an episode (table above) against the
+   floor's ~70-105: seven stage calls, one ledger read as an episode begins and two
+   actor calls per provider request plus the governor's batched calls to the ledger
+   (~31 actor calls an episode at ~1 ms of CPU each across the processes they touch,
+   section 2), ten processes with an event loop each, and the supervisor's own ~50 ms
+   (manifests, artifacts and their sha256, fingerprints, pickling each stage's inputs).
+   At 10 episodes a second that is ~2.5 cores; the machine has 2 ("CPU busy" 83%), so
+   the batch runs at the pace the CPU allows: 36.3 s, +72% over the bound and +47% over
+   the floor. The per-stage excess above (+91 to +444 ms at N = 200) is mostly queueing
+   for that CPU, not a fixed cost: one episode at a time (section 3's C = 1 row) pays
    ~30-45 ms a stage.
-3. *The check at 3x latency* (0.9 s requests, a third of the CPU needed a second): +27%
-   over its bound at 67% CPU busy. At real latencies (1:1, ~3 s a request, ten times
-   less CPU a second than 1:10) the same batch needs ~0.5 of a core and the overhead is
-   a few percent of the makespan.
+3. *The check at 3x latency* (0.9 s requests, a third of the CPU needed a second): +13.7%
+   over its bound at 47% CPU busy. At real latencies (1:1, ~3 s a request, ten times
+   less CPU a second than 1:10) the same batch needs ~0.25 of a core and the overhead
+   is a few percent of the makespan.
 
-Since 2026-11-25 (+38% at N = 200, 30.3 s) the workflow gained the script gate (a
-seventh stage and a tenth process: `review` runs in its own QualityEvaluator actor) and
-the language-aware text checks, which doubled the floor's CPU per episode (62 to
-~120-150 ms) and Ray's with it. Items 1-4 of issue 17 (one awaited call per request,
-one manifest write per stage, the WAV by reference, lazy SDK imports) cut the waits; the
-CPU they left is what decides a 2-core run.
+Earlier today (same machine, more loaded: the floor took 30.4 s) the same N = 200 run
+was 58.0 s, +176% over the bound and +91% over the floor. Since then a request's slot
+goes back with its commit in one governor call (`ProviderGovernor.finish`), the governor
+forwards reservations and commits to the ledger in batches (`CostLedger.apply`, one
+fsync a batch), and a stage's cost comes with its result instead of a ledger look-up
+per stage end: ~31 actor calls an episode instead of 47. Measured alternately against
+the code before (section 2's batch, N = 200, instant providers, two runs each): Ray's
+CPU per episode 235 and 252 ms before, 202 and 187 after; its wall time 28.6 and 30.7 s
+before, 25.0 and 23.3 s after.
 
-**What would close it** (for the lead, not built): fewer actor calls, by sending each
-release and commit along with the next admission of the same process (two calls a
-request instead of four) and returning a stage's spend with its result instead of a
-ledger look-up per stage end (~25 fewer calls an episode, ~40 ms of CPU); fewer
-processes, by running the Claude agents (research, script, summary, social) and both
-gates in one actor each (a process and an event loop fewer per stage, ~150 MiB each);
-then profiling the supervisor in Ray's core worker (py-spy `--native`: its Python
-frames are a small part of its samples).
+**What would close it** (for the lead, not built): fewer processes, by running both
+gates (`review` and `quality`, both a QualityEvaluator) in one actor (a process and an
+event loop fewer, ~190 MiB), and the Claude agents (research, script, summary, social)
+in one actor if the one-actor-per-agent design allows it; then profiling the
+supervisor, still ~50 ms an episode, in Ray's core worker (py-spy `--native`: its
+Python frames are a small part of its samples; its threads spend their time in fsync).
+On more cores the same CPU spreads further: the gap to the floor narrows as cores
+grow, the CPU per episode does not.
 """
 
 
@@ -185,19 +189,21 @@ CPU time of the last Ray run, by process (read from `/proc/PID/stat` before and 
 NOTES_OVERHEAD = """\
 **Where the time goes (analysis of 2026-12-02, this run).** With instant providers both
 runs are CPU-bound: the floor keeps its one core busy; the Ray run keeps both cores
-busy and takes ~1.7x as long, because it needs ~3.3x the CPU per episode (~410 against
-~120-150 ms; the two runs of each vary by ~20%, as the machine's load did). Where
-Ray's extra goes (table above): the supervisor ~80 ms an episode (seven stage calls
-with their pickled inputs, the manifest once per stage end, ~10 artifact writes with
-their sha256, fingerprints), the governor and the ledger ~45-50 ms each (about 15 and 25
-calls an episode), the agents ~80 ms more than the same agents in one process (each
-receives its inputs pickled, runs its own event loop and SDK client, and settles its
-commits), and Ray's daemons ~25 ms. About 47 actor calls an episode at ~1.7 ms of CPU
-each (figures above) are ~80 ms of it.
+busy and takes ~1.6x as long, because it needs ~2.8x the CPU per episode (~290 against
+~105 ms in this run; the machine was busier than in the alternating runs quoted in
+section 1, where the figures were ~190-200 against ~70). Where Ray's extra goes (table
+above): the supervisor ~50-65 ms an episode (seven stage calls with their pickled
+inputs, the manifest once per stage end, ~10 artifact writes with their sha256,
+fingerprints), the governor ~40 ms (15 calls an episode: admit and finish per request,
+and its batched calls out to the ledger), the ledger ~18 ms (down from ~45: about 8
+calls an episode, each carrying ~2 operations, with one fsync), the agents ~60-80 ms
+more than the same agents in one process (each receives its inputs pickled, runs its
+own event loop and SDK client, and settles its commits), and Ray's daemons ~15 ms.
+About 31 actor calls an episode at ~1 ms of CPU each (figures above) are ~30 ms of it.
 
-**What would close it**: see section 1 (fewer actor calls per request and per stage,
-fewer processes). On more cores the same CPU spreads further: the overhead in wall time
-falls as the cores grow, the CPU per episode does not.
+**What would close it**: see section 1 (fewer processes, then the supervisor's own CPU).
+On more cores the same CPU spreads further: the overhead in wall time falls as the
+cores grow, the CPU per episode does not.
 """
 
 
@@ -281,7 +287,10 @@ process. Since 2026-11-25 three things took memory off and one put it back:
 Eighteen processes: ten workers of 100-200 MiB, Ray's daemons (~600 MiB although the
 dashboard is off: `include_dashboard=False` still starts the dashboard head for usage
 stats, the dashboard and runtime-env agents, monitor and log_monitor), and the
-benchmark's own driver.
+benchmark's own driver (~190 MiB; 256 in the run of this morning, when `bench.py`
+imported the agents and both SDKs for the makespan peers at module level: they are now
+imported inside `makespan`). Fewer actor calls per request (section 2) changed no
+process's memory by much: the sum fell from 2.49 to 2.41 GiB, the driver's 66 MiB.
 
 **What would close it**: fewer worker processes, not smaller ones. One actor for the
 I/O-bound Claude agents (research, script, summary, social: one event loop can serve

@@ -262,7 +262,8 @@ def render(
 
     fsync_adm = adm[0]
     limit("ledger", fsync_adm.cpu_ms.get("ray::CostLedger", 1), req_per_ep, "req")
-    limit("ledger's fsyncs (2 a request)", 2 * fs, req_per_ep, "req")
+    # at most: the governor batches what arrives while a call is on its way (one fsync)
+    limit("ledger's fsyncs (at most 2 a request)", 2 * fs, req_per_ep, "req")
     limit("governor", fsync_adm.cpu_ms.get("ray::ProviderGovernor", 1), req_per_ep, "req")
     sup_ms = long.times.cpu_roles.get("ray::Supervisor", 0) / long.n * 1000
     limit("supervisor", sup_ms, 1, "ep")
