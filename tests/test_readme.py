@@ -129,10 +129,16 @@ def test_readme_block_runs_as_written(repo_copy: Path, where: str, block: list[s
             log = f"server{servers}.log"
             script += [  # on a line of its own: the command may end in a comment
                 "{",
-                line,
-                f"}} > {log} 2>&1 &",
-                "trap 'kill $!' EXIT",
-                f"until grep -q export {log}; do sleep 0.2; done",
+                f"exec {line}",  # the server is the background job itself, so that
+                f"}} > {log} 2>&1 &",  # the trap stops it, not a subshell above it
+                f"server{servers}=$!",
+                "trap 'kill "
+                + " ".join(f"$server{i}" for i in range(1, servers + 1))
+                + " 2>/dev/null || true' EXIT",
+                f"until grep -q export {log}; do",
+                f"  kill -0 $server{servers} 2>/dev/null || {{ cat {log}; exit 1; }}",
+                "  sleep 0.2",
+                "done",
             ]
         else:
             script.append(line)
