@@ -217,8 +217,9 @@ class CostLedger:
         self._known: dict[str, CostEntry] = {}  # first reservation of every call id
         self._total = 0  # committed + reserved, micro-USD
         self._per_episode: defaultdict[str, int] = defaultdict(int)
-        # committed totals kept as commits arrive: spent() is asked at every stage end,
-        # and a scan of every commit would grow with the batch
+        # committed totals kept as commits arrive: spent_by_stage() is asked as every
+        # episode begins (spent() after a failed attempt), and a scan of every commit
+        # would grow with the batch
         self._spent_stage: defaultdict[str, dict[str, int]] = defaultdict(dict)  # ep: stage
         self._spent_episode: defaultdict[str, int] = defaultdict(int)
         if self._path is not None and self._path.exists():

@@ -401,12 +401,10 @@ class Meter:
         id, so none is lost or counted twice). Raises the first that failed for good."""
         pending, self._unsettled = self._unsettled, []
         results = await asyncio.gather(*pending, return_exceptions=True)
-        for result in results:
-            if isinstance(result, CostEntry):
-                self.committed_micro_usd += result.micro_usd
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        self.committed_micro_usd += sum(r.micro_usd for r in results if isinstance(r, CostEntry))
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed
 
     @property
     def context(self) -> StageContext:
