@@ -1,4 +1,4 @@
-"""The agent pool: one Ray actor per stage of the workflow, kept alive for the batch.
+"""The agent pool: the Ray actors of the workflow's stages, kept alive for the batch.
 
 The pool spawns each stage's agent, recreates an agent that died for good (once per
 death, however many calls saw it die, up to ``max_actor_recreations`` per stage), and
@@ -6,6 +6,13 @@ waits, bounded, for an agent Ray is restarting. ``should_retry`` is the whole re
 policy of a stage: a stage is tried again only when its agent crashed. Provider errors
 were already retried, once, in ``providers.retry``; retrying them here too would
 multiply the attempts.
+
+Stages whose built-in agent is the same class share its actors: the script gate
+(``review``) and the audio gate (``quality``) are both the quality agent, so they are
+one ``QualityEvaluator`` process, not two (each worker process is ~150-200 MiB and an
+event loop of its own; ``docs/benchmarks.md`` section 4). The agent keeps no state by
+stage, and it serves both gates' calls at the sum of their concurrencies. A crash of
+the shared actor is one death: it is recreated once, for both stages.
 
 A stage may have several actors (``RunSettings.agent_replicas``). Why: an actor is
 one process, so a stage whose agent computes (mastering, stitching, the WAV analysis)
@@ -82,12 +89,21 @@ class AgentPool:
         self.governor_name = governor_name
         names = [s.name for s in workflow.stages]
         count = {n: self._fit(n, settings.agent_replicas.get(n, 1)) for n in names}
-        self.replicas = {n: [self._spawn(n) for _ in range(count[n])] for n in names}
-        self.recreated = dict.fromkeys(names, 0)
-        self.generation = {n: [0] * count[n] for n in names}
-        self.busy = {n: [0] * count[n] for n in names}
+        self.owner = _owners(names, {n: self._share_key(n, count[n]) for n in names})
+        """Each stage's owner: the first stage whose actors it shares (itself if none).
+        Every per-replica list below is one object for the stages of one owner."""
+        owners = sorted(set(self.owner.values()), key=names.index)
+        by_owner = {o: [self._spawn(o) for _ in range(count[o])] for o in owners}
+        self.replicas = {n: by_owner[self.owner[n]] for n in names}
+        self.recreated = dict.fromkeys(owners, 0)
+        """Recreations so far, by owner (a shared actor's death counts once)."""
+        gen = {o: [0] * count[o] for o in owners}
+        self.generation = {n: gen[self.owner[n]] for n in names}
+        busy = {o: [0] * count[o] for o in owners}
+        self.busy = {n: busy[self.owner[n]] for n in names}
         """Calls in flight per replica."""
-        self.served = {n: [0] * count[n] for n in names}
+        served = {o: [0] * count[o] for o in owners}
+        self.served = {n: served[self.owner[n]] for n in names}
         """Tries dispatched per replica so far (ties of ``busy`` go to the least served)."""
 
     @property
@@ -133,6 +149,14 @@ class AgentPool:
             log.warning("%s: %d replicas hold a CPU each; the cluster has %d", name, wanted, cpus)
         return min(wanted, cpus)
 
+    def _share_key(self, name: str, count: int) -> tuple[str, int, bool] | None:
+        """What two stages must have in common to share actors: the same built-in agent
+        class, as many replicas, the same CPU holding. A user's agent is never shared."""
+        spec = self.workflow.stage(name)
+        if spec.agent_class is not None:
+            return None
+        return (STAGES[spec.agent].agent, count, self._holds_cpu(name))
+
     def _holds_cpu(self, name: str) -> bool:
         spec = self.workflow.stage(name)
         return (
@@ -157,6 +181,10 @@ class AgentPool:
         else:
             stage = STAGES[spec.agent]
             cls, options = builtin_agent_class(stage.agent), dict(stage.actor_options)
+            sharing = [n for n, o in self.owner.items() if o == name]
+            if len(sharing) > 1:  # each stage keeps its own share of the calls at once
+                wants = (STAGES[self.workflow.stage(n).agent].actor_options for n in sharing)
+                options["max_concurrency"] = sum(w.get("max_concurrency", 1) for w in wants)
             if self._holds_cpu(name):
                 options["num_cpus"] = 1
         return (
@@ -175,7 +203,7 @@ class AgentPool:
         built_in = [
             (n, a)
             for n, reps in self.replicas.items()
-            if self.workflow.stage(n).agent_class is None
+            if self.workflow.stage(n).agent_class is None and self.owner[n] == n
             for a in reps
         ]
         got = await asyncio.gather(*(_stats_of(n, a) for n, a in built_in))
@@ -199,11 +227,12 @@ class AgentPool:
         i = turn.replica
         if self.generation[name][i] != turn.generation:
             return True  # another episode already replaced it
-        if self.recreated[name] >= self.settings.max_actor_recreations:
+        owner = self.owner[name]
+        if self.recreated[owner] >= self.settings.max_actor_recreations:
             return False
-        self.recreated[name] += 1
+        self.recreated[owner] += 1
         self.generation[name][i] += 1
-        self.replicas[name][i] = self._spawn(name)
+        self.replicas[name][i] = self._spawn(owner)  # the list every sharer reads
         return True
 
     async def _await_ready(self, name: str, i: int) -> bool:
@@ -222,6 +251,13 @@ class AgentPool:
             except ActorDiedError:
                 return self._recreate(name, turn)
         return False
+
+
+def _owners(names: list[str], keys: dict[str, Any]) -> dict[str, str]:
+    """Each stage's owner: the first stage (in workflow order) with its share key, or
+    itself when its key is None (never shared)."""
+    first: dict[Any, str] = {}
+    return {n: n if keys[n] is None else first.setdefault(keys[n], n) for n in names}
 
 
 async def _stats_of(name: str, agent: Any) -> Any:
