@@ -178,7 +178,7 @@ def _tts(requests: dict[str, int]) -> int:
 
 AGENTS = {
     "ray::AudioSynthesizer": "audio",
-    "ray::QualityEvaluator": "review + quality (two actors)",
+    "ray::QualityEvaluator": "review + quality (one actor)",
     "ray::MasteringAgent": "master",
     "ray::ResearchAgent": "research",
     "ray::ScriptWriter": "script",
