@@ -378,16 +378,18 @@ every 0.5 s; "RSS over idle" is that peak less the idle instance's, per episode;
 
 
 NOTES_GROWTH = """\
-**What grows (analysis of 2026-12-02, this run).** Per episode, wall time and CPU fall a
-little as N grows (345.7 to 282.7 ms of wall, 560 to 486 ms of CPU from 100 to 5,000):
-the start of a batch (cold SDK clients and connections in every agent, the first wave
-of C episodes starting together) is spread over more episodes, and nothing measured
-grows faster than the batch. Memory does grow with N, linearly: the supervisor keeps
-every episode's state in memory for progress and the end-of-batch report (164, 236 and
-407 MiB at 100, 1,000 and 5,000 episodes: ~43 KiB an episode held of half-minute
-episodes; `docs/scaling.md` measures ~480 KiB for 10-minute ones, whose manifests
-carry more segments and drafts), and the summed RSS rises with it (2.31, 2.55,
-2.95 GiB). At 10,000 episodes and more, the split of `docs/scaling.md` (several
+**What grows (analysis of 2026-12-02 13:26, this run).** Per episode, wall time and CPU
+fall a little as N grows (155.0 to 125.1 ms of wall, 243 to 209 ms of CPU from 100 to
+5,000): the start of a batch (cold SDK clients and connections in every agent, the
+first wave of C episodes starting together) is spread over more episodes, and nothing
+measured grows faster than the batch. (The run of 07:01 on older code, on a machine
+loaded by tests, measured 307 and 283 ms of wall at 1,000 and 5,000: the same shape,
+at about twice the cost.) Memory does grow with N, linearly: the supervisor keeps
+every episode's state in memory for progress and the end-of-batch report (175, 215 and
+414 MiB at 100, 1,000 and 5,000 episodes: ~50 KiB an episode held of half-minute
+episodes; `docs/scaling.md` measures ~520 KiB for 10-minute ones, whose manifests
+carry more segments and drafts), and the summed RSS rises with it (2.18, 2.34,
+2.84 GiB). At 10,000 episodes and more, the split of `docs/scaling.md` (several
 supervisors per batch, each owning a shard) is the answer; within one supervisor,
 keeping only the running episodes' full state and the others' summary would be the
 next step.
