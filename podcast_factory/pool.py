@@ -1,11 +1,11 @@
 """The agent pool: the Ray actors of the workflow's stages, kept alive for the batch.
 
 The pool spawns each stage's agent, recreates an agent that died for good (once per
-death, however many calls saw it die, up to ``max_actor_recreations`` per stage), and
-waits, bounded, for an agent Ray is restarting. ``should_retry`` is the whole retry
-policy of a stage: a stage is tried again only when its agent crashed. Provider errors
-were already retried, once, in ``providers.retry``; retrying them here too would
-multiply the attempts.
+death, however many calls saw it die, up to ``max_actor_recreations`` per stage, or
+per set of stages sharing actors), and waits, bounded, for an agent Ray is restarting.
+``should_retry`` is the whole retry policy of a stage: a stage is tried again only when
+its agent crashed. Provider errors were already retried, once, in ``providers.retry``;
+retrying them here too would multiply the attempts.
 
 Stages whose built-in agent is the same class share its actors: the script gate
 (``review``) and the audio gate (``quality``) are both the quality agent, so they are
