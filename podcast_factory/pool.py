@@ -29,7 +29,8 @@ import importlib
 import logging
 import random
 import time
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
 import ray
 from ray.exceptions import ActorDiedError, ActorUnavailableError
@@ -41,6 +42,7 @@ from podcast_factory.metering import ActorLedger
 from podcast_factory.stages import STAGES
 from podcast_factory.workflow import Workflow, user_agent_takes_agent_args
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 USER_AGENT_OPTIONS: dict[str, Any] = {"max_concurrency": 16}
@@ -92,19 +94,20 @@ class AgentPool:
         self.owner = _owners(names, {n: self._share_key(n, count[n]) for n in names})
         """Each stage's owner: the first stage whose actors it shares (itself if none).
         Every per-replica list below is one object for the stages of one owner."""
-        owners = sorted(set(self.owner.values()), key=names.index)
-        by_owner = {o: [self._spawn(o) for _ in range(count[o])] for o in owners}
-        self.replicas = {n: by_owner[self.owner[n]] for n in names}
-        self.recreated = dict.fromkeys(owners, 0)
+        self.replicas = self._per_owner(lambda o: [self._spawn(o) for _ in range(count[o])])
+        self.recreated = dict.fromkeys(self.owner.values(), 0)
         """Recreations so far, by owner (a shared actor's death counts once)."""
-        gen = {o: [0] * count[o] for o in owners}
-        self.generation = {n: gen[self.owner[n]] for n in names}
-        busy = {o: [0] * count[o] for o in owners}
-        self.busy = {n: busy[self.owner[n]] for n in names}
+        self.generation = self._per_owner(lambda o: [0] * count[o])
+        self.busy = self._per_owner(lambda o: [0] * count[o])
         """Calls in flight per replica."""
-        served = {o: [0] * count[o] for o in owners}
-        self.served = {n: served[self.owner[n]] for n in names}
+        self.served = self._per_owner(lambda o: [0] * count[o])
         """Tries dispatched per replica so far (ties of ``busy`` go to the least served)."""
+
+    def _per_owner(self, make: Callable[[str], list[T]]) -> dict[str, list[T]]:
+        """One list per owner, ``make(owner)``, under the name of every stage it serves:
+        a change made through one stage's name is the other sharers' too."""
+        made = {o: make(o) for o in dict.fromkeys(self.owner.values())}
+        return {n: made[o] for n, o in self.owner.items()}
 
     @property
     def agents(self) -> dict[str, Any]:

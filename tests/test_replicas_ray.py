@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +12,9 @@ import ray
 from podcast_factory.api import load_batch_file, start_batch
 from podcast_factory.config import RunSettings
 from podcast_factory.models import BatchResult
+from tests.batch_watch import stage_records, until_running
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
-
-
-def _stages(out: Path, eid: str) -> dict[str, Any]:
-    stages: dict[str, Any] = json.loads((out / eid / "manifest.json").read_text())["stages"]
-    return stages
 
 
 def test_two_audio_replicas_share_the_work_and_a_killed_one_is_recreated(
@@ -36,14 +30,7 @@ def test_two_audio_replicas_share_the_work_and_a_killed_one_is_recreated(
         sup = start_batch(spec, out, settings)
         before: dict[str, Any] = await sup.agent_handles.remote()
         done = sup.run.remote()
-        deadline = time.monotonic() + 180  # generous: a loaded machine starts slowly
-        while time.monotonic() < deadline:
-            _, states = await sup.progress.remote()
-            if sum(s.current_stage == "audio" and s.status == "running" for s in states) >= 2:
-                break
-            await asyncio.sleep(0.05)
-        else:
-            pytest.fail("two episodes never spoke at once")
+        await until_running(sup, "audio", episodes=2)  # two episodes speak at once
         # each audio call waits provider_latency_s (1 s) inside its agent: the second
         # replica is serving the second episode to reach audio now
         await asyncio.sleep(0.4)
@@ -64,11 +51,11 @@ def test_two_audio_replicas_share_the_work_and_a_killed_one_is_recreated(
     errors = [err.type for e in result.episodes for err in e.errors]
     assert errors == ["ActorDiedError"], errors  # one call died, no other
     for ep in spec.episodes:
-        stages = _stages(out, ep.episode_id)
+        stages = stage_records(out, ep.episode_id)
         redone = {name: r["attempts"] for name, r in stages.items() if r["attempts"] != 1}
         assert set(redone) <= {"audio"}, redone  # nothing before or after it ran twice
         assert all(r["status"] == "completed" for r in stages.values())
-    assert sum(_stages(out, e.episode_id)["audio"]["attempts"] for e in spec.episodes) == 4
+    assert sum(stage_records(out, e.episode_id)["audio"]["attempts"] for e in spec.episodes) == 4
 
 
 def test_offline_speech_gets_no_more_replicas_than_the_cluster_has_cpus(

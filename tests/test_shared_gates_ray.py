@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,9 @@ import ray
 from podcast_factory.api import load_batch_file, start_batch
 from podcast_factory.config import RunSettings
 from podcast_factory.models import BatchResult
+from tests.batch_watch import stage_records, until_running
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
-
-
-def _stages(out: Path, eid: str) -> dict[str, Any]:
-    stages: dict[str, Any] = json.loads((out / eid / "manifest.json").read_text())["stages"]
-    return stages
 
 
 def test_both_gates_are_one_quality_agent_that_judges_every_episode_twice(
@@ -68,14 +63,7 @@ def test_the_shared_gate_agent_killed_for_good_is_recreated_once_for_both_gates(
         sup = start_batch(spec, out, settings)
         before: dict[str, Any] = await sup.agent_handles.remote()
         done = sup.run.remote()
-        deadline = time.monotonic() + 180  # generous: a loaded machine starts slowly
-        while time.monotonic() < deadline:
-            _, states = await sup.progress.remote()
-            if any(s.current_stage == "review" and s.status == "running" for s in states):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            pytest.fail("no episode reached the script gate")
+        await until_running(sup, "review")
         await asyncio.sleep(0.2)
         ray.kill(before["review"], no_restart=True)
         result = await asyncio.wait_for(done, 240)
@@ -90,7 +78,7 @@ def test_the_shared_gate_agent_killed_for_good_is_recreated_once_for_both_gates(
     errors = [err.type for e in result.episodes for err in e.errors]
     assert errors and set(errors) <= {"ActorDiedError", "ActorUnavailableError"}, errors
     for ep in spec.episodes:
-        stages = _stages(out, ep.episode_id)
+        stages = stage_records(out, ep.episode_id)
         redone = {name for name, r in stages.items() if r["attempts"] != 1}
         assert redone <= {"review", "quality"}, redone
         assert all(r["status"] == "completed" for r in stages.values())
