@@ -1,7 +1,7 @@
 """The supervisor actor: runs one batch into one run directory, and only coordinates.
 
-It creates the batch's shared actors (the cost ledger, the provider governor, the
-series memory) and its agents (``podcast_factory.pool``), runs the episodes, many at
+It creates the batch's shared actors (the treasury, which is the cost ledger and the
+provider governor in one actor, and the series memory) and its agents (``podcast_factory.pool``), runs the episodes, many at
 once under a semaphore (asyncio inside the actor; refs are awaited, never
 ``ray.get``), answers progress, stops the batch on ``interrupt`` and writes the
 batch's totals at its end. The rest is elsewhere:
@@ -10,7 +10,7 @@ batch's totals at its end. The rest is elsewhere:
 - ``podcast_factory.book``: episode states, manifests, and each stage's record, reuse
   and retries;
 - ``podcast_factory.pool``: spawning, restarting and recreating the agents;
-- ``podcast_factory.batch_actors``: starting the ledger, governor, memory and analyst;
+- ``podcast_factory.batch_actors``: starting the treasury, memory and analyst;
 - ``podcast_factory.episode_end``: what is done before and after an episode's run
   (flagged sources, failure analysis) and the batch's cost record;
 - ``podcast_factory.clients``: typed clients of the ledger, governor and memory.

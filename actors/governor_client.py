@@ -2,11 +2,11 @@
 
 ``GovernorClient`` is what agents and provider clients hold. Its ``admit`` is the one
 awaited round trip of a metered request (``metering.Meter.call``): over the governor
-actor it asks ``ProviderGovernor.admit``, which takes the slot and forwards the
-reservation to the ledger actor before it answers; ``finish_soon`` gives the ticket
-back and settles the reservation in one more call, not awaited by the request (the
-stage awaits it as it settles). The governor forwards both to the ledger in batches
-(``actors.ledger_batch``). ``slot`` keeps the older shape (acquire, body, release) for
+actor it asks ``ProviderGovernor.admit``, which takes the slot and makes the
+reservation before it answers (in a batch the ledger is in the governor's own process,
+``actors.treasury``); ``finish_soon`` gives the ticket back and settles the reservation
+in one more call, not awaited by the request (the stage awaits it as it settles). The
+governor writes both to the ledger in batches (``actors.ledger_batch``). ``slot`` keeps the older shape (acquire, body, release) for
 callers that spend nothing.
 """
 

@@ -1,30 +1,55 @@
-"""The governor's line to the ledger: many requests' operations in one actor call.
+"""The governor's line to the ledger: many requests' operations in one write.
 
 Every provider request passes the governor twice: ``admit`` (its slot, then its
-reservation) and ``finish`` (its slot back, then its commit or release). Forwarding each
-reservation and each commit as an actor call of its own made the ledger the busiest
-process of a batch after the supervisor (two calls per request, each with its fsync).
-``LedgerBatch`` queues them instead: while one ``CostLedger.apply`` call is on its way,
-the operations that arrive wait for the next, which takes all of them; under load a
-call carries many, with one fsync. A caller is answered only when the ledger has
-answered its operation, so each promise of the ledger holds as before: a reservation
-is made (or refused) before ``admit`` answers, a commit is durable before ``finish``
-answers, and the ledger still runs the operations one at a time, so a budget is never
-overshot.
+reservation) and ``finish`` (its slot back, then its commit or release). Applying each
+reservation and each commit on its own made the ledger the busiest process of a batch
+after the supervisor (two calls per request, each with its fsync). ``LedgerBatch``
+queues them instead: the operations that arrive while one ``CostLedger.apply`` is on
+its way (or, with the ledger in the governor's process, ``actors.treasury``, in the
+same turn of the event loop) wait for the next, which takes all of them with one
+fsync. A caller is answered only when the ledger has answered its operation, so each
+promise of the ledger holds as before: a reservation is made (or refused) before
+``admit`` answers, a commit is durable before ``finish`` answers, and the ledger still
+runs the operations one at a time, so a budget is never overshot.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol
 
-from podcast_factory.metering import ActorLedger, LedgerOp
+from podcast_factory.metering import LedgerOp
+
+
+class Applies(Protocol):
+    """Where a batch goes: the ledger actor (``metering.ActorLedger``) or a ledger in
+    this process (``InProcess``)."""
+
+    async def apply(self, ops: list[LedgerOp]) -> list[Any]: ...
+
+
+class SyncApplies(Protocol):
+    """A ``CostLedger`` as ``InProcess`` needs it (it lives in this layer's sibling)."""
+
+    def apply(self, ops: list[LedgerOp]) -> list[Any]: ...
+
+
+class InProcess:
+    """A ledger in the governor's own process (``actors.treasury``): ``apply`` runs
+    there and then, on the event loop, so the ledger's operations still run one at a
+    time and each batch is written with one fsync before any caller is answered."""
+
+    def __init__(self, ledger: SyncApplies) -> None:
+        self._ledger = ledger
+
+    async def apply(self, ops: list[LedgerOp]) -> list[Any]:
+        return self._ledger.apply(ops)
 
 
 class LedgerBatch:
-    """Queues ledger operations and sends them to one ledger actor in batches."""
+    """Queues ledger operations and sends them to one ledger in batches."""
 
-    def __init__(self, ledger: ActorLedger) -> None:
+    def __init__(self, ledger: Applies) -> None:
         self._ledger = ledger
         self._queue: list[tuple[LedgerOp, asyncio.Future[Any]]] = []
         self._sender: asyncio.Task[None] | None = None

@@ -1,7 +1,10 @@
-"""The actors one batch shares, started by its supervisor: the cost ledger, the provider
-governor, the series memory and (when asked for) the failure analyst.
+"""The actors one batch shares, started by its supervisor: treasury, memory, analyst.
 
-The ledger and the memory keep files on the supervisor's node, so they are placed
+The treasury is the cost ledger and the provider governor in one actor
+(``actors.treasury``); the series memory and the failure analyst (when asked for) are
+actors of their own.
+
+The treasury and the memory keep files on the supervisor's node, so they are placed
 beside it (soft node affinity). Each is named after the run, so two batches on one
 cluster never share one by accident, and each restarts forever: every ledger and
 memory method is idempotent (by call or verdict id) or a read, so a call that met a
@@ -17,10 +20,10 @@ import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from podcast_factory.actors.analyst import FailureAnalyst
-from podcast_factory.actors.governor import ACTOR_OPTIONS as GOVERNOR_OPTIONS
-from podcast_factory.actors.governor import GovernorClient, ProviderGovernor
-from podcast_factory.actors.ledger import CostLedger
+from podcast_factory.actors.governor import GovernorClient
 from podcast_factory.actors.memory import SeriesMemory
+from podcast_factory.actors.treasury import ACTOR_OPTIONS as TREASURY_OPTIONS
+from podcast_factory.actors.treasury import Treasury
 from podcast_factory.clients import GovernorReader, LedgerReader, MemoryClient
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.metering import ActorLedger
@@ -44,22 +47,23 @@ class BatchActors:
 def start_batch_actors(
     batch: BatchSpec, settings: RunSettings, rundir: RunDir, run_id: str, creds: Credentials
 ) -> BatchActors:
-    """Start the batch's ledger, governor, memory and analyst. Called inside the
+    """Start the batch's treasury (ledger and governor), memory and analyst. Called inside the
     supervisor actor, whose node the file-keeping actors are pinned to."""
     here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
-    ledger_name = f"podcast-factory-ledger-{run_id}"
-    ledger = (
-        ray.remote(CostLedger)
-        .options(name=ledger_name, max_restarts=-1, max_task_retries=-1, scheduling_strategy=here)
+    # One actor is both the ledger and the governor (``actors.treasury``): an agent's
+    # admission is one call to one process, and both names lead to it.
+    ledger_name = governor_name = f"podcast-factory-treasury-{run_id}"
+    treasury = (
+        ray.remote(Treasury)
+        .options(name=ledger_name, scheduling_strategy=here, **TREASURY_OPTIONS)
         .remote(
-            str(rundir.ledger_path), batch.budget_micro_usd, batch.episode_cap_micro_usd, run_id
+            ledger_name,
+            settings.provider_limits,
+            str(rundir.ledger_path),
+            batch.budget_micro_usd,
+            batch.episode_cap_micro_usd,
+            run_id,
         )
-    )
-    governor_name = f"podcast-factory-governor-{run_id}"
-    governor = (
-        ray.remote(ProviderGovernor)
-        .options(name=governor_name, **GOVERNOR_OPTIONS)
-        .remote(settings.provider_limits)
     )
     memory: Any = None
     if settings.memory and settings.memory_dir:  # its file is on the supervisor's node
@@ -88,8 +92,8 @@ def start_batch_actors(
     return BatchActors(
         ledger_name=ledger_name,
         governor_name=governor_name,
-        ledger=LedgerReader(ledger),
-        governor=GovernorReader(governor),
+        ledger=LedgerReader(treasury),
+        governor=GovernorReader(treasury),
         memory=MemoryClient(memory),
         analyst=analyst,
     )

@@ -134,7 +134,8 @@ class ActorLedger(LedgerClient):
 
     @property
     def name(self) -> str:
-        """The ledger actor's name: the governor's ``admit`` forwards reservations to it."""
+        """The ledger actor's name: the governor's ``admit`` reserves there (in a batch
+        the two are one actor, ``actors.treasury``)."""
         return self._name
 
     def __getstate__(self) -> dict[str, Any]:
@@ -165,7 +166,9 @@ class ActorLedger(LedgerClient):
         return entry
 
     async def release(self, call_id: str) -> None:
-        await self._patiently(lambda ledger: ledger.release.remote(call_id))
+        """Sent as ``apply``: the batch's ledger actor is also its governor
+        (``actors.treasury``), whose own ``release`` gives a request slot back."""
+        await self._patiently(lambda ledger: ledger.apply.remote([_release(call_id)]))
 
     def commit_soon(
         self, call_id: str, micro_usd: int, units: dict[str, int] | None = None
@@ -174,7 +177,7 @@ class ActorLedger(LedgerClient):
         return self._soon(lambda ledger: ledger.commit.remote(call_id, micro_usd, units))
 
     def release_soon(self, call_id: str) -> Awaitable[Any]:
-        return self._soon(lambda ledger: ledger.release.remote(call_id))
+        return self._soon(lambda ledger: ledger.apply.remote([_release(call_id)]))
 
     async def apply(self, ops: list[LedgerOp]) -> list[Any]:
         """Run ``ops`` in one actor call (``CostLedger.apply``): for each, its entry,
@@ -201,6 +204,10 @@ class ActorLedger(LedgerClient):
         that met a restarting ledger is simply sent again; giving up would lose a
         commit the provider billed."""
         return await patiently(lambda: send(self._ledger()), sent)
+
+
+def _release(call_id: str) -> LedgerOp:
+    return LedgerOp("release", (call_id,))
 
 
 async def patiently(send: Callable[[], Awaitable[Any]], sent: Awaitable[Any] | None = None) -> Any:

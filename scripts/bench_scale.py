@@ -1,18 +1,17 @@
 """``bench.py scale`` (issue 17, item 7): what the batch's singletons sustain.
 
-One batch has one supervisor, one cost ledger, one provider governor and one actor per
-stage. Each is one process, so each can use at most one core whatever the cluster's
-size. This measures, on the real Ray runtime, the CPU each spends per unit of work (the
-machine-independent figure) and derives the rate at which one core saturates
-(1000 / CPU ms per unit):
+One batch has one supervisor, one treasury (its cost ledger and provider governor in one
+actor) and one actor per stage. Each is one process, so each can use at most one core
+whatever the cluster's size. This measures, on the real Ray runtime, the CPU each spends
+per unit of work (the machine-independent figure) and derives the rate at which one core
+saturates (1000 / CPU ms per unit):
 
 - admission: caller actors making requests of zero time exactly as an agent does
-  (``metering.Meter.call`` with a ``GovernorClient``: ``ProviderGovernor.admit``, which
-  forwards the reservation to the ``CostLedger`` actor, then ``ProviderGovernor.finish``
-  sent without waiting, the slot back and the commit, which the governor forwards to
-  the ledger with the other requests' operations; settled as a stage end settles
-  them), against a ledger writing its ``ledger.jsonl`` (one fsync per batch of
-  operations) and one without a file;
+  (``metering.Meter.call`` with a ``GovernorClient``: ``Treasury.admit``, the slot and
+  the reservation in one process, then ``Treasury.finish`` sent without waiting, the
+  slot back and the commit, written with the other requests' operations; settled as a
+  stage end settles them), against a ledger writing its ``ledger.jsonl`` (one fsync per
+  batch of operations) and one without a file;
 - the supervisor and each stage agent: real batches through ``start_batch`` and
   ``Supervisor.run`` with instant providers, short episodes (many, for the supervisor's
   CPU and memory per episode) and 10-minute ones (few, for the agents' CPU per episode
@@ -90,27 +89,22 @@ def admission(label: str, path: str | None, callers: int, in_flight: int, n: int
     import ray
     from ray import cloudpickle
 
-    from podcast_factory.actors.governor import ACTOR_OPTIONS, ProviderGovernor
-    from podcast_factory.actors.ledger import CostLedger
+    from podcast_factory.actors.treasury import ACTOR_OPTIONS, Treasury
     from podcast_factory.limits import ProviderLimits
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # type: ignore[no-untyped-call]
     tag = f"{label[:3]}{os.getpid()}{int(time.time())}"
     limits = {"anthropic": ProviderLimits(max_concurrent=100_000)}
-    ledger: Any = (
-        ray.remote(CostLedger)
-        .options(name=f"scale-ledger-{tag}", max_restarts=-1, max_task_retries=-1)
-        .remote(path, None, None, tag)
-    )
-    governor: Any = (
-        ray.remote(ProviderGovernor)
-        .options(name=f"scale-governor-{tag}", **ACTOR_OPTIONS)
-        .remote(limits)
+    name = f"scale-treasury-{tag}"
+    treasury: Any = (
+        ray.remote(Treasury)
+        .options(name=name, **ACTOR_OPTIONS)
+        .remote(name, limits, path, None, None, tag)
     )
     pool: list[Any] = [ray.remote(_AdmitCaller).remote() for _ in range(callers)]
-    ray.get([a.__ray_ready__.remote() for a in [ledger, governor, *pool]])
+    ray.get([a.__ray_ready__.remote() for a in [treasury, *pool]])
     each = n // callers
-    args = (f"scale-ledger-{tag}", f"scale-governor-{tag}", limits)
+    args = (name, name, limits)
     ray.get([c.run.remote(*args, in_flight * 2, in_flight, f"w{i}") for i, c in enumerate(pool)])
     pids = ray_tree()
     before = cpu_by_pid(pids)
@@ -119,10 +113,10 @@ def admission(label: str, path: str | None, callers: int, in_flight: int, n: int
     wall = time.monotonic() - began
     used = cpu_by_role(before, cpu_by_pid(pids))
     for _ in range(100):  # the last releases are on their way: let them land first
-        if not ray.get(governor.state.remote())["anthropic"].in_flight:
+        if not ray.get(treasury.state.remote())["anthropic"].in_flight:
             break
         time.sleep(0.1)
-    for actor in [ledger, governor, *pool]:
+    for actor in [treasury, *pool]:
         ray.kill(actor)
     done = each // in_flight * in_flight * callers
     return Admission(label, done, wall, {k: v / done * 1000 for k, v in used.items()})
@@ -219,17 +213,15 @@ def render(
     short: list[Batch],
     long: Batch,
 ) -> tuple[str, str]:
-    head_adm = ["ledger", "requests", "wall s", "requests/s", "governor CPU ms/req",
-                "ledger CPU ms/req", "callers CPU ms/req", "governor 1-core req/s",
-                "ledger 1-core req/s"]  # fmt: skip
+    head_adm = ["ledger", "requests", "wall s", "requests/s", "treasury CPU ms/req",
+                "callers CPU ms/req", "treasury 1-core req/s"]  # fmt: skip
     rows_adm = []
     for a in adm:
-        gov, led = a.cpu_ms.get("ray::ProviderGovernor", 0), a.cpu_ms.get("ray::CostLedger", 0)
+        tre = a.cpu_ms.get("ray::Treasury", 0)
         caller = a.cpu_ms.get("ray::_AdmitCaller", 0)
         rows_adm.append([a.label, a.requests, f"{a.wall_s:.1f}", f"{a.rate:.0f}",
-                         f"{gov:.3f}", f"{led:.3f}", f"{caller:.3f}",
-                         f"{1000 / gov:.0f}" if gov else "-",
-                         f"{1000 / led:.0f}" if led else "-"])  # fmt: skip
+                         f"{tre:.3f}", f"{caller:.3f}",
+                         f"{1000 / tre:.0f}" if tre else "-"])  # fmt: skip
     head_sup = ["N", "minutes", "run s", "episodes/s", "supervisor CPU ms/ep",
                 "supervisor 1-core ep/s", "supervisor peak RSS MiB"]  # fmt: skip
     rows_sup = []
@@ -261,10 +253,10 @@ def render(
                          f"{BAR_EPISODES / eps / 3600:.1f} h"])  # fmt: skip
 
     fsync_adm = adm[0]
-    limit("ledger", fsync_adm.cpu_ms.get("ray::CostLedger", 1), req_per_ep, "req")
-    # at most: the governor batches what arrives while a call is on its way (one fsync)
+    treasury_ms = fsync_adm.cpu_ms.get("ray::Treasury", 1)
+    limit("treasury (ledger + governor)", treasury_ms, req_per_ep, "req")
+    # at most: what arrives in one turn of the treasury's loop shares one fsync
     limit("ledger's fsyncs (at most 2 a request)", 2 * fs, req_per_ep, "req")
-    limit("governor", fsync_adm.cpu_ms.get("ray::ProviderGovernor", 1), req_per_ep, "req")
     sup_ms = long.times.cpu_roles.get("ray::Supervisor", 0) / long.n * 1000
     limit("supervisor", sup_ms, 1, "ep")
     for role, name in AGENTS.items():
@@ -318,13 +310,12 @@ process uses at most one core: the 1-core limit is 1000 / (CPU ms per unit). On 
 lower than the limits.
 
 **Admission** ({callers} caller actors x {in_flight} requests in flight, each request
-exactly an agent's: `Meter.call` -> `ProviderGovernor.admit` (slot, then the reservation
-forwarded to the `CostLedger` actor) -> a request of zero time ->
-`ProviderGovernor.finish` sent without waiting (the slot back, the commit forwarded to
-the ledger; the governor sends the ledger what arrived while its last call was on its
-way in one `CostLedger.apply`, with one fsync), settled every ten requests as a stage
-end settles them). One append + fsync of a ledger-sized line in the temp dir's file
-system: {fsync} ms.
+exactly an agent's: `Meter.call` -> `Treasury.admit` (the slot, then the reservation in
+the ledger the treasury keeps in its own process) -> a request of zero time ->
+`Treasury.finish` sent without waiting (the slot back and the commit; what arrives in
+one turn of the treasury's event loop is written with one fsync), settled every ten
+requests as a stage end settles them). One append + fsync of a ledger-sized line in the
+temp dir's file system: {fsync} ms.
 
 {adm}
 

@@ -26,11 +26,11 @@ AGENTS = (
     "ScriptWriter",
     "AudioSynthesizer",
     "QualityEvaluator",
-    "ProviderGovernor",  # holds requests' commits on their way to the ledger
-    "CostLedger",
+    "Treasury",  # the ledger and governor every paid request passes
 )
-"""The processes killed at random while a run works: the agents, and the governor and
-ledger every paid request passes (Ray restarts each; none may lose or repeat a charge)."""
+"""The processes killed at random while a run works: the agents, and the treasury (the
+batch's ledger and governor in one actor) every paid request passes (Ray restarts each;
+none may lose or repeat a charge)."""
 
 Snapshot = dict[tuple[str, str], tuple[int, dict[str, str], int]]
 """(episode, stage) -> (attempts, artifact checksums, artifact bytes) of every stage a

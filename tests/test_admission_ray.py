@@ -1,8 +1,9 @@
 """Admission in one round trip, on the real Ray runtime: the ledger's promises hold.
 
-Agents in other processes racing for one budget never overshoot it; a ledger actor
-killed mid-batch (and restarted by Ray) neither loses nor double-counts a commit; and a
-stage's commits are in ``ledger.jsonl`` by the time its manifest says completed.
+Agents in other processes racing for one budget never overshoot it; the batch's treasury
+(its ledger and governor in one actor) killed mid-batch (and restarted by Ray) neither
+loses nor double-counts a commit; and a stage's commits are in ``ledger.jsonl`` by the
+time its manifest says completed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from podcast_factory.actors.governor import (
     ProviderLimits,
 )
 from podcast_factory.actors.ledger import CostLedger
+from podcast_factory.actors.treasury import ACTOR_OPTIONS as TREASURY_OPTIONS
+from podcast_factory.actors.treasury import Treasury
 from podcast_factory.api import load_batch_file, start_batch
 from podcast_factory.config import Credentials, RunSettings
 from podcast_factory.errors import BudgetExceeded
@@ -65,12 +68,17 @@ def _agent(i: int, ledger_name: str, governor_name: str) -> tuple[int, int]:
     return sum(got), len(got) - sum(got)
 
 
-def test_agents_racing_for_one_budget_never_overshoot_it(tmp_path: Path) -> None:
-    """Three agent processes, 60 requests of 70,000 against 1,000,000: the ledger never
-    holds more than the budget, the refused requests are told so (BudgetExceeded, via
-    the governor), and every slot comes back."""
-    suffix = tmp_path.name
-    path = tmp_path / "ledger.jsonl"
+def _start(shape: str, suffix: str, path: Path) -> tuple[str, str, Any, Any]:
+    """The ledger and the governor as a batch has them (``treasury``: one actor, both
+    names), or as two actors (``apart``: the governor forwards to the ledger over Ray)."""
+    if shape == "treasury":
+        name = f"adm-treasury-{suffix}"
+        actor: Any = (
+            ray.remote(Treasury)
+            .options(name=name, **TREASURY_OPTIONS)
+            .remote(name, LIMITS, str(path), 1_000_000)
+        )
+        return name, name, actor, actor
     ledger_name, governor_name = f"adm-ledger-{suffix}", f"adm-governor-{suffix}"
     ledger: Any = (
         ray.remote(CostLedger)
@@ -80,6 +88,17 @@ def test_agents_racing_for_one_budget_never_overshoot_it(tmp_path: Path) -> None
     governor: Any = (
         ray.remote(ProviderGovernor).options(name=governor_name, **ACTOR_OPTIONS).remote(LIMITS)
     )
+    return ledger_name, governor_name, ledger, governor
+
+
+@pytest.mark.parametrize("shape", ["treasury", "apart"])
+def test_agents_racing_for_one_budget_never_overshoot_it(tmp_path: Path, shape: str) -> None:
+    """Three agent processes, 60 requests of 70,000 against 1,000,000: the ledger never
+    holds more than the budget, the refused requests are told so (BudgetExceeded, via
+    the governor), and every slot comes back; with the ledger in the governor's
+    process, as a batch runs them, and in an actor of its own."""
+    path = tmp_path / "ledger.jsonl"
+    ledger_name, governor_name, ledger, governor = _start(shape, tmp_path.name, path)
     outcomes = ray.get([_agent.remote(i, ledger_name, governor_name) for i in range(3)])
     admitted = sum(a for a, _ in outcomes)
     refused = sum(r for _, r in outcomes)
@@ -99,7 +118,8 @@ def test_agents_racing_for_one_budget_never_overshoot_it(tmp_path: Path) -> None
         time.sleep(0.1)
     assert ray.get(governor.state.remote())["elevenlabs"].in_flight == 0
     ray.kill(governor)
-    ray.kill(ledger)
+    if ledger is not governor:
+        ray.kill(ledger)
 
 
 def _entries(out: Path) -> list[dict[str, Any]]:
@@ -109,9 +129,10 @@ def _entries(out: Path) -> list[dict[str, Any]]:
 def test_a_ledger_killed_mid_batch_loses_no_commit_and_counts_none_twice(
     example_dir: Path, tmp_path: Path, memory_dir: Path
 ) -> None:
-    """Two episodes through the SDKs and the simulator; the ledger actor is killed twice
-    while stages run (Ray restarts it from its file), the second time with the governor,
-    which forwards the requests' commits to it. Every request the simulator
+    """Two episodes through the SDKs and the simulator; the treasury (the ledger and the
+    governor in one actor, holding requests' slots and their commits) is killed twice
+    while stages run, in a Claude stage and in the audio stage (Ray restarts it from its
+    file). Every request the simulator
     billed has exactly one commit in ``ledger.jsonl``, the totals are equal, and each
     stage's cost in its manifest (what its agent said its call committed) is what the
     ledger file holds for it."""
@@ -149,11 +170,8 @@ def test_a_ledger_killed_mid_batch_loses_no_commit_and_counts_none_twice(
             if stages & ({"research", "script"} if kills == 0 else {"audio"}):
                 await asyncio.sleep(0.2)  # inside the stage's requests
                 names = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True)]
-                ledger = next(n for n in names if n.startswith("podcast-factory-ledger-"))
-                ray.kill(ray.get_actor(ledger), no_restart=False)
-                if kills == 1:  # and the governor, holding requests' commits on their way
-                    governor = next(n for n in names if n.startswith("podcast-factory-governor-"))
-                    ray.kill(ray.get_actor(governor), no_restart=False)
+                treasury = next(n for n in names if n.startswith("podcast-factory-treasury-"))
+                ray.kill(ray.get_actor(treasury), no_restart=False)
                 kills += 1
             await asyncio.sleep(0.05)
         result = await done

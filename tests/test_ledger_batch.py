@@ -74,7 +74,7 @@ class SlowLedger:
 def test_operations_arriving_during_a_call_go_together_in_the_next() -> None:
     ledger = CostLedger(None, budget_micro_usd=1_000)
     slow = SlowLedger(ledger)
-    batch = LedgerBatch(slow)  # type: ignore[arg-type]
+    batch = LedgerBatch(slow)
 
     async def scenario() -> list[Any]:
         first = asyncio.ensure_future(batch.submit(_reserve("r0", 100)))
@@ -100,7 +100,7 @@ def test_a_ledger_out_of_reach_fails_every_waiting_operation() -> None:
         async def apply(self, ops: list[LedgerOp]) -> list[Any]:
             raise ConnectionError("the ledger actor is gone")
 
-    batch = LedgerBatch(Gone())  # type: ignore[arg-type]
+    batch = LedgerBatch(Gone())
 
     async def scenario() -> None:
         with pytest.raises(ConnectionError):
