@@ -1,10 +1,10 @@
 """The supervisor actor: runs one batch into one run directory, and only coordinates.
 
 It creates the batch's shared actors (the treasury, which is the cost ledger and the
-provider governor in one actor, and the series memory) and its agents (``podcast_factory.pool``), runs the episodes, many at
-once under a semaphore (asyncio inside the actor; refs are awaited, never
-``ray.get``), answers progress, stops the batch on ``interrupt`` and writes the
-batch's totals at its end. The rest is elsewhere:
+provider governor in one actor, and the series memory) and its agents
+(``podcast_factory.pool``), runs the episodes, many at once under a semaphore (asyncio
+inside the actor; refs are awaited, never ``ray.get``), answers progress, stops the
+batch on ``interrupt`` and writes the batch's totals at its end. The rest is elsewhere:
 
 - ``podcast_factory.episode``: one episode's stage graph, draft loop and agent calls;
 - ``podcast_factory.book``: episode states, manifests, and each stage's record, reuse

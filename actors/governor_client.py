@@ -2,12 +2,12 @@
 
 ``GovernorClient`` is what agents and provider clients hold. Its ``admit`` is the one
 awaited round trip of a metered request (``metering.Meter.call``): over the governor
-actor it asks ``ProviderGovernor.admit``, which takes the slot and makes the
-reservation before it answers (in a batch the ledger is in the governor's own process,
+actor it asks ``ProviderGovernor.admit``, which takes the slot and makes the reservation
+before it answers (in a batch the ledger is in the governor's own process,
 ``actors.treasury``); ``finish_soon`` gives the ticket back and settles the reservation
 in one more call, not awaited by the request (the stage awaits it as it settles). The
-governor writes both to the ledger in batches (``actors.ledger_batch``). ``slot`` keeps the older shape (acquire, body, release) for
-callers that spend nothing.
+governor writes both to the ledger in batches (``actors.ledger_batch``). ``slot`` keeps
+the older shape (acquire, body, release) for callers that spend nothing.
 """
 
 from __future__ import annotations
