@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from podcast_factory.errors import UserInputError
+from podcast_factory.exchange import SWAPS, Swaps, exchange
 from podcast_factory.layout import (
     BATCH_NAME,
     CACHE_NAME,
@@ -99,8 +100,9 @@ class RunDir:
     symbolic link that leads out of the root raises ``UserInputError`` naming it, and a
     file is written by renaming over its name, never through a link of that name."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], swaps: Swaps = SWAPS) -> None:
         self.root = Path(root)
+        self._swaps = swaps
 
     @property
     def ledger_path(self) -> Path:
@@ -218,7 +220,39 @@ class RunDir:
         return True
 
     def write_manifest(self, state: EpisodeState) -> None:
-        self.write_artifact(state.episode_id, "manifest.json", to_json_bytes(state))
+        """Write the manifest whole: into its kept sibling ``.manifest.json.swap``, then
+        the two names exchanged (``podcast_factory.exchange``: no inode allocated or
+        freed per rewrite); where names cannot be exchanged, renamed over it."""
+        eid, data = state.episode_id, to_json_bytes(state)
+        key = str(self.episode_dir(eid) / "manifest.json")
+        with self._swaps.lock(key):
+            if not (self._swaps.ready(key) and self._swap_in(key, (eid,), "manifest.json", data)):
+                self.write_artifact(eid, "manifest.json", data)
+
+    def _swap_in(self, key: str, parts: tuple[str, ...], name: str, data: bytes) -> bool:
+        """``data`` as ``root/parts.../name`` by way of a kept sibling; False (nothing
+        changed) when the sibling is a link: the caller writes the usual way."""
+        dfd = self._open_dir(parts, create=True)
+        swap = f".{name}.swap"
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _CLOEXEC
+            try:
+                fd = os.open(swap, flags, 0o600, dir_fd=dfd)
+            except OSError as exc:
+                if exc.errno in _LINK_ERRNOS:
+                    return False
+                raise
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if exchange(dfd, swap, name):
+                self._swaps.retire(key)  # the old manifest rests under the sibling's name
+            else:  # the first write, or no exchange here
+                os.replace(swap, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+            return True
+        finally:
+            os.close(dfd)
 
     def load_manifest(self, episode_id: str) -> EpisodeState | None:
         try:

@@ -172,12 +172,13 @@ Overhead per episode = (T_ray - T_floor) / N, with each figure the best of its r
 of another actor, 20 in flight, `bench_proc.actor_call_cost`) costs {call_cpu} ms of CPU
 summed over every process of the instance, and takes {call_wall} ms of wall time per call
 at that concurrency. An episode makes about {calls} actor calls: one per stage (seven),
-one `CostLedger.spent_by_stage` as it begins (each stage's agent then says what its call
-committed), two per provider request for its {requests} requests (the awaited
-`ProviderGovernor.admit`, and `ProviderGovernor.finish` sent without waiting: the slot
-back and the commit), and {ledger_calls} `CostLedger.apply` calls by which the governor
-forwarded the requests' reservations and commits, {ops_per_call} to a call (measured in
-this run). About {calls_cpu} ms of CPU before any of them carries data or does work.
+one `spent_by_stage` to the treasury as it begins (each stage's agent then says what its
+call committed), and two per provider request for its {requests} requests (the awaited
+`Treasury.admit`, the slot and the reservation, and `Treasury.finish` sent without
+waiting: the slot back and the commit). The treasury keeps the ledger in its own
+process and writes the requests' reservations and commits in {ledger_writes} fsync'd
+appends an episode, {ops_per_write} operations to an append (measured in this run). About
+{calls_cpu} ms of CPU before any of the calls carries data or does work.
 
 CPU time of the last Ray run, by process (read from `/proc/PID/stat` before and after
 `Supervisor.run`), against the floor's:

@@ -12,7 +12,6 @@ simulator's CPU is given apart), and the peak of its summed RSS and PSS, sampled
 from __future__ import annotations
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -53,7 +52,7 @@ def bench(args: argparse.Namespace) -> None:
                 sampler.stop()
                 ray.shutdown()
             sim_cpu = cpu_seconds([sim.pid]) - sim_cpu
-            shutil.rmtree(out, ignore_errors=True)
+            bc.discard(out)
             peak, peak_pss = sampler.peak("rss"), sampler.peak("pss")
             supervisor = max(
                 (s.by_role.get("ray::Supervisor", (0, 0, 0))[1] for s in sampler.samples),

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -116,7 +115,7 @@ def bench(args: argparse.Namespace) -> None:
             )
         finally:
             sampler.stop()
-    shutil.rmtree(out, ignore_errors=True)
+    bc.discard(out)
     peak, peak_pss = sampler.peak("rss"), sampler.peak("pss")
     rows = [
         [name, n, f"{rss / 2**20:.0f}", f"{pss / 2**20:.0f}"]

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -134,7 +133,7 @@ def fsync_ms(rounds: int = 200) -> float:
             fh.flush()
             os.fsync(fh.fileno())
     took = time.monotonic() - began
-    shutil.rmtree(folder, ignore_errors=True)
+    bc.discard(folder)
     return took / rounds * 1000
 
 
@@ -160,7 +159,7 @@ def batch(n: int, c: int, minutes: float, sim: bc.SimProcess) -> Batch:
     finally:
         sampler.stop()
     after = sim.stats()["requests"]
-    shutil.rmtree(out, ignore_errors=True)
+    bc.discard(out)
     rss = max((s.by_role.get("ray::Supervisor", (0, 0, 0))[1] for s in sampler.samples), default=0)
     sent = {k: v - before.get(k, 0) for k, v in after.items()}
     return Batch(n, minutes, times, rss, sent)
@@ -193,7 +192,7 @@ def bench(args: argparse.Namespace) -> None:
             ("no ledger file", None),
         )
     ]
-    shutil.rmtree(folder, ignore_errors=True)
+    bc.discard(folder)
     for a in adm:
         print(a.label, f"{a.rate:.0f} req/s", {k: round(v, 3) for k, v in a.cpu_ms.items()})
     with bc.simulator(bc.INSTANT) as sim:

@@ -8,7 +8,6 @@ nothing overlaps it (C = 1), on the same simulator and batch.
 from __future__ import annotations
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -42,7 +41,7 @@ def sequential(args: argparse.Namespace) -> None:
             else:
                 floor = run_floor(batch, out, settings, creds)
                 wall, statuses, startup = floor.run_s, floor.statuses, 0.0
-            shutil.rmtree(out, ignore_errors=True)
+            bc.discard(out)
             base = base or wall
             rows.append(
                 [

@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "podcast_factory.limits",
             "podcast_factory.metering",
             "podcast_factory.rundir",
+            "podcast_factory.exchange",
             "podcast_factory.layout",
             "podcast_factory.episode_files",
             "podcast_factory.runlock",
