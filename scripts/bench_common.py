@@ -264,7 +264,7 @@ def simulator(latency: Latency) -> Iterator[SimProcess]:
 @dataclass(frozen=True)
 class RunTimes:
     startup_s: float
-    """start_batch until the supervisor, its agents, ledger and governor all answer."""
+    """start_batch until the supervisor, its agents and the treasury all answer."""
     run_s: float
     """Supervisor.run from call to return: the batch's makespan."""
     statuses: dict[str, int]

@@ -95,53 +95,49 @@ the pace. CPU time by process during the N = {target_n} run:
 
 
 NOTES_MAKESPAN = """\
-**Where the time goes at 1:10 (analysis of 2026-12-02 13:01, this run).** Every row is
+**Where the time goes at 1:10 (analysis of 2026-12-02 16:41, this run).** Every row is
 CPU-bound, the peers included:
 
-1. *The peers.* The in-process floor is one process, so one core: it needs ~60-80 ms
+1. *The peers.* The in-process floor is one process, so one core: it needs ~50-80 ms
    of CPU an episode (section 2: parsing, checks, chapter titles, stitching and
    analysing the WAV, the SDKs, the ledger's fsync'd lines), and at the ideal pace of
    C / D = 20 / 2.0 s = 10 episodes a second that is most of what the core has; it comes
-   to +17.7% over the bound (24.8 s). LangGraph runs the same agents in the same way
-   and comes within 1.5% of the floor (25.1 s): in one process the graph runtime costs
+   to +17.4% over the bound (24.7 s). LangGraph runs the same agents in the same way
+   and comes within 3.5% of the floor (25.6 s): in one process the graph runtime costs
    little; what it does not do is keep a manifest, resume, hold a budget across
    processes or use a second machine.
-2. *Ray.* The instance spends ~214 ms of CPU an episode (table above) against the
-   floor's ~60-80: seven stage calls, one ledger read as an episode begins and two
-   actor calls per provider request plus the governor's batched calls to the ledger
-   (~30 actor calls an episode at ~0.9 ms of CPU each across the processes they touch,
-   section 2), nine worker processes with an event loop each, and the supervisor's own
-   ~37 ms (manifests, artifacts and their sha256, fingerprints, pickling each stage's
-   inputs). At 10 episodes a second that is ~2.1 cores; the machine has 2 ("CPU busy"
-   78%), so the batch runs at the pace the CPU allows: 32.5 s, +55% over the bound and
-   +31% over the floor. The per-stage excess above (+63 to +368 ms at N = 200) is mostly
-   queueing for that CPU, not a fixed cost: one episode at a time (section 3's C = 1
-   row) pays ~30-45 ms a stage.
-3. *The check at 3x latency* (0.9 s requests, a third of the CPU needed a second): +14.7%
-   over its bound at 44% CPU busy. At real latencies (1:1, ~3 s a request, ten times
+2. *Ray.* The instance spends ~220 ms of CPU an episode here (table above; ~150-180
+   with instant providers, section 2, where calls bunch up and each wake-up does more)
+   against the floor's ~50-80: seven stage calls, one read of the ledger as an episode
+   begins and two treasury calls per provider request (~23 actor calls an episode at
+   ~0.9 ms of CPU each across the processes they touch), eight worker processes with an
+   event loop each, and the supervisor's own ~48 ms (manifests, artifacts and their
+   sha256, fingerprints, pickling each stage's inputs). At 10 episodes a second that is
+   ~2.2 cores; the machine has 2 ("CPU busy" 79%), so the batch runs at the pace the
+   CPU allows: 33.9 s, +61% over the bound and +37% over the floor. The per-stage
+   excess above (+82 to +370 ms at N = 200) is mostly queueing for that CPU, not a
+   fixed cost: one episode at a time (section 3's C = 1 row) pays ~30-45 ms a stage.
+3. *The check at 3x latency* (0.9 s requests, a third of the CPU needed a second): +12.2%
+   over its bound at 37% CPU busy. At real latencies (1:1, ~3 s a request, ten times
    less CPU a second than 1:10) the same batch needs ~0.2 of a core and the overhead
    is a few percent of the makespan.
 
-The same N = 200 run was 58.0 s (+176%) early on 2026-12-02 and 36.3 s (+72%, +47% over
-the floor) at 09:49. Since 09:49 both gates (`review` and `quality`, the same agent) run
-in one actor: a worker process and its event loop fewer, the gates' CPU 26.8 ms an
-episode in one process where two took 34.7. Before that, a request's slot went back
-with its commit in one governor call (`ProviderGovernor.finish`), the governor forwards
-reservations and commits to the ledger in batches (`CostLedger.apply`, one fsync a
-batch), and a stage's cost comes with its result: ~30 actor calls an episode instead of
-47. The machine's speed varies by ~20% between runs (the floor took 24.7 s at 09:49 and
-30.4 s early in the day), so compare the rows of one run, not runs.
+The same N = 200 run was 58.0 s (+176%) early on 2026-12-02, 36.3 s at 09:49, 32.5 s
+at 13:01 (both gates in one actor since) and 32.8 s at 15:58 with the ledger and the
+governor in one actor (the treasury: 30 ms of CPU an episode where the two took 52 at
+13:01). This run, with manifests rewritten by exchanging names (section 2), is 33.9 s:
+the CPU saved with instant providers does not show at 1:10 within the machine's
+run-to-run noise (~20%: the floor took 24.1 s at 15:58 and 24.7 s here), so compare
+the rows of one run, not runs.
 
-**What would close it** (for the lead, not built): what is left is the price of a
-process per agent. Each of the nine workers costs CPU for every call it receives (Ray's
-core worker, the event loop, unpickling) and ~100 MiB before it does anything; the
-design keeps one actor per agent, so the next steps are fewer calls (the governor's
-33 ms an episode: an `admit` and a `finish` per request; a budget lease per agent,
-`docs/scaling.md`, would take the ledger and most of the governor off the request's
-path) and the supervisor's file writes on this machine (section 2: ~20 ms an episode of
-kernel time that a journaled disk or tmpfs does not charge). On more cores the same CPU
-spreads further: the gap to the floor narrows as cores grow, the CPU per episode does
-not.
+**What would close it** (not built): what is left is the price of a process per agent.
+Each of the eight workers costs CPU for every call it receives (Ray's core worker, the
+event loop, unpickling) and ~100 MiB before it does anything; the design keeps one
+actor per agent, so the next step is fewer calls: a lease of budget and slots per agent
+(`docs/scaling.md`) would take the treasury's two calls off each request (~34 ms of
+its CPU an episode here, and the callers' side of each call). On more cores the same
+CPU spreads further: the gap to the floor narrows as cores grow, the CPU per episode
+does not.
 """
 
 
@@ -190,38 +186,44 @@ CPU time of the last Ray run, by process (read from `/proc/PID/stat` before and 
 
 
 NOTES_OVERHEAD = """\
-**Where the time goes (analysis of 2026-12-02 13:00, this run).** With instant providers
+**Where the time goes (analysis of 2026-12-02 16:40, this run).** With instant providers
 both runs are CPU-bound: the floor keeps its one core busy; the Ray run keeps both cores
-busy and takes ~1.8x as long, because it needs ~2.9x the CPU per episode (~225 against
-~77 ms). Where Ray's extra goes (table above): the supervisor ~53 ms an episode (seven
-stage calls with their pickled inputs, the manifest once per stage end, ~11 artifact
-writes with their sha256, fingerprints), the governor ~31 ms (15 calls an episode:
-admit and finish per request, and its batched calls out to the ledger), the ledger ~15
-ms (about 8 calls an episode, each carrying ~2 operations, with one fsync), the agents
-~70 ms more than the same agents in one process (each receives its inputs pickled, runs
-its own event loop and SDK client, and settles its commits), and Ray's daemons ~10 ms.
-About 30 actor calls an episode at ~0.9 ms of CPU each (figures above) are ~27 ms of it.
+busy and still takes ~1.8x as long, because it needs ~3x the CPU per episode (~150-180
+against ~50-60 ms). Where Ray's extra goes (table above): the supervisor ~35 ms an
+episode (seven stage calls with their pickled inputs, the manifest once per stage end,
+~11 artifact writes with their sha256, fingerprints), the treasury ~27 ms (the ledger and
+the governor in one actor: an `admit` and a `finish` per request, and the ledger's
+fsync'd appends in its own process), the agents ~100 ms more than the same agents in one
+process (each receives its inputs pickled, runs its own event loop and SDK client, and
+settles its commits), and Ray's daemons ~10 ms. About 23 actor calls an episode at
+~0.9 ms of CPU each (figures above) are ~20 ms of it. The two runs differ by a fifth
+(the machine's speed varies that much from minute to minute), so the best of each is
+compared.
 
-**The disk's part (measured 2026-12-02 13:17).** A machine-wide `perf record -a -g`
-over 12 s of this batch put ~9% of all CPU samples in the kernel's ext4 inode
-allocation (`recently_deleted`, `find_get_block_common`, `find_inode_bit`) under
-`openat(O_CREAT)`, most of it in the supervisor's file-writing threads. This machine's
-root filesystem is ext4 mounted *without a journal* (`dmesg`: "mounted filesystem ...
-without journal"), and in that mode ext4 skips, with a read of its inode-table block,
-every inode freed in the last ~30 s when it allocates a new one (`find_inode_bit` in
-`fs/ext4/ialloc.c`, `check_recently_deleted = EXT4_SB(sb)->s_journal == NULL`). Each
-atomic write (temporary file, fsync, rename) allocates an inode and each manifest
-rewrite frees one, so the cost grows with the writes of the last 30 s. The same
-benchmark with the run directories on a tmpfs (`TMPDIR` on a tmpfs mount; /dev/shm is
-refused as a system folder): the supervisor 31.9 ms an episode instead of ~53, the
-floor 61 instead of 77, Ray 205 instead of 225: wall overhead 54.7 ms and CPU overhead
-137 ms an episode, so the disk is not what separates Ray from the floor (both write
-the same deliverables; only Ray rewrites manifests), and on a journaled disk, which
-users have, this cost is smaller.
+**What changed on 2026-12-02** (the same batch took 26.6 s at 13:00 and 19.4 s here):
 
-**What would close it**: see section 1 (fewer calls per request, a lease of budget per
-agent). On more cores the same CPU spreads further: the overhead in wall time falls as
-the cores grow, the CPU per episode does not.
+- the ledger and the governor are one actor (`actors/treasury.py`): the governor no
+  longer forwards each batch of reservations and commits to a ledger actor (7.3 calls
+  an episode), and a worker process is gone; the two took ~46 ms an episode at 13:00,
+  the treasury ~27;
+- the disk: this machine's root file system is ext4 mounted *without a journal*
+  (`dmesg`: "mounted filesystem ... without journal"), and in that mode each inode
+  allocated skips, with a read of its inode-table block, every inode freed in the last
+  ~30 s (`find_inode_bit` in `fs/ext4/ialloc.c`, `check_recently_deleted =
+  EXT4_SB(sb)->s_journal == NULL`). `perf` put a fifth of the supervisor's CPU there
+  (`recently_deleted`, `find_get_block_common` under `ext4_create`). Two sources: each
+  manifest rewrite freed an inode (a temporary file renamed over it), now the manifest
+  and a kept sibling exchange names instead (`podcast_factory/exchange.py`); and this
+  benchmark removed each run's ~4,000 files just before the next run, which taxed
+  whichever run came next (the floor as often as Ray): run folders are now removed at
+  exit (`bench_common.discard`). With both, the floor fell from ~15-17 s to ~11-14 s
+  and its CPU from ~77 to ~50-60 ms an episode, so the ratio moved less than either run.
+
+**What would close it**: fewer processes per call, which the design does not allow (one
+actor per agent), or fewer calls: a budget and slot lease per agent (`docs/scaling.md`)
+would take the treasury off each request's path. On more cores the same CPU spreads
+further: the overhead in wall time falls as the cores grow, the CPU per episode does
+not.
 """
 
 
@@ -271,7 +273,7 @@ ElevenLabs through the simulator. **Latencies**: {latency}. Run took {run} s ({s
 the whole instance `ray.init(address="local", include_dashboard=False)` starts: gcs_server,
 raylet, the dashboard head (started for usage stats even without the dashboard), the
 dashboard and runtime-env agents, log_monitor, monitor, and every worker (supervisor,
-agents, ledger, governor, idle workers). **Not counted**: the provider simulator's
+agents, the treasury, idle workers). **Not counted**: the provider simulator's
 process. RSS counts a shared page (libraries, the object store's shared memory) in every
 process that maps it, so its sum over-counts; PSS divides shared pages among their
 processes, so its sum is what the instance holds. Object store: Ray's default size.
@@ -289,34 +291,40 @@ By process, at the RSS peak:
 
 
 NOTES_MEMORY = """\
-**Where the memory goes (analysis of 2026-12-02 13:05, this run).** The PSS sum, what
-the instance really holds, is under 2 GiB (1.61); the RSS sum counts shared libraries
+**Where the memory goes (analysis of 2026-12-02 16:45, this run).** The PSS sum, what
+the instance really holds, is under 2 GiB (1.55); the RSS sum counts shared libraries
 once per process. Since 2026-11-25:
 
 - each SDK is imported only by the agents that use it: the supervisor fell from 258 to
   ~190 MiB, the audio agent from 248 to ~190;
 - Ray's task-event buffer is capped at 10,000 events in `ensure_ray`: `gcs_server` held
-  ~90 MiB at its peak instead of 192;
+  ~85 MiB at its peak instead of 192;
 - the WAV no longer passes through the supervisor, and manifests are written once per
   stage end;
 - both gates (`review` and `quality`) run in one QualityEvaluator actor since
   2026-12-02 13:00: one worker process fewer, 2.41 GiB RSS (1.71 PSS) before, 2.27-2.30
   (1.61-1.63) after in two runs; the shared actor holds ~221-235 MiB where the two held
-  374.
+  374;
+- the ledger and the governor run in one actor (the treasury) since 2026-12-02 16:00:
+  one worker process fewer again, 2.17-2.18 GiB RSS (1.55-1.56 PSS) in two runs; the
+  treasury holds ~121 MiB where the two held 217 (119 + 98).
 
-Seventeen processes: nine workers of 100-235 MiB, Ray's daemons (~600 MiB although the
+Sixteen processes: eight workers of 120-225 MiB, Ray's daemons (~600 MiB although the
 dashboard is off: `include_dashboard=False` still starts the dashboard head for usage
 stats, the dashboard and runtime-env agents, monitor and log_monitor; `ray.init` offers
-no switch for them), and the benchmark's own driver (~195 MiB). Of each Claude agent's
-~165-180 MiB, ~64 MiB is Ray in any worker and ~52 MiB is `import anthropic` (the SDK
-loads every type of its API, the beta ones included; measured in a bare interpreter),
-five processes that each need it. `MALLOC_ARENA_MAX=2` for every process took 0.03 GiB
-off (2.27 against 2.30 GiB in back-to-back runs): not worth a setting.
+no switch for them, `RayParams.no_monitor` and `include_log_monitor` are not among its
+arguments), and the benchmark's own driver (~190 MiB, as a CLI driver is: both import
+the API, start Ray and receive the batch's result). Of each Claude agent's ~165-180 MiB,
+~64 MiB is Ray in any worker and ~52 MiB is `import anthropic` (the SDK loads every type
+of its API, the beta ones included; measured in a bare interpreter), five processes
+that each need it. `MALLOC_ARENA_MAX=2` for every process took 0.03 GiB off (2.27
+against 2.30 GiB in back-to-back runs): not worth a setting.
 
 **What would close it**: fewer worker processes, not smaller ones. The design keeps one
 actor per agent, so what is left is the four Claude agents (research, script, summary,
 social: one event loop could serve them all, ~115 MiB saved per process folded in),
-which is a design decision for the lead, not an optimisation.
+which would make them one actor with four agents' state: not built, since the design
+says each agent is an actor with its own state.
 """
 
 

@@ -10,7 +10,7 @@ Counted: the benchmark's own process (the driver) and every process below it, wh
 the whole Ray instance ``ray.init(address="local")`` started: gcs_server, raylet, the
 dashboard head (started even with ``include_dashboard=False``, for usage stats), the
 dashboard and runtime-env agents, log_monitor and monitor, and every worker (the
-supervisor, agents, ledger, governor, idle workers). Left out: the provider simulator's
+supervisor, agents, the treasury, idle workers). Left out: the provider simulator's
 process (a stand-in for the providers, not part of the system) and multiprocessing's
 helper processes.
 """

@@ -338,7 +338,7 @@ agent is one actor, so one core):
 
 def add_parser(add: Any) -> None:
     """Wire ``scale`` into ``bench.py``'s subcommands."""
-    cmd = add("scale", bench, "what the supervisor, ledger, governor and agents sustain")
+    cmd = add("scale", bench, "what the supervisor, the treasury and the agents sustain")
     cmd.add_argument("--episodes", type=lambda t: [int(x) for x in t.split(",")],
                      default=[30, 120], help="short batches (default 30,120)")  # fmt: skip
     cmd.add_argument("--concurrency", type=int, default=50)

@@ -571,3 +571,26 @@ def test_reply_scale_out_of_range_is_refused() -> None:
     with pytest.raises(SystemExit) as exited:
         sim_main(["--reply-scale", "100", "--port", "0"])
     assert exited.value.code == 2
+
+
+def test_the_simulated_writer_words_its_opening_anew_when_told_it_is_worn() -> None:
+    """A second episode on a topic gets facts that do not name its subject, so the
+    simulated writer opens with a line naming it; when the prompt lists that line among
+    the show's worn ones (``script_checks.worn_lines``), it says it another way, as a
+    model told "say none of them again" does, instead of earning a ``canned_lines``
+    rejection no real writer would."""
+    schema = {
+        "type": "object",
+        "properties": {"lines": {"type": "array", "items": {"type": "string"}, "minItems": 3}},
+        "required": ["lines"],
+    }
+    prompt = "Write the script of an episode on: Honeybees and a warming climate\n"
+    facts = "Flowers now open up to two weeks earlier in spring. Pollinators miss them."
+    first = sim_payloads.SchemaFiller(schema, prompt, material=facts).build()["lines"][0]
+    assert first == "Let's start with honeybees."
+    worn = prompt + (
+        "Lines this show already said in earlier episodes; say none of them again:\n"
+        "- Let's start with honeybees."
+    )
+    again = sim_payloads.SchemaFiller(schema, worn, material=facts).build()["lines"][0]
+    assert "honeybees" in again.lower() and again != "Let's start with honeybees."

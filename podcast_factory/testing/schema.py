@@ -83,8 +83,8 @@ class SchemaFiller:
         self.lang = lang if tongues.writes(lang) else "en"
         """The language the prompt asks for (``tongues``): its filler and opening lines."""
         found = content_sentences(material or prompt)
-        self.sentences = _subject_first(found, prompt, self.lang)
         self.avoid = _lines_to_avoid(prompt)
+        self.sentences = _subject_first(found, prompt, self.lang, self.avoid)
         self.phrases = _phrases_to_avoid(context)
         self.pad_start = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
         self.first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
@@ -308,11 +308,25 @@ _NO_SUBJECT = frozenset(
 )
 
 
-def _subject_first(found: list[str], prompt: str, lang: str = "en") -> list[str]:
+_SUBJECT_LEADS = (
+    "Let's start with {}.",
+    "First up: {}.",
+    "Today it's all about {}.",
+    "So, {}.",
+    "Here's our subject: {}.",
+    "On to {}.",
+)
+
+
+def _subject_first(
+    found: list[str], prompt: str, lang: str = "en", avoid: frozenset[str] = frozenset()
+) -> list[str]:
     """A script opens on its subject, as a model asked for an episode on a topic does:
     the first fact naming the topic's subject ("penicillin", "honeybees") moves to the
     front; when no fact names it (a second episode on a topic gets the facts the first
-    did not cover), a short line naming it leads. Other prompts keep their order. In
+    did not cover), a short line naming it leads, worded as none of the lines the
+    prompt asks not to say again (``avoid``: a model told the show wore "Let's start
+    with honeybees." out says it another way). Other prompts keep their order. In
     another language the same, by the topic's stems (``tongues.subject_first``)."""
     topic = _SCRIPT_TOPIC.search(prompt)
     if topic is None:
@@ -327,7 +341,9 @@ def _subject_first(found: list[str], prompt: str, lang: str = "en") -> list[str]
     for i, sentence in enumerate(found):
         if re.search(rf"\b{stem}(s|es)?\b", sentence.lower()):
             return [sentence, *found[:i], *found[i + 1 :]]
-    return [f"Let's start with {subject}.", *found]
+    leads = [lead.format(subject) for lead in _SUBJECT_LEADS]
+    fresh = [lead for lead in leads if _plain(lead) not in avoid]
+    return [(fresh or leads)[0], *found]
 
 
 _TAILS = (
