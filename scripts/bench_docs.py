@@ -387,19 +387,21 @@ every 0.5 s; "RSS over idle" is that peak less the idle instance's, per episode;
 
 
 NOTES_GROWTH = """\
-**What grows (analysis of 2026-12-02 13:26, this run).** Per episode, wall time and CPU
-fall a little as N grows (155.0 to 125.1 ms of wall, 243 to 209 ms of CPU from 100 to
-5,000): the start of a batch (cold SDK clients and connections in every agent, the
-first wave of C episodes starting together) is spread over more episodes, and nothing
-measured grows faster than the batch. (The run of 07:01 on older code, on a machine
-loaded by tests, measured 307 and 283 ms of wall at 1,000 and 5,000: the same shape,
-at about twice the cost.) Memory does grow with N, linearly: the supervisor keeps
-every episode's state in memory for progress and the end-of-batch report (175, 215 and
-414 MiB at 100, 1,000 and 5,000 episodes: ~50 KiB an episode held of half-minute
-episodes; `docs/scaling.md` measures ~520 KiB for 10-minute ones, whose manifests
-carry more segments and drafts), and the summed RSS rises with it (2.18, 2.34,
-2.84 GiB). At 10,000 episodes and more, the split of `docs/scaling.md` (several
-supervisors per batch, each owning a shard) is the answer; within one supervisor,
-keeping only the running episodes' full state and the others' summary would be the
-next step.
+**What grows (analysis of 2026-12-02 17:04, this run).** Wall time per episode falls a
+little from 1,000 to 5,000 (108.2 to 104.7 ms) and CPU rises 7.6% (160 to 172 ms), within
+the target; from 100 to 1,000 both fall, since the start of a batch (cold SDK clients
+and connections in every agent, the first wave of C episodes starting together) is
+spread over more episodes. The run of 13:26, before the treasury and manifests by
+exchange, measured 136 and 125 ms of wall and 226 and 209 ms of CPU at 1,000 and 5,000
+(-8% both); this one is a quarter cheaper at 1,000, and its CPU at 5,000 is the one
+figure that rose with N: where it goes was not traced (the supervisor's CPU and every
+agent's were not split per N in this benchmark), so it is noted here, not explained.
+Memory grows with N, linearly: the supervisor keeps every episode's state in memory for
+progress and the end-of-batch report (191, 220 and 390 MiB at 100, 1,000 and 5,000
+episodes: ~40 KiB an episode held of half-minute episodes; `docs/scaling.md` measures
+~540 KiB for 10-minute ones, whose manifests carry more segments and drafts), and the
+summed RSS rises with it (2.13, 2.27, 2.68 GiB). At 10,000 episodes and more, the split
+of `docs/scaling.md` (several supervisors per batch, each owning a shard) is the answer;
+within one supervisor, keeping only the running episodes' full state and the others'
+summary would be the next step (the end-of-batch result still returns every state).
 """
