@@ -16,9 +16,12 @@ runs the operations one at a time, so a budget is never overshot.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from podcast_factory.metering import LedgerOp
+
+if TYPE_CHECKING:
+    from podcast_factory.actors.ledger import CostLedger
 
 
 class Applies(Protocol):
@@ -28,18 +31,12 @@ class Applies(Protocol):
     async def apply(self, ops: list[LedgerOp]) -> list[Any]: ...
 
 
-class SyncApplies(Protocol):
-    """A ``CostLedger`` as ``InProcess`` needs it (it lives in this layer's sibling)."""
-
-    def apply(self, ops: list[LedgerOp]) -> list[Any]: ...
-
-
 class InProcess:
     """A ledger in the governor's own process (``actors.treasury``): ``apply`` runs
     there and then, on the event loop, so the ledger's operations still run one at a
     time and each batch is written with one fsync before any caller is answered."""
 
-    def __init__(self, ledger: SyncApplies) -> None:
+    def __init__(self, ledger: CostLedger) -> None:
         self._ledger = ledger
 
     async def apply(self, ops: list[LedgerOp]) -> list[Any]:
